@@ -1,0 +1,188 @@
+"""The consumer runner every service uses: decode, validate, apply once, then commit.
+
+For each record:
+1. decode the binary-mode CloudEvent and validate its data against the schema of its type;
+   a record that fails either goes to the dead-letter topic (reason and origin in headers) and
+   is committed, and the runner carries on;
+2. in one PostgreSQL transaction, claim the event id in the inbox and run the handler; a
+   redelivered event finds its id claimed and changes nothing;
+3. commit the offset only after that transaction committed.
+Transient failures (database or broker unreachable) are retried with capped backoff; any other
+exception is a bug and stops the runner loudly rather than skipping the record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaConnectionError, KafkaError
+
+from services.common.config import CommonSettings
+from services.common.dead_letters import dead_letter
+from services.common.envelope import CloudEvent, EnvelopeError, from_kafka
+from services.common.inbox import claim
+from services.common.logging import get_logger
+from services.common.metrics import CONSUMED, DEAD_LETTERED, PROCESSING_SECONDS
+from services.common.producer import EventProducer
+from services.common.schema_registry import SchemaRegistry
+from services.common.topics import DLQ
+
+Handler = Callable[[CloudEvent, asyncpg.Connection], Awaitable[None]]
+log = get_logger(__name__)
+
+TRANSIENT = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    KafkaConnectionError,
+)
+
+
+class RejectEvent(Exception):
+    """Raised by a handler for an event that is well-formed but cannot be applied (bad data).
+
+    The runner dead-letters it with this message as the reason; the message must hold no
+    personal data.
+    """
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, runner: ConsumerRunner) -> None:
+        self._runner = runner
+
+    async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
+        await self._runner.commit_pending(set(revoked))
+
+    async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
+        return None
+
+
+class ConsumerRunner:
+    """Runs one consumer group member until `stop()` (SIGTERM) or a bug."""
+
+    def __init__(
+        self,
+        *,
+        settings: CommonSettings,
+        group_id: str,
+        topics: Sequence[str],
+        handler: Handler,
+        pool: Any,
+        registry: SchemaRegistry,
+        dlq: EventProducer,
+        max_records: int = 200,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self._settings = settings
+        self._group_id = group_id
+        self._topics = [settings.topic(t) for t in topics]
+        self._handler = handler
+        self._pool = pool
+        self._registry = registry
+        self._dlq = dlq
+        self._max_records = max_records
+        self._max_backoff = max_backoff
+        self._pending: dict[TopicPartition, int] = {}
+        self._stopping = asyncio.Event()
+        self._consumer = AIOKafkaConsumer(
+            bootstrap_servers=settings.kafka_bootstrap,
+            group_id=group_id,
+            client_id=group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            isolation_level="read_committed",
+        )
+
+    def stop(self) -> None:
+        """Finish the record in hand, commit, and leave the group."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        self._consumer.subscribe(self._topics, listener=_CommitOnRevoke(self))
+        await self._consumer.start()
+        log.info("consumer started", group=self._group_id, topics=self._topics)
+        try:
+            while not self._stopping.is_set():
+                batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                for tp, records in batches.items():
+                    for record in records:
+                        if self._stopping.is_set():
+                            break
+                        await self._process(record)
+                        self._pending[tp] = record.offset + 1
+                await self.commit_pending(None)
+        finally:
+            await self.commit_pending(None)
+            await self._consumer.stop()
+            log.info("consumer stopped", group=self._group_id)
+
+    async def commit_pending(self, only: set[TopicPartition] | None) -> None:
+        offsets = {tp: off for tp, off in self._pending.items() if only is None or tp in only}
+        if not offsets:
+            return
+        try:
+            await self._consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # The group moved on; the next owner redelivers, and the inbox makes that harmless.
+            log.warning("offset commit failed", group=self._group_id, error=type(exc).__name__)
+        for tp in offsets:
+            if self._pending.get(tp) == offsets[tp]:
+                del self._pending[tp]
+
+    async def _process(self, record: Any) -> None:
+        with PROCESSING_SECONDS.labels(self._group_id).time():
+            try:
+                event = from_kafka(record.key, record.value, record.headers or ())
+            except EnvelopeError as exc:
+                await self._dead_letter(record, f"undecodable: {exc}", "decode")
+                return
+            try:
+                self._registry.check_data(event.type, event.data)
+            except KeyError:
+                await self._dead_letter(record, f"unknown event type {event.type}", "unknown_type")
+                return
+            except ValueError as exc:
+                problems = getattr(exc, "problems", [])
+                reason = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems) or str(exc)
+                await self._dead_letter(record, f"schema: {reason}", "schema")
+                return
+            try:
+                await self._apply_with_retry(event)
+            except RejectEvent as exc:
+                await self._dead_letter(record, f"rejected: {exc}", "rejected")
+                return
+            CONSUMED.labels(self._group_id, event.type).inc()
+
+    async def _apply_with_retry(self, event: CloudEvent) -> None:
+        delay = 0.2
+        while True:
+            try:
+                async with self._pool.acquire() as conn, conn.transaction():
+                    if await claim(conn, self._group_id, event.id, event.type):
+                        await self._handler(event, conn)
+                    else:
+                        log.info("duplicate event ignored", event_id=event.id, group=self._group_id)
+                return
+            except TRANSIENT as exc:
+                if self._stopping.is_set():
+                    raise
+                log.warning("transient failure, retrying", event_id=event.id,
+                            error=type(exc).__name__, retry_in=round(delay, 2))
+                await asyncio.sleep(delay)
+                delay = min(self._max_backoff, delay * 2) * (0.8 + 0.4 * random.random())
+
+    async def _dead_letter(self, record: Any, reason: str, error_class: str) -> None:
+        letter = dead_letter(record, reason=reason, error_class=error_class, consumer=self._group_id)
+        await self._dlq.send_raw(self._settings.topic(DLQ), letter.key, letter.value, letter.headers)
+        DEAD_LETTERED.labels(self._group_id, error_class).inc()
+        log.warning("record dead-lettered", group=self._group_id, topic=record.topic,
+                    partition=record.partition, offset=record.offset, error_class=error_class)

@@ -1,0 +1,159 @@
+"""Transactional outbox: write events with the state change, publish them afterwards.
+
+`enqueue` runs inside the caller's transaction. The relay publishes unsent rows in id order
+(so in order per key) with the idempotent producer, waits for the broker's acknowledgements,
+and only then marks them sent. If the relay dies between the two, the rows are sent again:
+consumers drop the duplicates by event id (inbox). One relay per schema publishes at a time,
+serialised by a PostgreSQL advisory lock, so order holds with several service instances.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import time
+from typing import Any
+
+import asyncpg
+from aiokafka.errors import KafkaError
+
+from services.common.envelope import CloudEvent, from_structured, to_structured
+from services.common.logging import get_logger
+from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS, OUTBOX_PUBLISHED
+from services.common.producer import EventProducer
+
+log = get_logger(__name__)
+PURGE_EVERY_SECONDS = 300.0
+
+
+def channel_name(schema: str) -> str:
+    return f"kinlink_outbox_{schema}"
+
+
+async def enqueue(conn: asyncpg.Connection, schema: str, event: CloudEvent, topic: str) -> None:
+    """Add an event to `schema`'s outbox; `topic` is the physical topic name.
+
+    Call inside the transaction that changes the state: the event exists if and only if the
+    change does. The NOTIFY is delivered at commit and wakes the relay at once.
+    """
+    await conn.execute(
+        f'INSERT INTO "{schema}".outbox (topic, event_key, event_id, event) VALUES ($1, $2, $3, $4)',
+        topic,
+        event.key,
+        event.id,
+        to_structured(event),
+    )
+    await conn.execute(f'NOTIFY "{channel_name(schema)}"')
+
+
+class OutboxRelay:
+    """Background task publishing one schema's outbox to Kafka."""
+
+    def __init__(
+        self,
+        pool: Any,
+        schema: str,
+        producer: EventProducer,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        keep_sent_for: str = "7 days",
+    ) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._producer = producer
+        self._batch_size = batch_size
+        self._poll_interval = poll_interval
+        self._keep_sent_for = keep_sent_for
+        self._last_purge = 0.0
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._lock_key = int.from_bytes(
+            hashlib.sha256(f"outbox:{schema}".encode()).digest()[:8], "big", signed=True
+        )
+
+    def stop(self) -> None:
+        """Finish the batch in hand (drain) and return from `run`."""
+        self._stopping.set()
+        self._wake.set()
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        async with self._pool.acquire() as lock_conn:
+            while not self._stopping.is_set():
+                if await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+                    break
+                await self._sleep(self._poll_interval)
+            else:
+                return
+            await lock_conn.add_listener(channel_name(self._schema), self._on_notify)
+            try:
+                await self._loop()
+            finally:
+                with contextlib.suppress(Exception):
+                    await lock_conn.remove_listener(channel_name(self._schema), self._on_notify)
+                    await lock_conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
+
+    async def _loop(self) -> None:
+        delay = 0.5
+        while True:
+            try:
+                sent = await self.publish_pending()
+                delay = 0.5
+            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                log.warning("outbox publish failed, will retry", schema=self._schema,
+                            error=type(exc).__name__, retry_in=delay)
+                await self._sleep(delay)
+                delay = min(10.0, delay * 2)
+                continue
+            if sent == self._batch_size:
+                continue  # more are waiting
+            if self._stopping.is_set():
+                return
+            await self._sleep(self._poll_interval)
+
+    async def _sleep(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows in id order; return how many were published."""
+        async with self._pool.acquire() as conn:
+            rows = await conn.fetch(
+                f'SELECT id, topic, event FROM "{self._schema}".outbox'
+                " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+                self._batch_size,
+            )
+            if rows:
+                await self._producer.send_many(
+                    [(from_structured(row["event"]), row["topic"]) for row in rows]
+                )
+                await conn.execute(
+                    f'UPDATE "{self._schema}".outbox SET sent_at = now() WHERE id = ANY($1::bigint[])',
+                    [row["id"] for row in rows],
+                )
+                OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
+            await self._record_backlog(conn)
+            return len(rows)
+
+    async def _record_backlog(self, conn: asyncpg.Connection) -> None:
+        row = await conn.fetchrow(
+            f'SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS lag'
+            f' FROM "{self._schema}".outbox WHERE sent_at IS NULL'
+        )
+        OUTBOX_BACKLOG.labels(self._schema).set(row["n"])
+        OUTBOX_LAG_SECONDS.labels(self._schema).set(float(row["lag"] or 0.0))
+        if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
+            self._last_purge = time.monotonic()
+            await conn.execute(
+                f'DELETE FROM "{self._schema}".outbox WHERE sent_at < now() - $1::interval',
+                self._keep_sent_for,
+            )
+
+
+async def backlog(conn: asyncpg.Connection, schema: str) -> int:
+    return int(await conn.fetchval(f'SELECT count(*) FROM "{schema}".outbox WHERE sent_at IS NULL'))

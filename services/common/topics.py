@@ -1,0 +1,90 @@
+"""The topic list (infra/kafka/topics.yaml), which event type goes where, and topic creation."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TOPICS_FILE = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "topics.yaml"
+
+ALERTS = "kinlink.alerts"
+REGISTRATIONS = "kinlink.registrations"
+SIGHTINGS = "kinlink.sightings"
+MATCHES = "kinlink.matches"
+REVIEWS = "kinlink.reviews"
+DLQ = "kinlink.dlq"
+
+_BY_TYPE_PREFIX = {
+    "org.kinlink.alert.": ALERTS,
+    "org.kinlink.registration.": REGISTRATIONS,
+    "org.kinlink.sighting.": SIGHTINGS,
+    "org.kinlink.match.proposed.": MATCHES,
+    "org.kinlink.match.reviewed.": REVIEWS,
+}
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    partitions: int
+    replication_factor: int
+    retention_ms: int
+    cleanup_policy: str
+
+    def configs(self) -> dict[str, str]:
+        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
+
+
+def topic_for_type(ce_type: str) -> str:
+    """The logical topic that carries a CloudEvents type."""
+    for prefix, topic in _BY_TYPE_PREFIX.items():
+        if ce_type.startswith(prefix):
+            return topic
+    raise KeyError(f"no topic carries events of type {ce_type}")
+
+
+def load_topic_specs(path: Path = TOPICS_FILE) -> list[TopicSpec]:
+    doc: dict[str, Any] = yaml.safe_load(path.read_text())
+    return [
+        TopicSpec(
+            name=item["name"],
+            partitions=int(item["partitions"]),
+            replication_factor=int(item["replication_factor"]),
+            retention_ms=int(item["retention_ms"]),
+            cleanup_policy=str(item["cleanup_policy"]),
+        )
+        for item in doc["topics"]
+    ]
+
+
+async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], prefix: str = "") -> list[str]:
+    """Create the topics that do not exist yet; return the names created. Idempotent."""
+    from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [
+            NewTopic(
+                name=f"{prefix}{spec.name}",
+                num_partitions=spec.partitions,
+                replication_factor=spec.replication_factor,
+                topic_configs=spec.configs(),
+            )
+            for spec in specs
+            if f"{prefix}{spec.name}" not in existing
+        ]
+        if wanted:
+            await admin.create_topics(wanted)
+            log.info("topics created", extra={"topics": [t.name for t in wanted]})
+        return [t.name for t in wanted]
+    finally:
+        await admin.close()

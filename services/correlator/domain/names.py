@@ -1,0 +1,237 @@
+"""Name evidence: normalise, transliterate and compare names order-free across scripts.
+
+Tokens are folded to lower-case ASCII (PyICU transliterates Arabic, Persian and Ge'ez), particles
+are dropped and Arabic compounds (Abd al-Rahman, Abu Bakr) are joined, so spelling conventions
+meet.  Two tokens agree exactly, by equivalence (same hand-made group, same rigour cross-script
+symbol, same light phonetic form), closely (typo or consonant skeleton) or not at all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
+
+from services.correlator.domain.model import Person
+from services.correlator.domain.name_variants import VARIANT_GROUPS
+
+EXACT, EQUIVALENT, CLOSE, NONE = 3, 2, 1, 0
+
+_PARTICLES = frozenset(
+    "al el ul il ad ar as at az bin ben ibn bint binti ould wad wuld ag de da di du van von".split()
+)
+_JOINING = frozenset("abd abdul abdel abdal abdol abdoul abdu abdur abu abou abo".split())
+_ABD = re.compile(r"^abd(?:oul|ul|el|al|ol|ur|ar|er|ir|ou|u|e|i|a|o)?(?=[a-z]{3,}$)")
+_ABU = re.compile(r"^ab(?:ou|o)(?=[a-z]{3,}$)")
+_SKELETON_DIGRAPHS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("dh", "d"), ("th", "t"),
+                      ("sh", "s"), ("ch", "s"), ("dj", "j"), ("ck", "k"))
+_SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "z": "s", "x": "h", "v": "f"})
+_VOWELS = frozenset("aeiouyw")
+_TOKEN_SPLIT = re.compile(r"[^a-z]+")
+
+
+@lru_cache(maxsize=1)
+def _transliterator() -> object:
+    import icu
+
+    return icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
+
+
+def _is_ascii_latin(text: str) -> bool:
+    return all(ord(ch) < 0x250 for ch in text)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lower-case ASCII form: diacritics stripped, other scripts transliterated."""
+    if not _is_ascii_latin(text):
+        # A leading ayn usually corresponds to a written vowel in Latin spellings (Ali, Omar).
+        text = re.sub("(^|\\s)\u0639", lambda m: m.group(1) + "\u0627", text)
+        text = _transliterator().transliterate(text)  # type: ignore[attr-defined]
+        text = text.replace("\u01dd", "")  # Ge'ez sixth order: mostly vowelless
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    stripped = re.sub(r"['\u2019\u02bb\u02bc\u02be\u02bf`]", "", stripped)
+    return stripped
+
+
+def phonetic_form(form: str) -> str:
+    """A light spelling-convention normalisation: equal forms are treated as equivalent."""
+    out = form.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("ph", "f")
+    out = out.replace("dj", "j")
+    out = re.sub(r"(.)\1+", r"\1", out)
+    return out[:-1] + "i" if out.endswith("y") and len(out) > 3 else out
+
+
+def skeleton(form: str) -> str:
+    """Consonant skeleton: first letter (vowels as 'a') plus consonants, doubles collapsed."""
+    if not form:
+        return ""
+    out = form
+    for digraph, single in _SKELETON_DIGRAPHS:
+        out = out.replace(digraph, single)
+    out = out.translate(_SKELETON_MAP)
+    head = "a" if out[0] in _VOWELS else out[0]
+    body = [ch for ch in out[1:] if ch not in _VOWELS]
+    result = head
+    for ch in body:
+        if ch != result[-1]:
+            result += ch
+    return result
+
+
+def split_tokens(text: str | None, *, arabic_script: bool = False) -> tuple[str, ...]:
+    """Fold a name string into tokens: particles dropped, Arabic compounds joined."""
+    if not text:
+        return ()
+    raw = [t for t in _TOKEN_SPLIT.split(fold(text)) if t]
+    if arabic_script:
+        # Transliterated Arabic glues the article to the next word (alrhmn).
+        raw = [t[2:] if t.startswith("al") and len(t) > 4 else t for t in raw]
+    tokens: list[str] = []
+    pending = ""
+    for token in raw:
+        if token in _PARTICLES:
+            continue
+        if token in _JOINING or (arabic_script and token in ("bd", "abd")):
+            pending = "abu" if token.startswith("ab") and token[2:] in ("u", "ou", "o") else "abd"
+            continue
+        if pending:
+            token, pending = pending + token, ""
+        token = _ABD.sub("abd", token)
+        token = _ABU.sub("abu", token)
+        tokens.append(token)
+    if pending:
+        tokens.append(pending)
+    return tuple(tokens)
+
+
+@lru_cache(maxsize=262144)
+def _rigour_symbols(text: str) -> frozenset[str]:
+    from rigour.names import NameTypeTag, analyze_names
+
+    symbols: set[str] = set()
+    for name in analyze_names(NameTypeTag.PER, [text], consolidate=False, phonetics=False):
+        for span in name.spans:
+            if len(span.parts) == 1 and str(span.symbol.category).endswith("NAME"):
+                symbols.add(str(span.symbol.id))
+    return frozenset(symbols)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    form: str
+    phonetic: str
+    key: str  # frequency and equivalence key: the variant group, else the phonetic form
+    skeletons: frozenset[str]
+    symbols: frozenset[str]
+
+
+def _somali_alternative(form: str) -> str | None:
+    # Somali orthography writes ayn as c and h-dot as x (Cabdi, Maxamed).
+    if "c" not in form and "x" not in form:
+        return None
+    return form.replace("x", "h").replace("c", "") or None
+
+
+@lru_cache(maxsize=1)
+def _groups() -> dict[str, str]:
+    # The table is written in everyday spellings; key it by the forms split_tokens produces.
+    groups: dict[str, str] = {}
+    for word, canonical in VARIANT_GROUPS.items():
+        folded, canon = split_tokens(word), split_tokens(canonical)
+        if len(folded) == 1 and len(canon) == 1:
+            groups.setdefault(folded[0], canon[0])
+            groups.setdefault(phonetic_form(folded[0]), canon[0])
+    return groups
+
+
+@lru_cache(maxsize=262144)
+def token_key(form: str) -> str:
+    """The frequency and equivalence key of a folded token: its variant group or phonetic form."""
+    groups = _groups()
+    phon = phonetic_form(form)
+    key = groups.get(form) or groups.get(phon)
+    alt = _somali_alternative(form)
+    if key is None and alt is not None:
+        key = groups.get(alt) or groups.get(phonetic_form(alt))
+    return key or phon
+
+
+@lru_cache(maxsize=262144)
+def make_token(form: str, original: str | None = None) -> Token:
+    alt = _somali_alternative(form)
+    skeletons = {skeleton(form)} | ({skeleton(alt)} if alt else set())
+    symbols = _rigour_symbols(original if original else form) if len(form) > 1 else frozenset()
+    return Token(form, phonetic_form(form), token_key(form), frozenset(skeletons), symbols)
+
+
+def compare_tokens(a: Token, b: Token) -> int:
+    if a.form == b.form:
+        return EXACT
+    if a.key == b.key or a.phonetic == b.phonetic or a.symbols & b.symbols:
+        return EQUIVALENT
+    shortest = min(len(a.form), len(b.form))
+    if shortest < 3:
+        return NONE
+    distance = DamerauLevenshtein.distance(a.form, b.form)
+    if a.symbols and b.symbols:
+        # Both are known, distinct names (Hassan / Hussein): only a plain typo may join them.
+        return CLOSE if distance <= 1 and shortest >= 5 else NONE
+    if (distance <= 1 and shortest >= 4) or (distance <= 2 and shortest >= 7):
+        return CLOSE
+    similarity = JaroWinkler.similarity(a.form, b.form)
+    if a.skeletons & b.skeletons and len(min(a.skeletons, key=len)) >= 3 and similarity >= 0.7:
+        return CLOSE
+    return CLOSE if similarity >= 0.92 else NONE
+
+
+@dataclass(frozen=True, slots=True)
+class NameProfile:
+    core: tuple[Token, ...]  # Latin given + family tokens, in record order
+    alternatives: tuple[Token, ...]  # other names and original-script tokens
+    father: Token | None
+    mother: Token | None
+
+    @property
+    def given(self) -> Token | None:
+        return self.core[0] if self.core else None
+
+    @property
+    def all_tokens(self) -> tuple[Token, ...]:
+        return self.core + self.alternatives
+
+
+def _tokens(text: str | None) -> tuple[Token, ...]:
+    return tuple(make_token(t) for t in split_tokens(text))
+
+
+def _original_tokens(script: str | None, text: str | None) -> tuple[Token, ...]:
+    if not text:
+        return ()
+    arabic = script in ("Arab", "Aran") or any("\u0600" <= ch <= "\u06ff" for ch in text)
+    originals = [w for w in text.split() if w]
+    folded = split_tokens(text, arabic_script=arabic)
+    if len(originals) == len(folded):
+        return tuple(make_token(f, o) for f, o in zip(folded, originals, strict=True))
+    return tuple(make_token(f) for f in folded)
+
+
+def build_profile(person: Person) -> NameProfile:
+    core = _tokens(person.given_names) + _tokens(person.family_name)
+    alternatives: tuple[Token, ...] = ()
+    for other in person.other_names:
+        alternatives += _tokens(other)
+    original = person.original_script
+    if original is not None:
+        alternatives += _original_tokens(original.script, original.given_names)
+        alternatives += _original_tokens(original.script, original.family_name)
+    if not core:
+        core, alternatives = alternatives, ()
+    father = _tokens(person.father_name)
+    mother = _tokens(person.mother_name)
+    return NameProfile(core, alternatives, father[0] if father else None,
+                       mother[0] if mother else None)

@@ -1,0 +1,60 @@
+"""Outbox relay: what a transaction wrote reaches Kafka, in order per key, once published."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from services.common.config import CommonSettings
+from services.common.envelope import from_kafka, new_event
+from services.common.outbox import OutboxRelay, backlog, enqueue
+from services.common.producer import EventProducer
+from services.common.schema_registry import SchemaRegistry
+from services.common.topics import ALERTS
+from tests.examples import example_data
+from tests.integration.kafka_helpers import read_topic
+from tests.integration.workers.effect_consumer import MIGRATIONS, SCHEMA, prepare
+
+UPDATED = "org.kinlink.alert.updated.v1"
+
+
+async def test_relay_publishes_committed_rows_in_order_per_key(
+    settings: CommonSettings, registry: SchemaRegistry, pool: Any
+) -> None:
+    assert MIGRATIONS.exists()
+    await prepare(pool)
+    alert_ids = [str(uuid.uuid4()) for _ in range(3)]
+    topic = settings.topic(ALERTS)
+    written = []
+    async with pool.acquire() as conn:
+        for round_ in range(4):
+            async with conn.transaction():
+                for alert_id in alert_ids:
+                    data = {**example_data(UPDATED), "alert_id": alert_id}
+                    event = new_event(UPDATED, "/kinlink/test", alert_id, data,
+                                      extensions={"seq": str(round_)})
+                    await enqueue(conn, SCHEMA, event, topic)
+                    written.append(event)
+        # A rolled-back transaction leaves nothing to publish.
+        tx = conn.transaction()
+        await tx.start()
+        ghost = new_event(UPDATED, "/kinlink/test", alert_ids[0], {**example_data(UPDATED),
+                                                                   "alert_id": alert_ids[0]})
+        await enqueue(conn, SCHEMA, ghost, topic)
+        await tx.rollback()
+
+    async with EventProducer(settings, registry, client_id="relay-test") as producer:
+        relay = OutboxRelay(pool, SCHEMA, producer, poll_interval=0.2)
+        task = asyncio.create_task(relay.run())
+        records = await read_topic(settings.kafka_bootstrap, topic, expected=len(written))
+        relay.stop()
+        await asyncio.wait_for(task, 30)
+
+    received = [from_kafka(r.key, r.value, r.headers) for r in records]
+    assert sorted(e.id for e in received) == sorted(e.id for e in written)
+    for alert_id in alert_ids:
+        seqs = [e.extensions["seq"] for e in received if e.subject == alert_id]
+        assert seqs == ["0", "1", "2", "3"]
+    async with pool.acquire() as conn:
+        assert await backlog(conn, SCHEMA) == 0
