@@ -77,6 +77,7 @@ class ConsumerRunner:
         topics: Sequence[str],
         handler: Handler,
         pool: Any,
+        schema: str,
         registry: SchemaRegistry,
         dlq: EventProducer,
         max_records: int = 200,
@@ -87,6 +88,7 @@ class ConsumerRunner:
         self._topics = [settings.topic(t) for t in topics]
         self._handler = handler
         self._pool = pool
+        self._schema = schema
         self._registry = registry
         self._dlq = dlq
         self._max_records = max_records
@@ -167,7 +169,7 @@ class ConsumerRunner:
         while True:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
-                    if await claim(conn, self._group_id, event.id, event.type):
+                    if await claim(conn, self._schema, self._group_id, event.id, event.type):
                         await self._handler(event, conn)
                     else:
                         log.info("duplicate event ignored", event_id=event.id, group=self._group_id)

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -58,7 +59,7 @@ class OutboxRelay:
         *,
         batch_size: int = 500,
         poll_interval: float = 1.0,
-        keep_sent_for: str = "7 days",
+        keep_sent_for: timedelta = timedelta(days=7),
     ) -> None:
         self._pool = pool
         self._schema = schema

@@ -121,7 +121,7 @@ class SchemaRegistry:
 
     @classmethod
     def load(cls, root: Path | None = None) -> SchemaRegistry:
-        """Read defs/, events/ and cloudevent.v1.json under ``root`` (default SCHEMAS_ROOT).
+        """Read defs/, events/, cloudevent.v1.json and http/ under ``root`` (default SCHEMAS_ROOT).
 
         Raises ``jsonschema.SchemaError`` for a schema that is not valid 2020-12, and
         ``ValueError`` for a file whose ``$id`` does not mirror its path.
@@ -131,6 +131,8 @@ class SchemaRegistry:
             *sorted((base / "defs").glob("*.json")),
             *sorted((base / "events").glob("*.json")),
             base / "cloudevent.v1.json",
+            # HTTP request bodies (intake, notifier) reuse the event defs by $ref.
+            *sorted((base / "http").glob("*.json")),
         ]
         schemas: dict[str, dict[str, Any]] = {}
         event_ids: dict[str, str] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -64,6 +65,22 @@ def load_topic_specs(path: Path = TOPICS_FILE) -> list[TopicSpec]:
     ]
 
 
+async def _wait_for_leaders(admin: Any, names: list[str], timeout: float = 30.0) -> None:
+    """Creation is asynchronous in the controller; wait until every partition has a leader."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        described = await admin.describe_topics(names)
+        ready = all(
+            topic.get("error_code", 0) == 0
+            and topic["partitions"]
+            and all(p.get("leader", -1) >= 0 for p in topic["partitions"])
+            for topic in described
+        )
+        if ready or asyncio.get_running_loop().time() > deadline:
+            return
+        await asyncio.sleep(0.1)
+
+
 async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], prefix: str = "") -> list[str]:
     """Create the topics that do not exist yet; return the names created. Idempotent."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -84,7 +101,8 @@ async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], prefix: str 
         ]
         if wanted:
             await admin.create_topics(wanted)
-            log.info("topics created", extra={"topics": [t.name for t in wanted]})
+            await _wait_for_leaders(admin, [t.name for t in wanted])
+            log.info("topics created: %s", ", ".join(t.name for t in wanted))
         return [t.name for t in wanted]
     finally:
         await admin.close()

@@ -51,7 +51,9 @@ async def test_bad_records_go_to_the_dlq_and_consumption_goes_on(
     settings: CommonSettings, registry: SchemaRegistry, pool: Any
 ) -> None:
     await effect_consumer.prepare(pool)
-    first, last = alert_event(1), alert_event(2)
+    first = alert_event(1)
+    # Same key as `first`, so all four records share a partition and their order is fixed.
+    last = new_event(ALERT, "/kinlink/test", first.key, first.data)
     schema_invalid = alert_event(3)
     key, _, headers = to_kafka(schema_invalid)
     bad_data = json.dumps({**schema_invalid.data, "status": "misplaced"}).encode()

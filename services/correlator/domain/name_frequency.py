@@ -16,13 +16,14 @@ from pathlib import Path
 from services.correlator.domain.names import split_tokens, token_key
 
 DATA_FILE = Path(__file__).with_name("data") / "name_frequencies.tsv"
-_PRIOR_TOTAL = 100_000.0
+_TABLE_TOTAL = 100_000.0
+_PRIOR_WEIGHT = 10_000.0
 # Unknown tokens are assumed about as rare as the rarest bundled names.
 _UNSEEN_COUNT = 0.5
 _MIN_BITS, _MAX_BITS = -4.0, 8.0
 
 
-def _load_prior(path: Path) -> Counter[str]:
+def load_prior(path: Path) -> Counter[str]:
     counts: Counter[str] = Counter()
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -40,14 +41,16 @@ class NameFrequencies:
     __slots__ = ("_counts", "_total", "_u_avg")
 
     def __init__(self, prior: Counter[str] | None = None) -> None:
-        self._counts: Counter[str] = Counter(prior if prior is not None else _load_prior(DATA_FILE))
-        self._total = float(sum(self._counts.values()))
-        scale = _PRIOR_TOTAL / self._total if self._total else 1.0
-        if scale != 1.0:
-            self._counts = Counter({k: v * scale for k, v in self._counts.items()})
-            self._total = _PRIOR_TOTAL
+        raw = prior if prior is not None else load_prior(DATA_FILE)
+        # Table counts are per 100 000 tokens (the long tail is the remainder); the prior then
+        # weighs as _PRIOR_WEIGHT tokens, so the population being matched soon dominates.
+        self._counts: Counter[str] = Counter(
+            {k: v * _PRIOR_WEIGHT / _TABLE_TOTAL for k, v in raw.items()}
+        )
+        self._total = _PRIOR_WEIGHT
         # Chance that two random tokens agree, per agreement: sum f^2 / sum f (fixed from prior).
-        self._u_avg = sum((c / self._total) ** 2 for c in self._counts.values()) or 1e-4
+        freqs = [c / self._total for c in self._counts.values()]
+        self._u_avg = sum(f * f for f in freqs) / (sum(freqs) or 1.0) or 1e-4
 
     def add(self, keys: Iterable[str]) -> None:
         for key in keys:

@@ -21,13 +21,49 @@ from services.correlator.domain.name_variants import VARIANT_GROUPS
 EXACT, EQUIVALENT, CLOSE, NONE = 3, 2, 1, 0
 
 _PARTICLES = frozenset(
-    "al el ul il ad ar as at az bin ben ibn bint binti ould wad wuld ag de da di du van von".split()
+    [
+        "al",
+        "el",
+        "ul",
+        "il",
+        "ad",
+        "ar",
+        "as",
+        "at",
+        "az",
+        "bin",
+        "ben",
+        "ibn",
+        "bint",
+        "binti",
+        "ould",
+        "wad",
+        "wuld",
+        "ag",
+        "de",
+        "da",
+        "di",
+        "du",
+        "van",
+        "von",
+    ]
 )
-_JOINING = frozenset("abd abdul abdel abdal abdol abdoul abdu abdur abu abou abo".split())
+_JOINING = frozenset(
+    ["abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu", "abdur", "abu", "abou", "abo"]
+)
 _ABD = re.compile(r"^abd(?:oul|ul|el|al|ol|ur|ar|er|ir|ou|u|e|i|a|o)?(?=[a-z]{3,}$)")
 _ABU = re.compile(r"^ab(?:ou|o)(?=[a-z]{3,}$)")
-_SKELETON_DIGRAPHS = (("ph", "f"), ("kh", "k"), ("gh", "g"), ("dh", "d"), ("th", "t"),
-                      ("sh", "s"), ("ch", "s"), ("dj", "j"), ("ck", "k"))
+_SKELETON_DIGRAPHS = (
+    ("ph", "f"),
+    ("kh", "k"),
+    ("gh", "g"),
+    ("dh", "d"),
+    ("th", "t"),
+    ("sh", "s"),
+    ("ch", "s"),
+    ("dj", "j"),
+    ("ck", "k"),
+)
 _SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "z": "s", "x": "h", "v": "f"})
 _VOWELS = frozenset("aeiouyw")
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
@@ -233,5 +269,6 @@ def build_profile(person: Person) -> NameProfile:
         core, alternatives = alternatives, ()
     father = _tokens(person.father_name)
     mother = _tokens(person.mother_name)
-    return NameProfile(core, alternatives, father[0] if father else None,
-                       mother[0] if mother else None)
+    return NameProfile(
+        core, alternatives, father[0] if father else None, mother[0] if mother else None
+    )

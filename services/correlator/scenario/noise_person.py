@@ -52,7 +52,7 @@ def _birth(
         return None, "unknown", None
     assessed = _assessed_age(rng, age_at(dob, when))
     span = rng.choice((0, 1, 1, 2))
-    age_range = {"min": max(assessed - span, 0), "max": assessed + span}
+    age_range = {"min": min(max(assessed - span, 0), 25), "max": min(assessed + span, 25)}
     # Benefit of the doubt: the estimated birth year follows the lowest age in the range.
     roll = rng.random()
     if roll < 0.45:
@@ -65,7 +65,7 @@ def _birth(
 def _visual_age(rng: random.Random, dob: date, when: datetime) -> dict[str, int]:
     centre = round(age_at(dob, when) + rng.gauss(0.3, 1.4))
     low, high = rng.choice(((1, 1), (2, 1), (1, 2), (2, 2), (0, 2)))
-    return {"min": max(centre - low, 0), "max": centre + high}
+    return {"min": min(max(centre - low, 0), 25), "max": min(max(centre + high, 0), 25)}
 
 
 def _nationalities(rng: random.Random, child: Child, sighting: bool) -> list[str]:

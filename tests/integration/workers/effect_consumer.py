@@ -43,7 +43,7 @@ async def prepare(pool: asyncpg.Pool) -> None:
 def build_runner(settings: CommonSettings, pool: object, dlq: EventProducer) -> ConsumerRunner:
     return ConsumerRunner(
         settings=settings, group_id=GROUP, topics=[ALERTS], handler=record_effect,
-        pool=pool, registry=SchemaRegistry.load(), dlq=dlq,
+        pool=pool, schema=SCHEMA, registry=SchemaRegistry.load(), dlq=dlq,
     )
 
 

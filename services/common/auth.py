@@ -1,0 +1,304 @@
+"""Bearer tokens: EdDSA (Ed25519) JWTs naming an organisation, its kind, country and roles.
+
+Claims: `sub` (token subject: a person or system at the organisation), `org` (organisation id),
+`org_kind` (police | reception_centre | ngo | hotline | investigator | auditor), `country`
+(ISO 3166-1 alpha-3), `roles` (list), `exp` (enforced), `iat`, `jti` (for revocation).
+Reading the audit log is a *role* (`auditor`), not a kind: an oversight body gets
+`org_kind=auditor` with that role, and any organisation's internal auditor can hold the role too.
+
+Verification keys come from KINLINK_AUTH_PUBLIC_KEYS (a PEM file or a directory of them; the
+file stem is the `kid`), the signing key for `kinlink token issue` from
+KINLINK_AUTH_PRIVATE_KEY. With neither configured, a development key pair is generated once
+under the cache (`.cache/auth/dev.pem`), so a local stack and its tokens agree.
+Revoked token ids (`jti`, one per line) are read from KINLINK_AUTH_REVOKED_FILE, re-read when
+the file changes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+ORG_KINDS = ("police", "reception_centre", "ngo", "hotline", "investigator", "auditor")
+AUDITOR_ROLE = "auditor"
+ALGORITHM = "EdDSA"
+ISSUER = "kinlink"
+DEV_KID = "dev"
+_COUNTRY = re.compile(r"^[A-Z]{3}$")
+_ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
+_TTL = re.compile(r"^(\d+)([smhd])$")
+_REQUIRED_CLAIMS = ["exp", "iat", "jti", "sub", "iss"]
+
+
+class AuthError(Exception):
+    """The token is missing, malformed, badly signed, expired or revoked; the message says
+    which, for the WWW-Authenticate error description (never the token itself)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the verified claims of a bearer token."""
+
+    subject: str
+    org: str
+    org_kind: str
+    country: str
+    roles: frozenset[str] = frozenset()
+    jti: str = ""
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles
+
+
+def default_cache_dir() -> Path:
+    return Path(
+        os.environ.get("KINLINK_CACHE_DIR", Path(__file__).resolve().parents[2] / ".cache")
+    ).resolve()
+
+
+def ensure_dev_keys(cache_dir: Path | None = None) -> Path:
+    """The development private key (generated once, mode 0600); its public key sits beside."""
+    folder = (cache_dir or default_cache_dir()) / "auth"
+    private_path = folder / f"{DEV_KID}.pem"
+    if not private_path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        key = Ed25519PrivateKey.generate()
+        tmp = folder / f".{DEV_KID}.pem.{os.getpid()}"
+        tmp.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+        tmp.chmod(0o600)
+        tmp.replace(private_path)  # atomic: concurrent starters agree on one key
+    public_path = folder / f"{DEV_KID}.pub.pem"
+    if not public_path.exists():
+        public_path.write_bytes(_public_pem(load_private_key(private_path)[1]))
+    return private_path
+
+
+def _public_pem(key: Ed25519PrivateKey) -> bytes:
+    return key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def _kid_of(path: Path) -> str:
+    return path.name.removesuffix(".pem").removesuffix(".pub")
+
+
+def load_private_key(path: Path) -> tuple[str, Ed25519PrivateKey]:
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{path}: not an Ed25519 private key")
+    return _kid_of(path), key
+
+
+def load_public_keys(path: Path) -> dict[str, Ed25519PublicKey]:
+    """`kid` -> key for a PEM file or every `*.pem` in a directory. A private key file also
+    yields its public half, so the dev key alone is enough for a local stack."""
+    files = sorted(path.glob("*.pem")) if path.is_dir() else [path]
+    keys: dict[str, Ed25519PublicKey] = {}
+    for file in files:
+        raw = file.read_bytes()
+        if b"PRIVATE KEY" in raw:
+            keys[_kid_of(file)] = load_private_key(file)[1].public_key()
+            continue
+        key = serialization.load_pem_public_key(raw)
+        if not isinstance(key, Ed25519PublicKey):
+            raise ValueError(f"{file}: not an Ed25519 public key")
+        keys[_kid_of(file)] = key
+    if not keys:
+        raise ValueError(f"{path}: no PEM keys found")
+    return keys
+
+
+def parse_ttl(text: str) -> timedelta:
+    """`90s`, `30m`, `8h`, `7d` -> timedelta."""
+    found = _TTL.match(text.strip())
+    if found is None:
+        raise ValueError("a TTL is a number and a unit: s, m, h or d (e.g. 8h)")
+    amount, unit = int(found.group(1)), found.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: amount})
+
+
+def issue_token(
+    private_key: Ed25519PrivateKey,
+    kid: str,
+    *,
+    org: str,
+    org_kind: str,
+    country: str,
+    roles: Sequence[str] = (),
+    ttl: timedelta = timedelta(hours=8),
+    subject: str | None = None,
+    now: int | None = None,
+) -> str:
+    """A signed token; `now` (epoch seconds) is for tests of expiry."""
+    if org_kind not in ORG_KINDS:
+        raise ValueError(f"org_kind must be one of {', '.join(ORG_KINDS)}")
+    if not _COUNTRY.match(country):
+        raise ValueError("country must be an ISO 3166-1 alpha-3 code")
+    if not _ORG_ID.match(org):
+        raise ValueError("org must be a stable identifier (letters, digits, . _ : / -)")
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "iss": ISSUER,
+        "sub": subject or f"{org}/system",
+        "org": org,
+        "org_kind": org_kind,
+        "country": country,
+        "roles": sorted(set(roles)),
+        "iat": issued,
+        "exp": issued + int(ttl.total_seconds()),
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(claims, private_key, algorithm=ALGORITHM, headers={"kid": kid})
+
+
+@dataclass
+class RevocationList:
+    """Revoked `jti`s: a fixed set plus a file re-read whenever its modification time changes."""
+
+    fixed: frozenset[str] = frozenset()
+    path: Path | None = None
+    _mtime: float = -1.0
+    _from_file: frozenset[str] = field(default_factory=frozenset)
+
+    def __contains__(self, jti: object) -> bool:
+        if not isinstance(jti, str):
+            return False
+        self._refresh()
+        return jti in self.fixed or jti in self._from_file
+
+    def _refresh(self) -> None:
+        if self.path is None:
+            return
+        try:
+            mtime = self.path.stat().st_mtime
+        except FileNotFoundError:
+            self._from_file, self._mtime = frozenset(), -1.0
+            return
+        if mtime != self._mtime:
+            lines = self.path.read_text().splitlines()
+            self._from_file = frozenset(
+                line.strip() for line in lines if line.strip() and not line.startswith("#")
+            )
+            self._mtime = mtime
+
+
+class TokenVerifier:
+    """Checks signature (by `kid`), expiry, required claims and revocation."""
+
+    def __init__(
+        self,
+        public_keys: Mapping[str, Ed25519PublicKey],
+        revoked: RevocationList | None = None,
+        leeway_seconds: int = 30,
+    ) -> None:
+        self._keys = dict(public_keys)
+        self._revoked = revoked or RevocationList()
+        self._leeway = leeway_seconds
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise AuthError("the token is not a JWT") from None
+        key = self._keys.get(str(header.get("kid", "")))
+        if key is None:
+            raise AuthError("the token is signed with an unknown key")
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[ALGORITHM],
+                issuer=ISSUER,
+                leeway=self._leeway,
+                options={"require": _REQUIRED_CLAIMS},
+            )
+        except jwt.ExpiredSignatureError:
+            raise AuthError("the token has expired") from None
+        except jwt.PyJWTError:
+            raise AuthError("the token is invalid") from None
+        if claims["jti"] in self._revoked:
+            raise AuthError("the token has been revoked")
+        return _principal(claims)
+
+
+def _principal(claims: Mapping[str, Any]) -> Principal:
+    org, kind, country, roles = (
+        claims.get("org"),
+        claims.get("org_kind"),
+        claims.get("country"),
+        claims.get("roles", []),
+    )
+    if not isinstance(org, str) or not _ORG_ID.match(org):
+        raise AuthError("the token names no valid organisation")
+    if kind not in ORG_KINDS:
+        raise AuthError("the token names no valid organisation kind")
+    if not isinstance(country, str) or not _COUNTRY.match(country):
+        raise AuthError("the token names no valid country")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+        raise AuthError("the token's roles are not a list of strings")
+    return Principal(
+        subject=str(claims["sub"]),
+        org=org,
+        org_kind=str(kind),
+        country=country,
+        roles=frozenset(roles),
+        jti=str(claims["jti"]),
+    )
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """Where keys and the revocation list are (KINLINK_AUTH_*)."""
+
+    public_keys: Path | None = None
+    private_key: Path | None = None
+    revoked_file: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AuthSettings:
+        env = os.environ if env is None else env
+
+        def path(name: str) -> Path | None:
+            raw = env.get(name, "").strip()
+            return Path(raw) if raw else None
+
+        return cls(
+            public_keys=path("KINLINK_AUTH_PUBLIC_KEYS"),
+            private_key=path("KINLINK_AUTH_PRIVATE_KEY"),
+            revoked_file=path("KINLINK_AUTH_REVOKED_FILE"),
+        )
+
+    def signing_key(self) -> tuple[str, Ed25519PrivateKey]:
+        return load_private_key(self.private_key or ensure_dev_keys())
+
+    def verifier(self) -> TokenVerifier:
+        keys = load_public_keys(self.public_keys or ensure_dev_keys())
+        return TokenVerifier(keys, RevocationList(path=self.revoked_file))
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer ...` header; AuthError if there is none."""
+    if not authorization:
+        raise AuthError("no bearer token")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("the Authorization header is not a bearer token")
+    return token.strip()

@@ -1,0 +1,141 @@
+"""Shared aiohttp plumbing: request ids, access metrics, problem+json errors, JSON bodies.
+
+Every HTTP service (intake, notifier) installs `standard_middlewares` and reads bodies with
+`read_json`, so errors look the same everywhere and logs carry the request id, never data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+
+from services.common.http_problems import Problem, from_http_exception, problem_response
+from services.common.logging import get_logger
+
+log = get_logger(__name__)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
+
+HTTP_REQUESTS = Counter(
+    "kinlink_http_requests_total", "HTTP requests handled", ["service", "route", "method", "status"]
+)
+HTTP_LATENCY = Histogram(
+    "kinlink_http_request_seconds",
+    "HTTP request latency",
+    ["service", "route", "method"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+
+
+def route_label(request: web.Request) -> str:
+    """The route template (`/v1/alerts/{id}`), so metrics do not explode per id."""
+    info = request.match_info
+    resource = info.route.resource if info.http_exception is None else None
+    return resource.canonical if resource is not None else "unmatched"
+
+
+def standard_middlewares(service: str) -> list[Any]:
+    """Request id + logging context, then metrics, then problem rendering (outermost first)."""
+
+    @web.middleware
+    async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
+        given = request.headers.get("X-Request-Id", "")
+        request_id = given if _REQUEST_ID_RE.match(given) else str(uuid.uuid4())
+        request[REQUEST_ID] = request_id
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            response = await handler(request)
+        response.headers["X-Request-Id"] = request_id
+        return response
+
+    @web.middleware
+    async def metrics(request: web.Request, handler: Handler) -> web.StreamResponse:
+        started = time.perf_counter()
+        status = 500
+        try:
+            response = await handler(request)
+            status = response.status
+            return response
+        finally:
+            route = route_label(request)
+            HTTP_REQUESTS.labels(service, route, request.method, str(status)).inc()
+            HTTP_LATENCY.labels(service, route, request.method).observe(
+                time.perf_counter() - started
+            )
+
+    @web.middleware
+    async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except Problem as problem:
+            return problem_response(problem, request.path)
+        except web.HTTPException as exc:
+            if exc.status < 400:
+                raise
+            return problem_response(from_http_exception(exc), request.path)
+        except Exception:
+            log.exception("unhandled error", route=route_label(request), method=request.method)
+            return problem_response(
+                Problem(500, "The server could not handle this request."), request.path
+            )
+
+    return [request_context, metrics, problems]
+
+
+JSON_TYPES = ("application/json",)
+
+
+async def read_json(
+    request: web.Request, max_bytes: int, *, extra_types: tuple[str, ...] = ()
+) -> Any:
+    """The parsed JSON body: 415 for another content type, 413 over `max_bytes` (also the
+    application's `client_max_size`, which aiohttp enforces on read), 400 if it is not JSON."""
+    if request.content_type not in (*JSON_TYPES, *extra_types):
+        raise Problem(415, "Send the body as application/json.")
+    limit = max_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, f"The request body exceeds {limit} bytes.")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise Problem(413, f"The request body exceeds {limit} bytes.") from None
+    if len(raw) > limit:
+        raise Problem(413, f"The request body exceeds {limit} bytes.")
+    try:
+        return json.loads(raw, parse_constant=_reject_constant)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        position = getattr(exc, "pos", None)
+        where = f" at byte {position}" if position is not None else ""
+        raise Problem(400, f"The body is not valid JSON{where}.") from None
+
+
+def _reject_constant(name: str) -> Any:
+    # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, nor do our schemas.
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+
+
+def json_response(
+    body: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    return web.Response(
+        status=status,
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+async def metrics_handler(_: web.Request) -> web.Response:
+    """Prometheus text exposition of this process's metrics."""
+    response = web.Response(body=generate_latest())
+    response.headers["Content-Type"] = CONTENT_TYPE_LATEST
+    return response

@@ -1,0 +1,78 @@
+"""Sex, nationality and language evidence: cheap signals with known confusions."""
+
+from __future__ import annotations
+
+SEX_LEVELS = ("agree", "disagree", "missing")
+NATIONALITY_LEVELS = ("agree", "confusable", "disagree", "missing")
+LANGUAGE_LEVELS = ("agree", "disagree", "missing")
+
+# Declared nationality is noisy between neighbours and shared ethnic groups.
+_CONFUSED = (
+    {"AFG", "IRN", "PAK"},
+    {"ERI", "ETH"},
+    {"SDN", "TCD", "SSD"},
+    {"SYR", "IRQ", "PSE", "LBN", "JOR"},
+    {"SOM", "ETH", "KEN", "DJI"},
+    {"GIN", "SEN", "MLI", "CIV", "GMB", "SLE", "GNB"},
+    {"MAR", "DZA", "TUN", "LBY"},
+    {"BGD", "IND", "PAK"},
+)
+# Macro-language members that records mix up (Arabic varieties, Persian varieties).
+_LANGUAGE_FAMILY = {
+    "ara": "ara",
+    "arb": "ara",
+    "apd": "ara",
+    "ary": "ara",
+    "arz": "ara",
+    "apc": "ara",
+    "acm": "ara",
+    "ayl": "ara",
+    "aeb": "ara",
+    "arq": "ara",
+    "fas": "fas",
+    "pes": "fas",
+    "prs": "fas",
+    "tgk": "fas",
+    "haz": "fas",
+    "pus": "pus",
+    "pbu": "pus",
+    "pst": "pus",
+    "som": "som",
+    "tir": "tir",
+    "amh": "amh",
+    "orm": "orm",
+    "gaz": "orm",
+    "kur": "kur",
+    "ckb": "kur",
+    "kmr": "kur",
+    "ful": "ful",
+    "fuf": "ful",
+    "ffm": "ful",
+}
+
+
+def compare_sex(a: str, b: str) -> str:
+    if a == "unknown" or b == "unknown":
+        return "missing"
+    return "agree" if a == b else "disagree"
+
+
+def compare_nationalities(a: tuple[str, ...], b: tuple[str, ...]) -> str:
+    if not a or not b:
+        return "missing"
+    if set(a) & set(b):
+        return "agree"
+    for group in _CONFUSED:
+        if group & set(a) and group & set(b):
+            return "confusable"
+    return "disagree"
+
+
+def _families(codes: tuple[str, ...]) -> set[str]:
+    return {_LANGUAGE_FAMILY.get(code, code) for code in codes}
+
+
+def compare_languages(a: tuple[str, ...], b: tuple[str, ...]) -> str:
+    if not a or not b:
+        return "missing"
+    return "agree" if _families(a) & _families(b) else "disagree"

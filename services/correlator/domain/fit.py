@@ -1,0 +1,155 @@
+"""Fit Fellegi-Sunter weights from a labelled scenario (never from evaluation data).
+
+m (level frequency among true pairs) and u (among non-pairs the blocking produced) are counted
+per signal with additive smoothing; the name term-frequency scale is chosen by log-loss; a
+logistic calibration maps total bits to a probability; the threshold maximises F1 on the fitting
+scenario.  `python -m services.correlator.domain.fit` refits weights.json from seed 1000.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from services.correlator.domain.engine import MatchEngine
+from services.correlator.domain.model import Observation
+from services.correlator.domain.replay import Replayer
+from services.correlator.domain.scoring import (
+    FIXED_BITS,
+    SIGNAL_LEVELS,
+    WEIGHTS_FILE,
+    Comparison,
+    Weights,
+    default_weights,
+    total_bits,
+)
+
+Pair = tuple[str, str, str]
+FIT_SEED = 1000
+FIT_CHILDREN = 600
+_SMOOTHING = 1.0
+_RIDGE = 1.0
+_MAX_BITS = 14.0
+_TF_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
+
+
+def collect_comparisons(events: Iterable[dict[str, Any]]) -> dict[Pair, Comparison]:
+    """Every blocked candidate pair with its comparison vector (the last one scored wins)."""
+    engine = MatchEngine(weights=default_weights(), threshold=2.0)
+    scored: dict[Pair, Comparison] = {}
+
+    def record(alert_id: str, obs: Observation, comparison: Comparison) -> None:
+        scored[(alert_id, obs.kind, obs.obs_id)] = comparison
+
+    engine.observer = record
+    for _ in Replayer(engine).run(events):
+        pass
+    return scored
+
+
+def _level_bits(pairs: dict[Pair, Comparison], truth: set[Pair]) -> dict[str, dict[str, float]]:
+    bits: dict[str, dict[str, float]] = {}
+    for signal, levels in SIGNAL_LEVELS.items():
+        m_counts: Counter[str] = Counter()
+        u_counts: Counter[str] = Counter()
+        for pair, comparison in pairs.items():
+            target = m_counts if pair in truth else u_counts
+            target[comparison.levels[signal]] += 1
+        m_total = sum(m_counts.values()) + _SMOOTHING * len(levels)
+        u_total = sum(u_counts.values()) + _SMOOTHING * len(levels)
+        bits[signal] = {}
+        for level in levels:
+            m = (m_counts[level] + _SMOOTHING) / m_total
+            u = (u_counts[level] + _SMOOTHING) / u_total
+            value = max(-_MAX_BITS, min(_MAX_BITS, math.log2(m / u)))
+            bits[signal][level] = round(FIXED_BITS.get((signal, level), value), 4)
+    # "missing" carries no evidence by definition: keep it neutral.
+    for levels_bits in bits.values():
+        if "missing" in levels_bits:
+            levels_bits["missing"] = 0.0
+    return bits
+
+
+def _logistic(xs: list[float], ys: list[int]) -> tuple[float, float, float]:
+    """Fit p = sigmoid((a x + b) ln 2) by Newton's method; returns (a, b, mean log-loss)."""
+    a, b = 1.0, -5.0
+    ln2 = math.log(2)
+    for _ in range(50):
+        ga = gb = haa = hab = hbb = 0.0
+        for x, y in zip(xs, ys, strict=True):
+            z = max(-60.0, min(60.0, (a * x + b) * ln2))
+            p = 1.0 / (1.0 + math.exp(-z))
+            r = (p - y) * ln2
+            w = p * (1 - p) * ln2 * ln2
+            ga, gb = ga + r * x, gb + r
+            haa, hab, hbb = haa + w * x * x, hab + w * x, hbb + w
+        # A little ridge keeps Newton stable when the classes separate almost perfectly.
+        ga, haa = ga + _RIDGE * (a - 1.0), haa + _RIDGE
+        gb, hbb = gb + _RIDGE * b, hbb + _RIDGE
+        det = haa * hbb - hab * hab
+        step_a = (hbb * ga - hab * gb) / det
+        step_b = (haa * gb - hab * ga) / det
+        a -= max(-0.5, min(0.5, step_a))
+        b -= max(-5.0, min(5.0, step_b))
+    loss = 0.0
+    for x, y in zip(xs, ys, strict=True):
+        z = max(-30.0, min(30.0, (a * x + b) * ln2))
+        p = 1.0 / (1.0 + math.exp(-z))
+        loss -= math.log(p if y else 1 - p)
+    return a, b, loss / max(1, len(xs))
+
+
+def _best_threshold(scores: list[float], ys: list[int]) -> float:
+    positives = sum(ys)
+    best_f1, best_t = -1.0, 0.5
+    for t in (i / 100 for i in range(5, 96)):
+        tp = sum(1 for s, y in zip(scores, ys, strict=True) if s >= t and y)
+        fp = sum(1 for s, y in zip(scores, ys, strict=True) if s >= t and not y)
+        f1 = 2 * tp / (2 * tp + fp + (positives - tp)) if positives else 0.0
+        if f1 > best_f1:
+            best_f1, best_t = f1, t
+    return best_t
+
+
+def fit_weights(
+    events: Iterable[dict[str, Any]], true_pairs: set[Pair], meta: dict[str, Any] | None = None
+) -> Weights:
+    pairs = collect_comparisons(events)
+    bits = _level_bits(pairs, true_pairs)
+    ys = [1 if pair in true_pairs else 0 for pair in pairs]
+    best: tuple[float, float, float, float] | None = None
+    for scale in _TF_SCALES:
+        trial = Weights("trial", bits, tf_scale=scale)
+        xs = [total_bits(trial, c) for c in pairs.values()]
+        a, b, loss = _logistic(xs, ys)
+        if best is None or loss < best[3]:
+            best = (scale, a, b, loss)
+    assert best is not None
+    scale, a, b, _ = best
+    fitted = Weights("fit", bits, round(scale, 3), round(a, 5), round(b, 5))
+    scores = [
+        1 / (1 + 2 ** -max(-60.0, min(60.0, a * total_bits(fitted, c) + b)))
+        for c in pairs.values()
+    ]
+    info = dict(meta or {})
+    info.update(candidate_pairs=len(pairs), true_pairs=len(true_pairs),
+                true_pairs_blocked=sum(ys))
+    version = f"fit-{info.get('seed', 'x')}-{info.get('children', 'x')}"
+    return Weights(version, bits, fitted.tf_scale, fitted.calibration_slope,
+                   fitted.calibration_intercept, _best_threshold(scores, ys), info)
+
+
+def main() -> None:
+    from services.correlator.scenario import generate_scenario
+
+    scenario = generate_scenario(FIT_SEED, children=FIT_CHILDREN)
+    weights = fit_weights(scenario.events, scenario.true_pairs(),
+                          {"seed": FIT_SEED, "children": FIT_CHILDREN})
+    WEIGHTS_FILE.write_text(weights.to_json() + "\n", encoding="utf-8")
+    print(weights.to_json())
+
+
+if __name__ == "__main__":
+    main()

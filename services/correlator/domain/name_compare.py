@@ -1,0 +1,108 @@
+"""Order-free comparison of two name profiles, and of parents' names.
+
+The result is a Fellegi-Sunter comparison level plus the term-frequency bits of the tokens that
+agree, so agreeing on a rare name counts for more than agreeing on Mohammed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.correlator.domain.name_frequency import NameFrequencies
+from services.correlator.domain.names import (
+    CLOSE,
+    EQUIVALENT,
+    NONE,
+    NameProfile,
+    Token,
+    compare_tokens,
+    make_token,
+)
+
+NAME_LEVELS = ("full", "full_fuzzy", "single", "partial", "given_conflict", "none", "missing")
+PARENT_LEVELS = ("agree", "close", "in_name", "disagree", "missing")
+_CLOSE_QUALITY = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class NameComparison:
+    level: str
+    tf_bits: float
+
+
+def _best(token: Token, others: tuple[Token, ...]) -> int:
+    best = NONE
+    for other in others:
+        level = compare_tokens(token, other)
+        if level > best:
+            best = level
+            if best > EQUIVALENT:
+                break
+    return best
+
+
+def _compound(token: Token, others: tuple[Token, ...]) -> int:
+    # A joined compound on one side (Gebremedhin) against split parts on the other (Gebre Medhin).
+    for first, second in zip(others, others[1:], strict=False):
+        joined = make_token(first.form + second.form)
+        level = compare_tokens(token, joined)
+        if level >= CLOSE:
+            return level
+    return NONE
+
+
+def _levels(side: NameProfile, other: NameProfile) -> list[int]:
+    everything = other.all_tokens
+    levels = []
+    for token in side.core:
+        level = _best(token, everything)
+        if level == NONE:
+            level = _compound(token, other.core)
+        levels.append(level)
+    return levels
+
+
+def compare_names(a: NameProfile, b: NameProfile, freqs: NameFrequencies) -> NameComparison:
+    if not a.core or not b.core:
+        return NameComparison("missing", 0.0)
+    levels_a, levels_b = _levels(a, b), _levels(b, a)
+    if len(a.core) <= len(b.core):
+        short, short_levels = a, levels_a
+    else:
+        short, short_levels = b, levels_b
+    if not any(levels_a) and not any(levels_b):
+        return NameComparison("none", 0.0)
+    tf_bits = 0.0
+    seen: set[str] = set()
+    for token, level in zip(short.core, short_levels, strict=True):
+        if level >= CLOSE and token.key not in seen:
+            seen.add(token.key)
+            quality = 1.0 if level >= EQUIVALENT else _CLOSE_QUALITY
+            tf_bits += quality * freqs.adjustment_bits(token.key)
+    given_a, given_b = levels_a[0] >= CLOSE, levels_b[0] >= CLOSE
+    if not given_a and not given_b:
+        return NameComparison("given_conflict", tf_bits)
+    if all(level >= CLOSE for level in short_levels):
+        if len(short.core) == 1:
+            return NameComparison("single", tf_bits)
+        if given_a and given_b:
+            fuzzy = any(level == CLOSE for level in short_levels)
+            return NameComparison("full_fuzzy" if fuzzy else "full", tf_bits)
+    return NameComparison("partial", tf_bits)
+
+
+def compare_parent(
+    parent_a: Token | None, parent_b: Token | None, a: NameProfile, b: NameProfile
+) -> str:
+    """Parent's forename on both records, or one record's parent inside the other's name chain."""
+    if parent_a is not None and parent_b is not None:
+        level = compare_tokens(parent_a, parent_b)
+        return "agree" if level >= EQUIVALENT else "close" if level == CLOSE else "disagree"
+    parent, other = (parent_a, b) if parent_a is not None else (parent_b, a)
+    if parent is None:
+        return "missing"
+    # Patronymic naming puts the father's name second (given + father + grandfather).
+    chain = other.core[1:] + other.alternatives
+    if chain and _best(parent, chain) >= CLOSE:
+        return "in_name"
+    return "missing"

@@ -1,0 +1,1 @@
+"""Intake: the HTTP door for police alerts, reception-centre registrations and sightings."""

@@ -1,0 +1,1 @@
+"""Contract tests: the event schemas, examples, AsyncAPI document and topic list agree."""
