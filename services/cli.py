@@ -57,7 +57,9 @@ def validate(path: Path, quiet: bool) -> None:
     total = invalid = 0
     for report in check_lines(path, registry):
         total += 1
-        label = f"line {report.line}" + (f" ({report.event_type} {report.event_id})" if report.event_id else "")
+        label = f"line {report.line}" + (
+            f" ({report.event_type} {report.event_id})" if report.event_id else ""
+        )
         if report.problems:
             invalid += 1
             click.echo(f"{label}: INVALID")

@@ -114,7 +114,9 @@ class ConsumerRunner:
         log.info("consumer started", group=self._group_id, topics=self._topics)
         try:
             while not self._stopping.is_set():
-                batches = await self._consumer.getmany(timeout_ms=500, max_records=self._max_records)
+                batches = await self._consumer.getmany(
+                    timeout_ms=500, max_records=self._max_records
+                )
                 for tp, records in batches.items():
                     for record in records:
                         if self._stopping.is_set():
@@ -177,14 +179,28 @@ class ConsumerRunner:
             except TRANSIENT as exc:
                 if self._stopping.is_set():
                     raise
-                log.warning("transient failure, retrying", event_id=event.id,
-                            error=type(exc).__name__, retry_in=round(delay, 2))
+                log.warning(
+                    "transient failure, retrying",
+                    event_id=event.id,
+                    error=type(exc).__name__,
+                    retry_in=round(delay, 2),
+                )
                 await asyncio.sleep(delay)
                 delay = min(self._max_backoff, delay * 2) * (0.8 + 0.4 * random.random())
 
     async def _dead_letter(self, record: Any, reason: str, error_class: str) -> None:
-        letter = dead_letter(record, reason=reason, error_class=error_class, consumer=self._group_id)
-        await self._dlq.send_raw(self._settings.topic(DLQ), letter.key, letter.value, letter.headers)
+        letter = dead_letter(
+            record, reason=reason, error_class=error_class, consumer=self._group_id
+        )
+        await self._dlq.send_raw(
+            self._settings.topic(DLQ), letter.key, letter.value, letter.headers
+        )
         DEAD_LETTERED.labels(self._group_id, error_class).inc()
-        log.warning("record dead-lettered", group=self._group_id, topic=record.topic,
-                    partition=record.partition, offset=record.offset, error_class=error_class)
+        log.warning(
+            "record dead-lettered",
+            group=self._group_id,
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            error_class=error_class,
+        )

@@ -31,7 +31,9 @@ def dead_letter(record: Any, *, reason: str, error_class: str, consumer: str) ->
         ("dlq_consumer", consumer.encode()),
         ("dlq_failed_at", datetime.now(UTC).isoformat().replace("+00:00", "Z").encode()),
     ]
-    original = [(name, value) for name, value in (record.headers or ()) if not name.startswith("dlq_")]
+    original = [
+        (name, value) for name, value in (record.headers or ()) if not name.startswith("dlq_")
+    ]
     return DeadLetter(key=record.key, value=record.value, headers=[*original, *extra])
 
 

@@ -111,7 +111,9 @@ def to_structured(event: CloudEvent) -> dict[str, Any]:
 def from_structured(obj: Any) -> CloudEvent:
     if not isinstance(obj, dict):
         raise EnvelopeError("a structured CloudEvent must be a JSON object")
-    missing = [name for name in _REQUIRED if not isinstance(obj.get(name), str) or not obj.get(name)]
+    missing = [
+        name for name in _REQUIRED if not isinstance(obj.get(name), str) or not obj.get(name)
+    ]
     if missing:
         raise EnvelopeError(f"missing or empty attributes: {', '.join(missing)}")
     if obj["specversion"] != SPECVERSION:
@@ -153,7 +155,9 @@ def to_kafka(event: CloudEvent) -> tuple[bytes | None, bytes, Headers]:
     return key, value, headers
 
 
-def from_kafka(key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEvent:
+def from_kafka(
+    key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]]
+) -> CloudEvent:
     """Decode a binary-mode record; raise EnvelopeError for anything undecodable."""
     attrs: dict[str, str] = {}
     content_type = CONTENT_TYPE
@@ -175,6 +179,10 @@ def from_kafka(key: bytes | None, value: bytes | None, headers: Sequence[tuple[s
         raise EnvelopeError("value is not valid JSON") from exc
     obj: dict[str, Any] = {**attrs, "data": data, "datacontenttype": content_type}
     event = from_structured(obj)
-    if key is not None and event.subject is not None and key.decode(errors="replace") != event.subject:
+    if (
+        key is not None
+        and event.subject is not None
+        and key.decode(errors="replace") != event.subject
+    ):
         raise EnvelopeError("record key differs from ce_subject")
     return event

@@ -14,7 +14,6 @@ async def claim(
     """
     row = await conn.fetchrow(
         f'INSERT INTO "{schema}".inbox (consumer, event_id, event_type) VALUES ($1, $2, $3)'
-
         " ON CONFLICT DO NOTHING RETURNING 1",
         consumer,
         event_id,

@@ -8,7 +8,9 @@ CONSUMED = Counter(
     "kinlink_events_consumed_total", "Events applied by a consumer group", ["group", "type"]
 )
 DEAD_LETTERED = Counter(
-    "kinlink_events_dead_lettered_total", "Records sent to the dead-letter topic", ["group", "reason"]
+    "kinlink_events_dead_lettered_total",
+    "Records sent to the dead-letter topic",
+    ["group", "reason"],
 )
 PROCESSING_SECONDS = Histogram(
     "kinlink_event_processing_seconds", "Time to decode, validate and apply one record", ["group"]
@@ -16,9 +18,7 @@ PROCESSING_SECONDS = Histogram(
 OUTBOX_PUBLISHED = Counter(
     "kinlink_outbox_published_total", "Outbox rows published to Kafka", ["schema"]
 )
-OUTBOX_BACKLOG = Gauge(
-    "kinlink_outbox_backlog", "Outbox rows not yet published", ["schema"]
-)
+OUTBOX_BACKLOG = Gauge("kinlink_outbox_backlog", "Outbox rows not yet published", ["schema"])
 OUTBOX_LAG_SECONDS = Gauge(
     "kinlink_outbox_relay_lag_seconds", "Age of the oldest unpublished outbox row", ["schema"]
 )

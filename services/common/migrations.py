@@ -57,7 +57,9 @@ async def migrate(conn: asyncpg.Connection, schema: str, service_dir: Path | Non
         sets["service"] = service_dir
     migrations = discover(sets)
     applied_now: list[str] = []
-    lock_key = int.from_bytes(hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True)
+    lock_key = int.from_bytes(
+        hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True
+    )
     await conn.execute("SELECT pg_advisory_lock($1)", lock_key)
     try:
         await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')

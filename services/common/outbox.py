@@ -39,7 +39,8 @@ async def enqueue(conn: asyncpg.Connection, schema: str, event: CloudEvent, topi
     change does. The NOTIFY is delivered at commit and wakes the relay at once.
     """
     await conn.execute(
-        f'INSERT INTO "{schema}".outbox (topic, event_key, event_id, event) VALUES ($1, $2, $3, $4)',
+        f'INSERT INTO "{schema}".outbox (topic, event_key, event_id, event)'
+        " VALUES ($1, $2, $3, $4)",
         topic,
         event.key,
         event.id,
@@ -104,9 +105,13 @@ class OutboxRelay:
             try:
                 sent = await self.publish_pending()
                 delay = 0.5
-            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
-                log.warning("outbox publish failed, will retry", schema=self._schema,
-                            error=type(exc).__name__, retry_in=delay)
+            except (TimeoutError, KafkaError, OSError) as exc:
+                log.warning(
+                    "outbox publish failed, will retry",
+                    schema=self._schema,
+                    error=type(exc).__name__,
+                    retry_in=delay,
+                )
                 await self._sleep(delay)
                 delay = min(10.0, delay * 2)
                 continue
@@ -134,7 +139,8 @@ class OutboxRelay:
                     [(from_structured(row["event"]), row["topic"]) for row in rows]
                 )
                 await conn.execute(
-                    f'UPDATE "{self._schema}".outbox SET sent_at = now() WHERE id = ANY($1::bigint[])',
+                    f'UPDATE "{self._schema}".outbox SET sent_at = now()'
+                    " WHERE id = ANY($1::bigint[])",
                     [row["id"] for row in rows],
                 )
                 OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
@@ -143,7 +149,7 @@ class OutboxRelay:
 
     async def _record_backlog(self, conn: asyncpg.Connection) -> None:
         row = await conn.fetchrow(
-            f'SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS lag'
+            f"SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS lag"
             f' FROM "{self._schema}".outbox WHERE sent_at IS NULL'
         )
         OUTBOX_BACKLOG.labels(self._schema).set(row["n"])

@@ -27,8 +27,12 @@ def check_lines(path: Path, registry: SchemaRegistry) -> Iterator[LineReport]:
             try:
                 obj = json.loads(raw)
             except json.JSONDecodeError as exc:
-                yield LineReport(number, None, None,
-                                 [ValidationProblem("", f"not valid JSON ({exc.msg} at column {exc.colno})")])
+                yield LineReport(
+                    number,
+                    None,
+                    None,
+                    [ValidationProblem("", f"not valid JSON ({exc.msg} at column {exc.colno})")],
+                )
                 continue
             event_id = obj.get("id") if isinstance(obj, dict) else None
             event_type = obj.get("type") if isinstance(obj, dict) else None

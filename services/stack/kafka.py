@@ -49,8 +49,15 @@ def resolve_jars() -> Path:
     libs.mkdir(parents=True)
     subprocess.run(
         [
-            "mvn", "-q", "-B", "-Dstyle.color=never", "-f", str(POM), "dependency:copy-dependencies",
-            f"-DoutputDirectory={libs}", "-DincludeScope=runtime",
+            "mvn",
+            "-q",
+            "-B",
+            "-Dstyle.color=never",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
         ],
         check=True,
     )
@@ -99,11 +106,19 @@ class LocalKafka:
         return config
 
     def _java(self, *args: str, heap: list[str] | None = None) -> list[str]:
-        java = os.path.join(os.environ["JAVA_HOME"], "bin", "java") if "JAVA_HOME" in os.environ else "java"
+        java = (
+            os.path.join(os.environ["JAVA_HOME"], "bin", "java")
+            if "JAVA_HOME" in os.environ
+            else "java"
+        )
         return [
-            java, *(heap or ["-Xmx256m"]),
-            f"-Dkafka.log.dir={self.log_dir}", f"-Dlog4j2.configurationFile={LOG4J}",
-            "-cp", f"{libs_dir()}/*", *args,
+            java,
+            *(heap or ["-Xmx256m"]),
+            f"-Dkafka.log.dir={self.log_dir}",
+            f"-Dlog4j2.configurationFile={LOG4J}",
+            "-cp",
+            f"{libs_dir()}/*",
+            *args,
         ]
 
     def _format_once(self, config: Path) -> None:
@@ -112,8 +127,11 @@ class LocalKafka:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
         subprocess.run(
-            self._java("kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config)),
-            check=True, stdout=subprocess.DEVNULL,
+            self._java(
+                "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config)
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
         )
 
     def start(self, timeout: float = 90.0) -> None:
@@ -138,7 +156,9 @@ class LocalKafka:
             if process.port_open("127.0.0.1", self.port):
                 return
             time.sleep(0.2)
-        raise KafkaStartError(f"broker did not listen on {self.port} in {timeout:.0f}s; see {self.log_dir}")
+        raise KafkaStartError(
+            f"broker did not listen on {self.port} in {timeout:.0f}s; see {self.log_dir}"
+        )
 
     def stop(self) -> bool:
         """Clean shutdown (SIGTERM: the broker flushes and closes its logs)."""

@@ -108,9 +108,19 @@ class LocalPostgres:
 
             ensure_prefix_permissions(self.pgdata)
         subprocess.run(
-            [_bin("initdb"), "-D", str(self.pgdata), "--auth=trust", "--encoding=UTF8",
-             "--locale=C.UTF-8", "-U", SUPERUSER],
-            check=True, stdout=subprocess.DEVNULL, **user_kwargs,  # type: ignore[call-overload]
+            [
+                _bin("initdb"),
+                "-D",
+                str(self.pgdata),
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "-U",
+                SUPERUSER,
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            **user_kwargs,  # type: ignore[call-overload]
         )
 
     def start(self) -> None:
@@ -122,21 +132,46 @@ class LocalPostgres:
                 raise PostgresStartError(f"port {self.port} is taken by another process")
             log = self.pgdata / "server.log"
             result = subprocess.run(
-                [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-l", str(log),
-                 "-o", f"-h 127.0.0.1 -p {self.port} {SERVER_OPTIONS}", "start"],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                [
+                    _bin("pg_ctl"),
+                    "-D",
+                    str(self.pgdata),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-l",
+                    str(log),
+                    "-o",
+                    f"-h 127.0.0.1 -p {self.port} {SERVER_OPTIONS}",
+                    "start",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
                 **user_kwargs,  # type: ignore[call-overload]
             )
             if result.returncode != 0:
-                raise PostgresStartError(f"pg_ctl start failed ({result.stderr.strip()}); see {log}")
+                raise PostgresStartError(
+                    f"pg_ctl start failed ({result.stderr.strip()}); see {log}"
+                )
         self._create_database()
 
     def _create_database(self) -> None:
         deadline = time.monotonic() + 30
         while True:
             result = subprocess.run(
-                [_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", SUPERUSER, DATABASE],
-                capture_output=True, text=True,
+                [
+                    _bin("createdb"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(self.port),
+                    "-U",
+                    SUPERUSER,
+                    DATABASE,
+                ],
+                capture_output=True,
+                text=True,
             )
             if result.returncode == 0 or "already exists" in result.stderr:
                 return
@@ -149,7 +184,9 @@ class LocalPostgres:
             return False
         subprocess.run(
             [_bin("pg_ctl"), "-D", str(self.pgdata), "-w", "-t", "60", "-m", "fast", "stop"],
-            check=True, stdout=subprocess.DEVNULL, **_as_user(),  # type: ignore[call-overload]
+            check=True,
+            stdout=subprocess.DEVNULL,
+            **_as_user(),  # type: ignore[call-overload]
         )
         return True
 

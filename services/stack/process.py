@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
-def spawn(argv: Sequence[str], log_file: Path, pid_file: Path, env: dict[str, str] | None = None) -> int:
+def spawn(
+    argv: Sequence[str], log_file: Path, pid_file: Path, env: dict[str, str] | None = None
+) -> int:
     """Start `argv` in its own session so it outlives the caller; record its pid."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     with log_file.open("ab") as log:
@@ -52,7 +54,7 @@ def is_alive(pid: int) -> bool:
 
 
 def stop(pid_file: Path, timeout: float = 30.0) -> bool:
-    """SIGTERM the recorded process, wait for it, SIGKILL after `timeout`. True if one was running."""
+    """SIGTERM the recorded process, wait, SIGKILL after `timeout`. True if one was running."""
     pid = read_pid(pid_file)
     if pid is None:
         pid_file.unlink(missing_ok=True)

@@ -117,11 +117,20 @@ class Stack:
         """(component, where it listens, running?) for `kinlink up` / `status`."""
         rows = [
             ("kafka", self.bootstrap, self.external_kafka is not None or self.kafka.running()),
-            ("postgres", self.database_url,
-             self.external_database is not None or self.postgres.running()),
+            (
+                "postgres",
+                self.database_url,
+                self.external_database is not None or self.postgres.running(),
+            ),
         ]
         for service in self.services:
-            port = env_int(os.environ, service.port_env, service.default_port or 0) if service.port_env else 0
+            port = (
+                env_int(os.environ, service.port_env, service.default_port or 0)
+                if service.port_env
+                else 0
+            )
             where = f"http://127.0.0.1:{port}" if port else "(consumer)"
-            rows.append((service.name, where, process.read_pid(self._pid_file(service)) is not None))
+            rows.append(
+                (service.name, where, process.read_pid(self._pid_file(service)) is not None)
+            )
         return rows

@@ -25,7 +25,6 @@ from services.stack.kafka import LocalKafka
 from services.stack.postgres import LocalPostgres
 
 
-
 class TestStack:
     """The running broker and database, and the power to crash or restart the broker."""
 
@@ -33,8 +32,9 @@ class TestStack:
         kafka_port = int(os.environ.get("KINLINK_TEST_KAFKA_PORT", "19092"))
         pg_port = int(os.environ.get("KINLINK_TEST_POSTGRES_PORT", "15433"))
         # Folder names carry the port so that two test runs on other ports never share data.
-        self.kafka = LocalKafka(port=kafka_port, controller_port=kafka_port + 1,
-                                name=f"test-kafka-{kafka_port}")
+        self.kafka = LocalKafka(
+            port=kafka_port, controller_port=kafka_port + 1, name=f"test-kafka-{kafka_port}"
+        )
         self.postgres = LocalPostgres(port=pg_port, name=f"test-postgres-{pg_port}")
         self.external_kafka = os.environ.get("KINLINK_TEST_KAFKA_BOOTSTRAP")
         self.external_database = os.environ.get("KINLINK_TEST_DATABASE_URL")

@@ -15,8 +15,11 @@ async def read_topic(bootstrap: str, topic: str, expected: int, timeout: float =
     Then keeps reading briefly so that unexpected extra records (duplicates) are seen too.
     """
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-        enable_auto_commit=False, group_id=None,
+        topic,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        group_id=None,
     )
     await consumer.start()
     records: list[Any] = []

@@ -62,8 +62,9 @@ async def test_bad_records_go_to_the_dlq_and_consumption_goes_on(
     async with EventProducer(settings, registry, client_id="test") as producer:
         await producer.send(first)
         await producer.send_raw(topic, first.key.encode(), b"{not json", headers)  # same partition
-        await producer.send_raw(topic, first.key.encode(), bad_data,
-                                [(n, v) for n, v in headers if n != "ce_subject"])
+        await producer.send_raw(
+            topic, first.key.encode(), bad_data, [(n, v) for n, v in headers if n != "ce_subject"]
+        )
         await producer.send(last)
         runner = effect_consumer.build_runner(settings, pool, producer)
         task = asyncio.create_task(runner.run())
@@ -76,7 +77,9 @@ async def test_bad_records_go_to_the_dlq_and_consumption_goes_on(
     assert await effects(pool) == [first.id, last.id]
     letters = await read_topic(settings.kafka_bootstrap, settings.topic(DLQ), expected=2)
     assert len(letters) == 2
-    reasons = {header(r.headers, "dlq_error_class"): header(r.headers, "dlq_reason") for r in letters}
+    reasons = {
+        header(r.headers, "dlq_error_class"): header(r.headers, "dlq_reason") for r in letters
+    }
     assert set(reasons) == {"decode", "schema"}
     assert "/status" in (reasons["schema"] or "")
     for letter in letters:
@@ -101,7 +104,10 @@ def _spawn(settings: CommonSettings, crash: bool) -> subprocess.Popen[bytes]:
     }
     return subprocess.Popen(
         [sys.executable, "-m", "tests.integration.workers.effect_consumer"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 

@@ -13,7 +13,8 @@ from tests.integration.workers.effect_consumer import MIGRATIONS
 
 async def _tables(conn: Any, schema: str) -> list[str]:
     rows = await conn.fetch(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1", schema
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1",
+        schema,
     )
     return [r["table_name"] for r in rows]
 
@@ -22,12 +23,21 @@ async def test_applying_twice_changes_nothing(pool: Any) -> None:
     async with pool.acquire() as conn:
         first = await migrate(conn, "svc", MIGRATIONS)
         tables = await _tables(conn, "svc")
-        recorded = await conn.fetch("SELECT version, checksum, applied_at FROM svc.schema_migrations")
+        recorded = await conn.fetch(
+            "SELECT version, checksum, applied_at FROM svc.schema_migrations"
+        )
         second = await migrate(conn, "svc", MIGRATIONS)
         assert first == ["common/0001_outbox_inbox", "service/0001_effects"]
         assert second == []
-        assert await _tables(conn, "svc") == tables == ["effects", "inbox", "outbox", "schema_migrations"]
-        assert await conn.fetch("SELECT version, checksum, applied_at FROM svc.schema_migrations") == recorded
+        assert (
+            await _tables(conn, "svc")
+            == tables
+            == ["effects", "inbox", "outbox", "schema_migrations"]
+        )
+        assert (
+            await conn.fetch("SELECT version, checksum, applied_at FROM svc.schema_migrations")
+            == recorded
+        )
 
 
 async def test_an_edited_applied_migration_is_refused(pool: Any, tmp_path: Path) -> None:

@@ -32,15 +32,20 @@ async def test_relay_publishes_committed_rows_in_order_per_key(
             async with conn.transaction():
                 for alert_id in alert_ids:
                     data = {**example_data(UPDATED), "alert_id": alert_id}
-                    event = new_event(UPDATED, "/kinlink/test", alert_id, data,
-                                      extensions={"seq": str(round_)})
+                    event = new_event(
+                        UPDATED, "/kinlink/test", alert_id, data, extensions={"seq": str(round_)}
+                    )
                     await enqueue(conn, SCHEMA, event, topic)
                     written.append(event)
         # A rolled-back transaction leaves nothing to publish.
         tx = conn.transaction()
         await tx.start()
-        ghost = new_event(UPDATED, "/kinlink/test", alert_ids[0], {**example_data(UPDATED),
-                                                                   "alert_id": alert_ids[0]})
+        ghost = new_event(
+            UPDATED,
+            "/kinlink/test",
+            alert_ids[0],
+            {**example_data(UPDATED), "alert_id": alert_ids[0]},
+        )
         await enqueue(conn, SCHEMA, ghost, topic)
         await tx.rollback()
 

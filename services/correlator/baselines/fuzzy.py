@@ -23,9 +23,9 @@ MAX_YEAR_GAP = 2
 
 def compatible(alert: Record, obs: Record) -> bool:
     """Birth years within two years and sexes not contradicting (unknown is compatible)."""
-    if alert.birth_year is not None and obs.birth_year is not None:
-        if abs(alert.birth_year - obs.birth_year) > MAX_YEAR_GAP:
-            return False
+    years = (alert.birth_year, obs.birth_year)
+    if years[0] is not None and years[1] is not None and abs(years[0] - years[1]) > MAX_YEAR_GAP:
+        return False
     return alert.sex is None or obs.sex is None or alert.sex == obs.sex
 
 

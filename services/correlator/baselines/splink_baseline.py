@@ -2,11 +2,12 @@
 
 Alerts are linked to observations (link_only) on the DuckDB backend with NameComparison on
 given and family names (lower-cased, nothing else normalised), ExactMatch on birth year, sex
-and first nationality; the prior comes from Splink's deterministic-rule estimate; predictions are blocked on the given name's first letter or the birth
-year. u is estimated by random sampling, m by expectation maximisation (blocked on given and family
-name, then on birth year and sex; recipe chosen on seed 3, never on the reported seeds); pairs with match_probability >= 0.5 are proposed, keeping only
-observations made after the child went missing. Splink is imported here, lazily, because it
-is only installed with the `bench` extra.
+and first nationality. The prior comes from Splink's deterministic-rule estimate, u from
+random sampling, m from expectation maximisation (blocked on given and family name, then on
+birth year and sex: the recipe was chosen on seed 3, never on a reported seed). Predictions
+are blocked on the given name's first letter or the birth year; pairs with
+match_probability >= 0.5 are proposed, keeping only observations made after the child went
+missing. Splink is imported lazily: it is only installed with the `bench` extra.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def build_centres(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
 
 
 def reporter(rng: random.Random, country: str, place: str) -> dict[str, str]:
-    """Who reports a sighting: police patrols, NGO outreach teams, the 116 000 hotline, the public."""
+    """Who reports a sighting: police, NGO outreach teams, the 116 000 hotline, the public."""
     kind = rng.choices(("police", "ngo", "hotline", "public"), (35, 35, 15, 15))[0]
     if kind == "police":
         ident = f"{country.lower()}-police-{place.lower()}"

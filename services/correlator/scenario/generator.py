@@ -70,7 +70,9 @@ def _observe_stay(
     b: _Built, child: Child, stay: Stay, centres: list[dict[str, Any]], *,
     register: bool, good: bool, alias_rate: float, seen: _Seen,
 ) -> dict[str, Any] | None:
-    """Registration (if any) and sightings of one child during one stay; returns the registration."""
+    """Registration (if any) and sightings of one child during one stay.
+
+    Returns the registration's data, if there was one."""
     rng = b.rng
     days = (stay.departure - stay.arrival).total_seconds() / 86400
     registration: dict[str, Any] | None = None
@@ -113,7 +115,7 @@ def _observe_stay(
 
 def _alert_child(rng: random.Random, child: Child, record: dict[str, Any]) -> dict[str, Any]:
     """The alert's Person: the centre's careful record, with parents' names added by the issuer."""
-    person = copy.deepcopy(record["child"])
+    person: dict[str, Any] = copy.deepcopy(record["child"])
     if person.get("father_name") is None and rng.random() < 0.7:
         person["father_name"] = spell(rng, child.father, child.origin, GOOD)
     if person.get("mother_name") is None and rng.random() < 0.5:
@@ -148,7 +150,8 @@ def _publish_alert(
                                rfc3339(last_seen)))
     latest = published
     if rng.random() < 0.25:
-        later = [s for t, s in seen.sightings if t > last_seen and s["reporter"]["kind"] == "police"]
+        later = [s for t, s in seen.sightings
+                 if t > last_seen and s["reporter"]["kind"] == "police"]
         if later:
             # Police tell the issuer about a later sighting: last seen moves along the route.
             sighting = rng.choice(later)

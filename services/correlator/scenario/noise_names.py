@@ -179,7 +179,8 @@ def render_names(
         fields["other_names"] = [n for n in (_native([o], origin.script) for o in other) if n]
     else:
         caps = rng.random() < level.caps
-        fields["given_names"] = _caps(" ".join(spell(rng, g, child.origin, level) for g in given), caps)
+        given_text = " ".join(spell(rng, g, child.origin, level) for g in given)
+        fields["given_names"] = _caps(given_text, caps)
         fields["family_name"] = (
             _caps(" ".join(spell(rng, f, child.origin, level) for f in family), caps)
             if family else None

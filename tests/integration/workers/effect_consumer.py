@@ -42,8 +42,14 @@ async def prepare(pool: asyncpg.Pool) -> None:
 
 def build_runner(settings: CommonSettings, pool: object, dlq: EventProducer) -> ConsumerRunner:
     return ConsumerRunner(
-        settings=settings, group_id=GROUP, topics=[ALERTS], handler=record_effect,
-        pool=pool, schema=SCHEMA, registry=SchemaRegistry.load(), dlq=dlq,
+        settings=settings,
+        group_id=GROUP,
+        topics=[ALERTS],
+        handler=record_effect,
+        pool=pool,
+        schema=SCHEMA,
+        registry=SchemaRegistry.load(),
+        dlq=dlq,
     )
 
 
@@ -56,10 +62,12 @@ async def main() -> None:
     await dlq.start()
     runner = build_runner(settings, pool, dlq)
     if os.environ.get("KINLINK_TEST_CRASH") == "1":
+
         async def crash(_only: object) -> None:
             async with pool.acquire() as conn:
                 if await conn.fetchval("SELECT count(*) FROM effects.effects"):
                     os._exit(137)
+
         runner.commit_pending = crash  # type: ignore[method-assign]
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, runner.stop)
     try:
