@@ -24,7 +24,20 @@ help:
 
 setup: $(STAMP) .cache/kafka/libs/.pom.sha256
 
-$(STAMP): pyproject.toml
+# PyICU (transliteration, via rigour) builds against the system ICU: install its headers with
+# apt-get when they are missing and we may (root on Debian); otherwise say what is needed.
+.cache/.sysdeps:
+	@mkdir -p .cache
+	@if ! pkg-config --exists icu-uc 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libicu-dev pkg-config g++; \
+	  else echo "please install the ICU headers (Debian: libicu-dev pkg-config g++)"; exit 1; fi; \
+	fi
+	@command -v java >/dev/null || { echo "Java 17+ is required (Debian: openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "Maven is required (Debian: maven)"; exit 1; }
+	@touch $@
+
+$(STAMP): pyproject.toml .cache/.sysdeps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import yaml
 from aiohttp import web
 from aiokafka.errors import KafkaError
 
@@ -27,6 +25,7 @@ from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.intake.config import SCHEMA, IntakeSettings
 from services.intake.handlers import IntakeService
 from services.intake.http import OPENAPI, READINESS, SERVICE, SETTINGS, VERIFIER, add_routes
+from services.intake.openapi import load_bundled
 from services.intake.validation import ALL_BODY_SCHEMAS
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -103,7 +102,7 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
     )
     app[SETTINGS] = settings
     app[VERIFIER] = settings.auth.verifier()
-    app[OPENAPI] = json.loads(json.dumps(yaml.safe_load(OPENAPI_FILE.read_text()), default=str))
+    app[OPENAPI] = load_bundled(OPENAPI_FILE, schemas)
     add_routes(app)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:

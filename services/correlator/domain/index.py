@@ -13,25 +13,31 @@ stored observations for a new alert (store `observation_blocking_keys` in a GIN-
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from services.correlator.domain.birth import BirthInfo, birth_year_band
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.name_frequency import DATA_FILE, load_prior
-from services.correlator.domain.names import Token
+from services.correlator.domain.name_frequency import DATA_FILE, load_prior_words
+from services.correlator.domain.names import Token, make_skeletons
 
 COMMON_FREQUENCY = 0.004  # of all name tokens, per the bundled table
 DEFAULT_BUDGET = 400
 _CHILDHOOD_YEARS = 19.0
 
 
-def _common_keys() -> frozenset[str]:
-    prior = load_prior(DATA_FILE)
-    return frozenset(k for k, count in prior.items() if count / 100_000 >= COMMON_FREQUENCY)
+def _common_skeletons() -> frozenset[str]:
+    # Commonness is decided on the skeleton, not the spelling, so that a misspelt Mohammed and
+    # the alert's Mohammed are blocked the same way (keys must be symmetric).
+    counts: Counter[str] = Counter()
+    for word, count in load_prior_words(DATA_FILE).items():
+        for skel in make_skeletons(word):
+            counts[skel] += count
+    return frozenset(k for k, count in counts.items() if count / 100_000 >= COMMON_FREQUENCY)
 
 
-COMMON_TOKEN_KEYS = _common_keys()
+COMMON_SKELETONS = _common_skeletons()
 
 
 def _birth_for_blocking(features: RecordFeatures) -> BirthInfo | None:
@@ -56,11 +62,12 @@ def blocking_keys(features: RecordFeatures) -> tuple[str, ...]:
     common: set[str] = set()
     for token in tokens:
         skeletons = [s for s in token.skeletons if len(s) >= 2]
-        if token.key in COMMON_TOKEN_KEYS:
-            common.update(skeletons)
-            keys.update(f"{s}|{band}" for s in skeletons for band in bands)
-        else:
-            keys.update(skeletons)
+        for skel in skeletons:
+            if skel in COMMON_SKELETONS:
+                common.add(skel)
+                keys.update(f"{skel}|{band}" for band in bands)
+            else:
+                keys.add(skel)
     ordered = sorted(common)
     keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])
     return tuple(sorted(sys.intern(k) for k in keys))

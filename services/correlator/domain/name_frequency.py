@@ -23,7 +23,8 @@ _UNSEEN_COUNT = 0.5
 _MIN_BITS, _MAX_BITS = -4.0, 8.0
 
 
-def load_prior(path: Path) -> Counter[str]:
+def load_prior_words(path: Path) -> Counter[str]:
+    """The bundled table as folded single tokens and their counts per 100 000 tokens."""
     counts: Counter[str] = Counter()
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
@@ -31,7 +32,14 @@ def load_prior(path: Path) -> Counter[str]:
         word, _, count = line.partition("\t")
         tokens = split_tokens(word)
         if len(tokens) == 1 and count.strip():
-            counts[token_key(tokens[0])] += int(count)
+            counts[tokens[0]] += int(count)
+    return counts
+
+
+def load_prior(path: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for word, count in load_prior_words(path).items():
+        counts[token_key(word)] += count
     return counts
 
 

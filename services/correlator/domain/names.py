@@ -197,12 +197,17 @@ def token_key(form: str) -> str:
     return key or phon
 
 
+def make_skeletons(form: str) -> frozenset[str]:
+    """Skeletons of a folded token, with the Somali-orthography reading when it applies."""
+    alt = _somali_alternative(form)
+    return frozenset({skeleton(form)} | ({skeleton(alt)} if alt else set()))
+
+
 @lru_cache(maxsize=262144)
 def make_token(form: str, original: str | None = None) -> Token:
-    alt = _somali_alternative(form)
-    skeletons = {skeleton(form)} | ({skeleton(alt)} if alt else set())
+    skeletons = make_skeletons(form)
     symbols = _rigour_symbols(original if original else form) if len(form) > 1 else frozenset()
-    return Token(form, phonetic_form(form), token_key(form), frozenset(skeletons), symbols)
+    return Token(form, phonetic_form(form), token_key(form), skeletons, symbols)
 
 
 def compare_tokens(a: Token, b: Token) -> int:

@@ -67,7 +67,7 @@ def _compact(person: dict[str, Any]) -> dict[str, Any]:
 
 
 def _observe_stay(
-    b: _Built, child: Child, stay: Stay, centres: list[dict[str, Any]], *,
+    b: _Built, child: Child, stay: Stay, centre: dict[str, Any], *,
     register: bool, good: bool, alias_rate: float, seen: _Seen,
 ) -> dict[str, Any] | None:
     """Registration (if any) and sightings of one child during one stay.
@@ -77,7 +77,6 @@ def _observe_stay(
     days = (stay.departure - stay.arrival).total_seconds() / 86400
     registration: dict[str, Any] | None = None
     if register:
-        centre = rng.choice(centres)
         at = stay.arrival + timedelta(days=rng.uniform(0.05, max(min(3.0, 0.4 * days), 0.1)))
         person, script = render_person(rng, child, at, GOOD if good else NORMAL, alias_rate)
         rid = new_uuid(rng)
@@ -210,6 +209,8 @@ def generate_scenario(seed: int, children: int = 600, alert_fraction: float = 0.
     for index, unit in enumerate(units):
         missing_at = _missing_index(rng, unit.stays) if index in alerted else None
         alert_ids = [new_uuid(rng) for _ in unit.members] if missing_at is not None else []
+        # A unit stays together, so its members are registered by the same centre.
+        unit_centres = [rng.choice(centres[stay.stop.place]) for stay in unit.stays]
         for n, child in enumerate(unit.members):
             seen = _Seen()
             good_record: dict[str, Any] | None = None
@@ -218,7 +219,7 @@ def generate_scenario(seed: int, children: int = 600, alert_fraction: float = 0.
                 after = missing_at is not None and i > missing_at
                 rate = stay.stop.register_rate * (0.8 if after else 1.0)
                 record = _observe_stay(
-                    b, child, stay, centres[stay.stop.place],
+                    b, child, stay, unit_centres[i],
                     register=is_centre or rng.random() < rate, good=is_centre,
                     alias_rate=0.02 if after else 0.005, seen=seen,
                 )

@@ -1,0 +1,1 @@
+"""Unit tests of the synthetic scenario generator, the evaluation and the baselines."""
