@@ -274,7 +274,7 @@ class IntakeService:
             )
         page = rows[:limit]
         items = [
-            {**{k: row[k] for k in row if k != "at"}, "at": format_time(row["at"])}
+            {**dict(row), "at": format_time(row["at"])}
             for row in page
         ]
         next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None

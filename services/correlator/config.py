@@ -1,0 +1,32 @@
+"""Correlator settings, read once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from services.common.config import CommonSettings, env_float, env_int, env_str
+
+
+@dataclass(frozen=True)
+class CorrelatorSettings:
+    common: CommonSettings
+    group_id: str = "kinlink-correlator"
+    host: str = "127.0.0.1"
+    port: int = 8070
+    threshold: float | None = None  # None: the fitted threshold stored with the weights
+    max_backfill: int = 5000
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> CorrelatorSettings:
+        env = os.environ if env is None else env
+        raw_threshold = env.get("KINLINK_MATCH_THRESHOLD", "").strip()
+        return cls(
+            common=CommonSettings.from_env(env),
+            group_id=env_str(env, "KINLINK_CORRELATOR_GROUP", "kinlink-correlator"),
+            host=env_str(env, "KINLINK_CORRELATOR_HOST", "127.0.0.1"),
+            port=env_int(env, "KINLINK_CORRELATOR_PORT", 8070),
+            threshold=env_float(env, "KINLINK_MATCH_THRESHOLD", 0.0) if raw_threshold else None,
+            max_backfill=env_int(env, "KINLINK_CORRELATOR_MAX_BACKFILL", 5000),
+        )
