@@ -76,7 +76,9 @@ class Correlator:
         log.info("alert index loaded", active_alerts=self.engine.active_alerts)
 
     async def handle(self, event: CloudEvent, conn: asyncpg.Connection) -> None:
-        lock = "pg_advisory_xact_lock" if event.type in ALERT_TYPES else "pg_advisory_xact_lock_shared"
+        lock = (
+            "pg_advisory_xact_lock" if event.type in ALERT_TYPES else "pg_advisory_xact_lock_shared"
+        )
         await conn.execute(f"SELECT {lock}($1)", LOCK_KEY)
         await self._catch_up(conn)
         data: dict[str, Any] = event.data
@@ -192,9 +194,14 @@ class Correlator:
                 event_id=proposal_event_id(proposal.match_id, revision),
             )
             await enqueue(conn, repo.SCHEMA, event, self._settings.topic(MATCHES))
-            log.info("match proposed", match_id=proposal.match_id, revision=revision,
-                     alert_id=proposal.alert_id, observation_id=proposal.observation_id,
-                     score=proposal.score)
+            log.info(
+                "match proposed",
+                match_id=proposal.match_id,
+                revision=revision,
+                alert_id=proposal.alert_id,
+                observation_id=proposal.observation_id,
+                score=proposal.score,
+            )
 
 
 def proposal_data(proposal: Proposal, revision: int) -> dict[str, Any]:

@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +34,10 @@ class ServiceProcess:
     default_port: int | None = None
 
 
-# Filled as services land; each runs `python -m services.<name>`.
-SERVICES: tuple[ServiceProcess, ...] = ()
+# Each runs as `python -m <module>`, in start order.
+SERVICES: tuple[ServiceProcess, ...] = (
+    ServiceProcess("correlator", "services.correlator", "KINLINK_CORRELATOR_PORT", 8070),
+)
 
 
 @dataclass(frozen=True)
@@ -93,21 +98,51 @@ class Stack:
     def _pid_file(self, service: ServiceProcess) -> Path:
         return cache_dir() / "services" / f"{service.name}.pid"
 
-    def start_services(self) -> list[str]:
+    def _port(self, service: ServiceProcess) -> int | None:
+        if service.port_env is None:
+            return None
+        return env_int(os.environ, service.port_env, service.default_port or 0)
+
+    def start_services(self, timeout: float = 90.0) -> list[str]:
+        """Start every service not running yet; return once each answers /readyz."""
         started = []
         for service in self.services:
             pid_file = self._pid_file(service)
             if process.read_pid(pid_file) is not None:
                 continue
             pid_file.parent.mkdir(parents=True, exist_ok=True)
+            log_file = cache_dir() / "services" / f"{service.name}.log"
             process.spawn(
                 [sys.executable, "-m", service.module],
-                log_file=cache_dir() / "services" / f"{service.name}.log",
+                log_file=log_file,
                 pid_file=pid_file,
                 env=self.env(),
             )
             started.append(service.name)
+            port = self._port(service)
+            if port is not None:
+                self._wait_ready(service, port, log_file, timeout)
         return started
+
+    def _wait_ready(
+        self, service: ServiceProcess, port: int, log_file: Path, timeout: float
+    ) -> None:
+        deadline = time.monotonic() + timeout
+        url = f"http://127.0.0.1:{port}/readyz"
+        while time.monotonic() < deadline:
+            if process.read_pid(self._pid_file(service)) is None:
+                tail = log_file.read_text(errors="replace")[-2000:] if log_file.exists() else ""
+                raise RuntimeError(f"{service.name} exited during start:\n{tail}")
+            try:
+                with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(
+            f"{service.name} was not ready on {url} after {timeout:.0f}s; see {log_file}"
+        )
 
     def stop_services(self) -> None:
         for service in reversed(self.services):

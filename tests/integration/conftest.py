@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import asyncpg
@@ -81,28 +81,44 @@ def registry() -> SchemaRegistry:
     return SchemaRegistry.load()
 
 
+SettingsFactory = Callable[[], Awaitable[CommonSettings]]
+
+
 @pytest.fixture
-async def settings(stack: TestStack) -> AsyncIterator[CommonSettings]:
-    """Fresh topics (unique prefix) and a fresh database for one test."""
-    suffix = uuid.uuid4().hex[:10]
-    prefix = f"t{suffix}."
-    await ensure_topics(stack.bootstrap, load_topic_specs(), prefix=prefix)
-    db_name = f"test_{suffix}"
+async def settings_factory(stack: TestStack) -> AsyncIterator[SettingsFactory]:
+    """Makes isolated worlds: fresh topics (unique prefix) and a fresh database each."""
+    databases: list[str] = []
+
+    async def make() -> CommonSettings:
+        suffix = uuid.uuid4().hex[:10]
+        prefix = f"t{suffix}."
+        await ensure_topics(stack.bootstrap, load_topic_specs(), prefix=prefix)
+        db_name = f"test_{suffix}"
+        admin = await asyncpg.connect(stack.admin_url)
+        try:
+            await admin.execute(f'CREATE DATABASE "{db_name}"')
+        finally:
+            await admin.close()
+        databases.append(db_name)
+        return CommonSettings(
+            kafka_bootstrap=stack.bootstrap,
+            database_url=stack.database_url(db_name),
+            topic_prefix=prefix,
+        )
+
+    yield make
     admin = await asyncpg.connect(stack.admin_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{db_name}"')
+        for db_name in databases:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
     finally:
         await admin.close()
-    yield CommonSettings(
-        kafka_bootstrap=stack.bootstrap,
-        database_url=stack.database_url(db_name),
-        topic_prefix=prefix,
-    )
-    admin = await asyncpg.connect(stack.admin_url)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+
+
+@pytest.fixture
+async def settings(settings_factory: SettingsFactory) -> CommonSettings:
+    """Fresh topics and a fresh database for one test."""
+    return await settings_factory()
 
 
 @pytest.fixture

@@ -119,6 +119,7 @@ def skeleton(form: str) -> str:
     return result
 
 
+@lru_cache(maxsize=262144)
 def split_tokens(text: str | None, *, arabic_script: bool = False) -> tuple[str, ...]:
     """Fold a name string into tokens: particles dropped, Arabic compounds joined."""
     if not text:

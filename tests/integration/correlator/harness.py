@@ -34,8 +34,9 @@ async def stored_matches(pool: Any) -> dict[str, tuple[int, float]]:
     return {r["match_id"]: (r["revision"], r["score"]) for r in rows}
 
 
-async def wait_until_idle(pool: Any, settings: CommonSettings, group: str, expected: int,
-                          timeout: float = 60.0) -> None:
+async def wait_until_idle(
+    pool: Any, settings: CommonSettings, group: str, expected: int, timeout: float = 60.0
+) -> None:
     """Until the group consumed everything published so far and the outbox is empty."""
     from aiokafka.admin import AIOKafkaAdminClient
     from aiokafka.errors import KafkaError
@@ -53,9 +54,11 @@ async def wait_until_idle(pool: Any, settings: CommonSettings, group: str, expec
             committed = sum(
                 m.offset for tp, m in offsets.items() if tp.topic.startswith(settings.topic_prefix)
             )
-            backlog = await pool.fetchval(
-                "SELECT count(*) FROM correlator.outbox WHERE sent_at IS NULL"
-            ) if await _has_outbox(pool) else 1
+            backlog = (
+                await pool.fetchval("SELECT count(*) FROM correlator.outbox WHERE sent_at IS NULL")
+                if await _has_outbox(pool)
+                else 1
+            )
             if committed >= expected and backlog == 0:
                 return
             await asyncio.sleep(0.3)

@@ -50,8 +50,9 @@ def alert(alert_id: str, person: dict[str, Any] | None = None) -> CloudEvent:
         "child": person or ahmadi(),
         "last_seen": {"at": LAST_SEEN.isoformat(), "location": PALERMO},
     }
-    return new_event(ALERT_PUBLISHED, "/kinlink/test", alert_id, data,
-                     time=LAST_SEEN + timedelta(hours=2))
+    return new_event(
+        ALERT_PUBLISHED, "/kinlink/test", alert_id, data, time=LAST_SEEN + timedelta(hours=2)
+    )
 
 
 def registration(

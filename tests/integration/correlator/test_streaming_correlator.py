@@ -21,8 +21,10 @@ GROUP = "kinlink-correlator"
 
 async def test_alert_then_observation_is_proposed(settings: CommonSettings, pool: Any) -> None:
     alert_id, reg_id = r.new_id(), r.new_id()
-    stranger = r.registration(r.new_id(), r.child("Yonas", None, "Tesfay", "2008-02-01",
-                                                  nationalities=["ERI"], languages=["tir"]))
+    stranger = r.registration(
+        r.new_id(),
+        r.child("Yonas", None, "Tesfay", "2008-02-01", nationalities=["ERI"], languages=["tir"]),
+    )
     await publish(settings, [r.alert(alert_id), r.registration(reg_id), stranger])
     service = await start_correlator(settings)
     try:
@@ -32,7 +34,9 @@ async def test_alert_then_observation_is_proposed(settings: CommonSettings, pool
     proposals = await proposals_on_topic(settings, expected=1)
     assert [p.data["observation"]["id"] for p in proposals] == [reg_id]
     proposal = proposals[0]
-    assert proposal.subject == proposal.data["match_id"] == match_id(alert_id, "registration", reg_id)
+    assert (
+        proposal.subject == proposal.data["match_id"] == match_id(alert_id, "registration", reg_id)
+    )
     assert proposal.data["revision"] == 1
     assert proposal.data["score"] >= 0.5
     assert {e["signal"] for e in proposal.data["explanation"]}
@@ -78,7 +82,9 @@ async def test_rejected_pair_is_never_proposed_again(settings: CommonSettings, p
         await wait_until_idle(pool, settings, GROUP, expected=3)
         # The update rescores every stored candidate: the rejected pair must stay silent,
         # while a new registration of the same child is still proposed.
-        new_child = r.child("Mohammed", "Stanikzai", "Ghulam", "2010-06-14", languages=["prs", "pus"])
+        new_child = r.child(
+            "Mohammed", "Stanikzai", "Ghulam", "2010-06-14", languages=["prs", "pus"]
+        )
         await publish(settings, [r.updated(alert_id, new_child), r.registration(later_id)])
         await wait_until_idle(pool, settings, GROUP, expected=5)
     finally:

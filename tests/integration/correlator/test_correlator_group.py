@@ -1,0 +1,138 @@
+"""Crash and scale: a killed and restarted correlator, and two instances in one group, produce
+exactly the matches of one uninterrupted instance."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from typing import Any
+
+from services.common.config import CommonSettings
+from services.common.db import create_pool
+from services.common.envelope import CloudEvent, from_structured
+from services.common.producer import EventProducer
+from services.common.schema_registry import SchemaRegistry
+from services.correlator.scenario import generate_scenario
+from tests.integration.conftest import SettingsFactory
+from tests.integration.correlator.harness import start_correlator, stored_matches, wait_until_idle
+
+GROUP = "kinlink-correlator"
+KEPT = {
+    "org.kinlink.alert.published.v1",
+    "org.kinlink.registration.recorded.v1",
+    "org.kinlink.sighting.reported.v1",
+}
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+
+def scenario_events() -> list[CloudEvent]:
+    # Publications and observations only: their final matches do not depend on the order in
+    # which partitions are read, so any correct run must end with the same set.
+    scenario = generate_scenario(seed=11, children=60)
+    return [from_structured(e) for e in scenario.events if e["type"] in KEPT]
+
+
+async def publish_all(settings: CommonSettings, events: list[CloudEvent]) -> None:
+    async with EventProducer(settings, SchemaRegistry.load(), client_id="test") as producer:
+        await producer.send_many([(e, None) for e in events])
+
+
+async def one_uninterrupted_run(
+    settings: CommonSettings, events: list[CloudEvent]
+) -> dict[str, Any]:
+    pool = await create_pool(settings.database_url)
+    try:
+        await publish_all(settings, events)
+        service = await start_correlator(settings)
+        try:
+            await wait_until_idle(pool, settings, GROUP, expected=len(events), timeout=120)
+        finally:
+            await service.stop()
+        return await stored_matches(pool)
+    finally:
+        await pool.close()
+
+
+async def test_two_instances_in_one_group_equal_one(settings_factory: SettingsFactory) -> None:
+    events = scenario_events()
+    reference = await one_uninterrupted_run(await settings_factory(), events)
+    assert len(reference) >= 5
+
+    settings = await settings_factory()
+    pool = await create_pool(settings.database_url)
+    try:
+        first = await start_correlator(settings)
+        second = await start_correlator(settings)
+        try:
+            await publish_all(settings, events)
+            await wait_until_idle(pool, settings, GROUP, expected=len(events), timeout=120)
+        finally:
+            await asyncio.gather(first.stop(), second.stop())
+        assert await stored_matches(pool) == reference
+    finally:
+        await pool.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _spawn(settings: CommonSettings) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "KINLINK_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
+        "KINLINK_DATABASE_URL": settings.database_url,
+        "KINLINK_TOPIC_PREFIX": settings.topic_prefix,
+        "KINLINK_CORRELATOR_PORT": str(_free_port()),
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "services.correlator"],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def test_killed_and_restarted_mid_stream_equals_uninterrupted(
+    settings_factory: SettingsFactory,
+) -> None:
+    events = scenario_events()
+    reference = await one_uninterrupted_run(await settings_factory(), events)
+
+    settings = await settings_factory()
+    pool = await create_pool(settings.database_url)
+    try:
+        await publish_all(settings, events)
+        victim = _spawn(settings)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # kill it once it is part-way through
+            if await pool.fetchval("SELECT to_regclass('correlator.matches') IS NOT NULL") and (
+                await pool.fetchval("SELECT count(*) FROM correlator.matches")
+                >= len(reference) // 3
+            ):
+                break
+            assert victim.poll() is None, victim.stderr.read().decode() if victim.stderr else ""
+            await asyncio.sleep(0.05)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(30)
+        partial = len(await stored_matches(pool))
+        assert 0 < partial < len(reference) or partial == len(reference)
+
+        survivor = _spawn(settings)
+        try:
+            await wait_until_idle(pool, settings, GROUP, expected=len(events), timeout=120)
+        finally:
+            survivor.terminate()
+            _, err = await asyncio.to_thread(survivor.communicate, None, 60)
+        assert survivor.returncode == 0, err.decode()[-3000:]
+        assert await stored_matches(pool) == reference
+    finally:
+        await pool.close()
