@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 
 import click
 
@@ -12,8 +13,10 @@ from services.stack.stack import Stack
 
 
 @click.command()
-def demo() -> None:
-    """Start Kafka + PostgreSQL (+ topics) and run the demo through the real broker."""
+@click.option("--children", default=300, show_default=True, help="Size of the demo scenario.")
+@click.option("--seed", type=int, default=None, help="Scenario seed (default: a new one per run).")
+def demo(children: int, seed: int | None) -> None:
+    """Start the local stack and services, and show events and matches flowing through them."""
     from services.common.logging import configure_logging
 
     configure_logging("WARNING", service="kinlink-demo")
@@ -25,6 +28,15 @@ def demo() -> None:
     settings = CommonSettings.from_env(stack.env())
     from services.demo_backbone import run_backbone_demo
 
+    click.echo("starting the services...")
+    stack.start_services()
+    for name, where, running in stack.describe()[2:]:
+        click.echo(f"  {name:<12} {'up  ' if running else 'down'}  {where}")
+    click.echo("\n== 1. the event backbone: example events, one malformed record ==")
     status = asyncio.run(run_backbone_demo(settings))
+    from services.demo_matching import run_matching_demo
+
+    click.echo("\n== 2. matching: a synthetic scenario through the correlator ==")
+    status |= asyncio.run(run_matching_demo(settings, children, seed or int(time.time()) % 100000))
     click.echo("the stack keeps running; `make down` stops it")
     sys.exit(status)

@@ -37,7 +37,9 @@ def example_events() -> list[CloudEvent]:
     events = []
     for path in sorted(EXAMPLES.glob("org*/*.json")) + sorted(EXAMPLES.glob("*.v1/*.json")):
         original = from_structured(json.loads(path.read_text()))
-        events.append(new_event(original.type, original.source, original.subject or "", original.data))
+        events.append(
+            new_event(original.type, original.source, original.subject or "", original.data)
+        )
     return events
 
 
