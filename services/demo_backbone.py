@@ -20,8 +20,8 @@ from aiokafka import AIOKafkaConsumer
 
 from services.common.config import CommonSettings
 from services.common.consumer import ConsumerRunner
-from services.common.dead_letters import header
 from services.common.db import create_pool
+from services.common.dead_letters import header
 from services.common.envelope import CloudEvent, from_structured, new_event, to_kafka
 from services.common.migrations import migrate
 from services.common.producer import EventProducer
@@ -50,10 +50,14 @@ async def run_backbone_demo(settings: CommonSettings) -> int:
     pool = await create_pool(settings.database_url, max_size=3)
     seen: list[CloudEvent] = []
 
+    all_seen = asyncio.Event()
+
     async def show(event: CloudEvent, conn: asyncpg.Connection) -> None:
         if event.id in wanted:
             seen.append(event)
             click.echo(f"  consumed + validated  {event.type:<40} subject={event.subject}")
+            if len(seen) == len(events):
+                all_seen.set()
 
     try:
         async with pool.acquire() as conn:
@@ -78,9 +82,11 @@ async def run_backbone_demo(settings: CommonSettings) -> int:
                 dlq=producer,
             )
             task = asyncio.create_task(runner.run())
-            deadline = time.monotonic() + 60
-            while len(seen) < len(events) and time.monotonic() < deadline and not task.done():
-                await asyncio.sleep(0.2)
+            await asyncio.wait(
+                [task, asyncio.create_task(all_seen.wait())],
+                timeout=60,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
             runner.stop()
             await task
         letter = await _find_dead_letter(settings, bad.id)

@@ -8,6 +8,7 @@ and scores them against the truth. Prints ids, scores and signal contributions, 
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -72,9 +73,9 @@ async def _wait_for_correlator(settings: CommonSettings, timeout: float) -> None
             if inputs:
                 ends = await consumer.end_offsets(inputs)
                 if all(committed[tp].offset >= ends[tp] for tp in inputs):
-                    time.sleep(1.5)  # let the outbox relay publish the last proposals
+                    await asyncio.sleep(1.5)  # let the outbox relay publish the last proposals
                     return
-            time.sleep(0.5)
+            await asyncio.sleep(0.5)
     finally:
         await consumer.stop()
         await admin.close()
