@@ -21,6 +21,7 @@ class _LazyGroup(click.Group):
         "demo": ("services.demo", "demo"),
         "match": ("services.correlator.match_cli", "match"),
         "scenario": ("services.correlator.scenario.cli", "scenario"),
+        "bench": ("services.bench.cli", "bench"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
