@@ -22,6 +22,10 @@ class _LazyGroup(click.Group):
         "match": ("services.correlator.match_cli", "match"),
         "scenario": ("services.correlator.scenario.cli", "scenario"),
         "bench": ("services.bench.cli", "bench"),
+        "token": ("services.intake.cli", "token"),
+        "alert": ("services.intake.cli", "alert"),
+        "registration": ("services.intake.cli", "registration"),
+        "sighting": ("services.intake.cli", "sighting"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

@@ -7,6 +7,7 @@ Every HTTP service (intake, notifier) installs `standard_middlewares` and reads 
 from __future__ import annotations
 
 import json
+import math
 import re
 import time
 import uuid
@@ -67,9 +68,16 @@ def standard_middlewares(service: str) -> list[Any]:
             return response
         finally:
             route = route_label(request)
+            elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(service, route, request.method, str(status)).inc()
-            HTTP_LATENCY.labels(service, route, request.method).observe(
-                time.perf_counter() - started
+            HTTP_LATENCY.labels(service, route, request.method).observe(elapsed)
+            # The route template, never the path or query: those can carry ids and filters.
+            log.info(
+                "http request",
+                method=request.method,
+                route=route,
+                status=status,
+                duration_ms=round(elapsed * 1000, 2),
             )
 
     @web.middleware
@@ -111,7 +119,7 @@ async def read_json(
     if len(raw) > limit:
         raise Problem(413, f"The request body exceeds {limit} bytes.")
     try:
-        return json.loads(raw, parse_constant=_reject_constant)
+        return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         position = getattr(exc, "pos", None)
         where = f" at byte {position}" if position is not None else ""
@@ -121,6 +129,13 @@ async def read_json(
 def _reject_constant(name: str) -> Any:
     # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, nor do our schemas.
     raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):  # 1e400 parses to infinity, which no JSON consumer can store
+        raise json.JSONDecodeError("number out of range", text, 0)
+    return value
 
 
 def json_response(

@@ -85,12 +85,12 @@ class OutboxRelay:
 
     async def run(self) -> None:
         async with self._pool.acquire() as lock_conn:
-            while not self._stopping.is_set():
-                if await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
-                    break
+            # Try the lock at least once even if already told to stop, so that a relay stopped
+            # before it got going still drains what is pending (graceful shutdown).
+            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", self._lock_key):
+                if self._stopping.is_set():
+                    return
                 await self._sleep(self._poll_interval)
-            else:
-                return
             await lock_conn.add_listener(channel_name(self._schema), self._on_notify)
             try:
                 await self._loop()

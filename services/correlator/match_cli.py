@@ -34,10 +34,19 @@ def _read_events(path: Path, problems: list[str]) -> Iterator[dict[str, Any]]:
 
 @click.command(name="match")
 @click.argument("events", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write match.proposed CloudEvents (JSONL).")
-@click.option("--threshold", type=click.FloatRange(0.0, 1.0), default=None,
-              help="Proposal threshold on the calibrated score (default: the fitted one).")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write match.proposed CloudEvents (JSONL).",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Proposal threshold on the calibrated score (default: the fitted one).",
+)
 def match(events: Path, out: Path, threshold: float | None) -> None:
     """Match alerts against registrations and sightings in EVENTS (structured CloudEvents)."""
     started = time.perf_counter()

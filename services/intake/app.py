@@ -18,13 +18,22 @@ from aiokafka.errors import KafkaError
 from services.common.db import create_pool
 from services.common.http_server import standard_middlewares
 from services.common.logging import get_logger
+from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS
 from services.common.migrations import migrate
 from services.common.outbox import OutboxRelay
 from services.common.producer import EventProducer
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.intake.config import SCHEMA, IntakeSettings
 from services.intake.handlers import IntakeService
-from services.intake.http import OPENAPI, READINESS, SERVICE, SETTINGS, VERIFIER, add_routes
+from services.intake.http import (
+    OPENAPI,
+    OUTBOX_PROBE,
+    READINESS,
+    SERVICE,
+    SETTINGS,
+    VERIFIER,
+    add_routes,
+)
 from services.intake.openapi import load_bundled
 from services.intake.validation import ALL_BODY_SCHEMAS
 
@@ -93,6 +102,35 @@ async def kafka_reachable(bootstrap: str, connect_timeout: float = 1.0) -> bool:
     return False
 
 
+async def database_ready(pool: Any) -> bool:
+    try:
+        async with asyncio.timeout(2.0), pool.acquire() as conn:
+            return bool(await conn.fetchval("SELECT 1") == 1)
+    except Exception:  # whatever fails, the database is not usable now
+        return False
+
+
+async def refresh_outbox_metrics(pool: Any) -> None:
+    """Backlog and lag from the table itself: the relay cannot update them while Kafka is down."""
+    try:
+        async with asyncio.timeout(2.0), pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS lag"
+                f' FROM "{SCHEMA}".outbox WHERE sent_at IS NULL'
+            )
+    except Exception:  # metrics must still be served when the database is not
+        return
+    OUTBOX_BACKLOG.labels(SCHEMA).set(row["n"])
+    OUTBOX_LAG_SECONDS.labels(SCHEMA).set(float(row["lag"] or 0.0))
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        # A bug, not a transient failure (those are retried inside): say so loudly;
+        # /readyz turns 503 so that the orchestrator restarts the service.
+        log.critical("outbox relay crashed", exc_info=task.exception())
+
+
 def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None) -> web.Application:
     schemas = registry or SchemaRegistry.load()
     for schema_id in ALL_BODY_SCHEMAS:
@@ -112,28 +150,36 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
                 await migrate(conn, SCHEMA, MIGRATIONS)
             app[SERVICE] = IntakeService(pool, schemas, settings)
 
-            async def readiness() -> dict[str, bool]:
-                try:
-                    async with asyncio.timeout(2.0), pool.acquire() as conn:
-                        database = await conn.fetchval("SELECT 1") == 1
-                except Exception:  # whatever fails, the database is not usable now
-                    database = False
-                return {
-                    "database": database,
-                    "kafka": await kafka_reachable(settings.common.kafka_bootstrap),
-                }
-
-            app[READINESS] = readiness
             runner = RelayRunner(pool, settings, schemas) if settings.run_relay else None
             task = asyncio.create_task(runner.run()) if runner else None
+            if task is not None:
+                task.add_done_callback(_report_crash)
+
+            async def readiness() -> dict[str, bool]:
+                checks = {
+                    "database": await database_ready(pool),
+                    "kafka": await kafka_reachable(settings.common.kafka_bootstrap),
+                }
+                if task is not None:
+                    checks["outbox_relay"] = not task.done()
+                return checks
+
+            app[READINESS] = readiness
+
+            async def outbox_probe() -> None:
+                await refresh_outbox_metrics(pool)
+
+            app[OUTBOX_PROBE] = outbox_probe
             try:
                 yield
             finally:
                 if runner is not None and task is not None:
                     runner.stop()
-                    try:
-                        await asyncio.wait_for(task, timeout=settings.shutdown_grace_seconds)
-                    except TimeoutError:
+                    # asyncio.wait, not wait_for: a crash was already reported by its callback
+                    await asyncio.wait([task], timeout=settings.shutdown_grace_seconds)
+                    if not task.done():
+                        task.cancel()
+                        await asyncio.wait([task])  # let it close its producer
                         log.warning("outbox relay did not drain in time; rows stay for next start")
         finally:
             await pool.close()

@@ -7,8 +7,6 @@ client's 201 means all of it is durable. Every read of a child's data is audited
 
 from __future__ import annotations
 
-import base64
-import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from services.intake import repository as repo
 from services.intake import validation as v
 from services.intake.authz import Scope, allowed_scope, may_touch
 from services.intake.config import SCHEMA, SOURCE_PREFIX, IntakeSettings
+from services.intake.views import alert_view, decode_cursor, encode_cursor, record_view
 
 PUBLISHED = "org.kinlink.alert.published.v1"
 UPDATED = "org.kinlink.alert.updated.v1"
@@ -53,30 +52,6 @@ class Outcome:
     status: int
     body: Any
     location: str | None = None
-
-
-def encode_cursor(value: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
-
-
-def decode_cursor(text: str) -> Any:
-    try:
-        return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "The cursor is not one this service issued.") from None
-
-
-def alert_view(row: asyncpg.Record) -> dict[str, Any]:
-    view = {**row["data"], "status": row["status"]}
-    if row["resolution"] is not None:
-        view["resolution"] = row["resolution"]
-    view["created_at"] = format_time(row["created_at"])
-    view["updated_at"] = format_time(row["updated_at"])
-    return view
-
-
-def record_view(row: asyncpg.Record) -> dict[str, Any]:
-    return {**row["data"], "created_at": format_time(row["created_at"])}
 
 
 class IntakeService:
@@ -259,7 +234,7 @@ class IntakeService:
     ) -> Outcome:
         self._authorise(caller, "audit.read")
         after_id = decode_cursor(cursor) if cursor else 0
-        if not isinstance(after_id, int):
+        if not isinstance(after_id, int) or not 0 <= after_id < 2**63:
             raise Problem(400, "The cursor is not one this service issued.")
         async with self._pool.acquire() as conn:
             rows = await repo.list_audit(
@@ -273,10 +248,7 @@ class IntakeService:
                 limit=limit + 1,
             )
         page = rows[:limit]
-        items = [
-            {**dict(row), "at": format_time(row["at"])}
-            for row in page
-        ]
+        items = [{**dict(row), "at": format_time(row["at"])} for row in page]
         next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
         return Outcome(200, {"items": items, "next_cursor": next_cursor})
 

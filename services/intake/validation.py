@@ -33,9 +33,12 @@ def check_body(
     registry: SchemaRegistry, schema_id: str, body: Any, now: datetime, skew: timedelta
 ) -> None:
     """Raise a 422 Problem listing every failing field, or return if the body is acceptable."""
-    errors = [
-        FieldError(p.pointer, p.message) for p in problems_of(registry.validator(schema_id), body)
-    ]
+    errors = list(_unstorable_text(body, ""))
+    if not errors:
+        errors = [
+            FieldError(p.pointer, p.message)
+            for p in problems_of(registry.validator(schema_id), body)
+        ]
     if not errors:
         errors = list(semantic_errors(body, now, skew))
     if errors:
@@ -45,6 +48,32 @@ def check_body(
             f"The request body has {count} invalid field{'s' if count > 1 else ''}.",
             errors=errors,
         )
+
+
+def _unstorable_text(node: Any, pointer: str) -> Iterator[FieldError]:
+    """Strings PostgreSQL cannot store (NUL characters, lone surrogates), keys included."""
+
+    def bad(text: str) -> bool:
+        if "\x00" in text:
+            return True
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+
+    if isinstance(node, str) and bad(node):
+        yield FieldError(pointer, "must not contain NUL characters or unpaired surrogates")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+            if bad(key):
+                yield FieldError(pointer, "has a field name that cannot be stored")
+            else:
+                yield from _unstorable_text(value, child)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _unstorable_text(item, f"{pointer}/{index}")
 
 
 def semantic_errors(body: Any, now: datetime, skew: timedelta) -> Iterator[FieldError]:
@@ -102,4 +131,7 @@ def _parse_time(value: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    try:
+        return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError:  # beyond year 9999 (future) or before year 1 (past) in UTC
+        return datetime.max.replace(tzinfo=UTC) if parsed.year > 1 else None

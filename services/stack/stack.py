@@ -36,6 +36,7 @@ class ServiceProcess:
 
 # Each runs as `python -m <module>`, in start order.
 SERVICES: tuple[ServiceProcess, ...] = (
+    ServiceProcess("intake", "services.intake", "KINLINK_INTAKE_PORT", 8080),
     ServiceProcess("correlator", "services.correlator", "KINLINK_CORRELATOR_PORT", 8070),
 )
 

@@ -20,7 +20,7 @@ from services.correlator.domain.model import (
     parse_alert,
     parse_observation,
 )
-from services.correlator.domain.name_frequency import NameFrequencies
+from services.correlator.domain.name_frequency import NameFrequencies, shared_frequencies
 from services.correlator.domain.scoring import (
     Comparison,
     Weights,
@@ -56,7 +56,8 @@ def observation_blocking_keys(obs: Observation) -> tuple[str, ...]:
 
 
 def alert_blocking_keys(alert: Alert) -> tuple[str, ...]:
-    return blocking_keys(alert_features(alert))
+    """Keys to look up stored observations for an alert with (`keys && ...`)."""
+    return blocking_keys(alert_features(alert), query="alert")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +86,13 @@ class EngineStats:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    comparison: Comparison
+    bits: float
+    score: float
+
+
 class _AlertEntry:
     __slots__ = ("alert", "features")
 
@@ -105,7 +113,8 @@ class MatchEngine:
         self.weights = weights if weights is not None else load_weights()
         self.threshold = threshold if threshold is not None else self.weights.threshold
         self.engine_version = f"{ENGINE_NAME}+weights/{self.weights.version}"
-        self.frequencies = NameFrequencies()
+        # Static tables only: a pair's score never depends on what the engine saw before.
+        self.frequencies: NameFrequencies = shared_frequencies()
         self.stats = EngineStats()
         self._budget = budget
         self._alerts: dict[str, _AlertEntry] = {}
@@ -127,9 +136,6 @@ class MatchEngine:
         self._alerts[alert.alert_id] = _AlertEntry(alert, features)
         self._index.add(alert.alert_id, blocking_keys(features))
 
-    def _count_names(self, features: RecordFeatures) -> None:
-        self.frequencies.add(token.key for token in features.names.core)
-
     def apply_alert_published(
         self, data: dict[str, Any], event_time: datetime | None = None
     ) -> Alert:
@@ -149,7 +155,6 @@ class MatchEngine:
             self.apply_alert_resolved({"alert_id": alert.alert_id})
             return alert
         self._store(alert)
-        self._count_names(self._alerts[alert.alert_id].features)
         return alert
 
     def apply_alert_updated(self, data: dict[str, Any]) -> Alert | None:
@@ -160,8 +165,6 @@ class MatchEngine:
             return None
         updated = entry.alert.with_changes(changes)
         self._store(updated)
-        if "child" in changes:
-            self._count_names(self._alerts[updated.alert_id].features)
         return updated
 
     def apply_alert_resolved(self, data: dict[str, Any]) -> None:
@@ -177,32 +180,33 @@ class MatchEngine:
         return compare(entry.features, obs, self.frequencies) if entry is not None else None
 
     def candidate_alerts(self, obs: RecordFeatures) -> list[str]:
-        found, skipped = self._index.candidates(blocking_keys(obs), self._budget)
+        """Active alerts sharing a blocking key with the observation; a function of the set of
+        active alerts only (never of the order they arrived in)."""
+        found, skipped = self._index.candidates(
+            blocking_keys(obs, query="observation"), self._budget
+        )
         self.stats.keys_skipped += skipped
         return found
 
-    def _proposal(self, alert_id: str, obs: Observation, comparison: Comparison) -> Proposal:
-        bits = total_bits(self.weights, comparison)
+    def _proposal(self, alert_id: str, obs: Observation, scored: _Scored) -> Proposal:
         return Proposal(
             match_id=match_id(alert_id, obs.kind, obs.obs_id),
             alert_id=alert_id,
             observation_type=obs.kind,
             observation_id=obs.obs_id,
-            score=round(probability(self.weights, bits), 6),
-            bits=round(bits, 4),
-            explanation=explain(self.weights, comparison),
+            score=scored.score,
+            bits=round(scored.bits, 4),
+            explanation=explain(self.weights, scored.comparison),
             engine_version=self.engine_version,
         )
 
-    def _score(
-        self,
-        alert_ids: Iterable[str],
-        obs: Observation,
-        features: RecordFeatures,
-    ) -> list[Proposal]:
-        proposals = []
+    def _scored(
+        self, alert_ids: Iterable[str], obs: Observation, features: RecordFeatures
+    ) -> dict[str, _Scored]:
+        """Each candidate's comparison, bits and calibrated score (rejected pairs left out)."""
+        out: dict[str, _Scored] = {}
         for alert_id in alert_ids:
-            if (alert_id, obs.kind, obs.obs_id) in self._rejected:
+            if alert_id in out or (alert_id, obs.kind, obs.obs_id) in self._rejected:
                 continue
             comparison = self.compare_pair(alert_id, features)
             if comparison is None:
@@ -210,11 +214,23 @@ class MatchEngine:
             self.stats.candidates_scored += 1
             if self.observer is not None:
                 self.observer(alert_id, obs, comparison)
-            proposal = self._proposal(alert_id, obs, comparison)
-            if proposal.score >= self.threshold:
-                proposals.append(proposal)
-        proposals.sort(key=lambda p: (-p.score, p.alert_id))
-        return proposals
+            bits = total_bits(self.weights, comparison)
+            score = round(probability(self.weights, bits), 6)
+            out[alert_id] = _Scored(comparison, bits, score)
+        return out
+
+    def _kept(self, scored: dict[str, _Scored]) -> list[str]:
+        """Alerts to propose: above the threshold and within the margin of the observation's
+        best-scoring alert, so one clearly dominant alert hides the crowd of namesakes."""
+        if not scored:
+            return []
+        best = max(item.bits for item in scored.values())
+        floor = best - self.weights.margin_bits
+        return [
+            alert_id
+            for alert_id, item in scored.items()
+            if item.score >= self.threshold and item.bits >= floor
+        ]
 
     def match_observation(self, kind: ObservationKind, data: dict[str, Any]) -> list[Proposal]:
         """Proposals (best first) for a new registration or sighting against active alerts."""
@@ -223,18 +239,29 @@ class MatchEngine:
 
     def match_parsed_observation(self, obs: Observation) -> list[Proposal]:
         features = observation_features(obs)
-        self._count_names(features)
         self.stats.observations_matched += 1
-        return self._score(self.candidate_alerts(features), obs, features)
+        scored = self._scored(self.candidate_alerts(features), obs, features)
+        proposals = [self._proposal(a, obs, scored[a]) for a in self._kept(scored)]
+        proposals.sort(key=lambda p: (-p.score, p.alert_id))
+        return proposals
 
     def match_alert(self, alert_id: str, observations: Iterable[Observation]) -> list[Proposal]:
         """Backfill: a new or updated active alert against stored observations (handed in by the
-        caller, e.g. fetched by blocking keys since the alert's last-seen time)."""
+        caller, e.g. fetched by blocking keys since the alert's last-seen time).  A pair is
+        proposed exactly when matching the observation now would propose it."""
         if alert_id not in self._alerts:
             return []
         self.stats.alerts_backfilled += 1
         proposals: list[Proposal] = []
         for obs in observations:
-            proposals.extend(self._score((alert_id,), obs, observation_features(obs)))
+            features = observation_features(obs)
+            own = self._scored((alert_id,), obs, features).get(alert_id)
+            if own is None or own.score < self.threshold:
+                continue
+            rivals = [a for a in self.candidate_alerts(features) if a != alert_id]
+            scored = self._scored(rivals, obs, features)
+            scored[alert_id] = own
+            if alert_id in self._kept(scored):
+                proposals.append(self._proposal(alert_id, obs, own))
         proposals.sort(key=lambda p: (-p.score, p.observation_type, p.observation_id))
         return proposals

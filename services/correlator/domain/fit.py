@@ -8,6 +8,8 @@ scenario.  `python -m services.correlator.domain.fit` refits weights.json from s
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -33,6 +35,7 @@ _SMOOTHING = 1.0
 _RIDGE = 1.0
 _MAX_BITS = 14.0
 _TF_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
+_MARGINS = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 99.0)
 
 
 def collect_comparisons(events: Iterable[dict[str, Any]]) -> dict[Pair, Comparison]:
@@ -101,16 +104,31 @@ def _logistic(xs: list[float], ys: list[int]) -> tuple[float, float, float]:
     return a, b, loss / max(1, len(xs))
 
 
-def _best_threshold(scores: list[float], ys: list[int]) -> float:
+def _best_threshold(
+    pairs: list[Pair], scores: list[float], bits: list[float], ys: list[int]
+) -> tuple[float, float]:
+    """The (threshold, margin in bits) maximising F1: a pair is proposed when its score reaches
+    the threshold and its bits are within the margin of its observation's best alert."""
+    best_of: dict[tuple[str, str], float] = {}
+    for pair, value in zip(pairs, bits, strict=True):
+        key = (pair[1], pair[2])
+        best_of[key] = max(best_of.get(key, value), value)
+    gaps = [best_of[(p[1], p[2])] - value for p, value in zip(pairs, bits, strict=True)]
     positives = sum(ys)
-    best_f1, best_t = -1.0, 0.5
-    for t in (i / 100 for i in range(5, 96)):
-        tp = sum(1 for s, y in zip(scores, ys, strict=True) if s >= t and y)
-        fp = sum(1 for s, y in zip(scores, ys, strict=True) if s >= t and not y)
-        f1 = 2 * tp / (2 * tp + fp + (positives - tp)) if positives else 0.0
-        if f1 > best_f1:
-            best_f1, best_t = f1, t
-    return best_t
+    best_f1, best = -1.0, (0.5, 99.0)
+    for margin in _MARGINS:
+        kept = sorted((s, y) for s, y, g in zip(scores, ys, gaps, strict=True) if g <= margin)
+        kept_scores = [s for s, _ in kept]
+        # Positives at or above each position, counted from the top.
+        above = list(itertools.accumulate((y for _, y in reversed(kept)), initial=0))
+        for t in (i / 100 for i in range(5, 96)):
+            count = len(kept) - bisect.bisect_left(kept_scores, t)
+            tp = above[count]
+            fp = count - tp
+            f1 = 2 * tp / (2 * tp + fp + (positives - tp)) if positives else 0.0
+            if f1 > best_f1 + 1e-9:
+                best_f1, best = f1, (t, margin)
+    return best
 
 
 def fit_weights(
@@ -129,24 +147,31 @@ def fit_weights(
     assert best is not None
     scale, a, b, _ = best
     fitted = Weights("fit", bits, round(scale, 3), round(a, 5), round(b, 5))
-    scores = [
-        1 / (1 + 2 ** -max(-60.0, min(60.0, a * total_bits(fitted, c) + b)))
-        for c in pairs.values()
-    ]
+    pair_bits = [total_bits(fitted, c) for c in pairs.values()]
+    scores = [1 / (1 + 2 ** -max(-60.0, min(60.0, a * x + b))) for x in pair_bits]
+    threshold, margin = _best_threshold(list(pairs), scores, pair_bits, ys)
     info = dict(meta or {})
-    info.update(candidate_pairs=len(pairs), true_pairs=len(true_pairs),
-                true_pairs_blocked=sum(ys))
+    info.update(candidate_pairs=len(pairs), true_pairs=len(true_pairs), true_pairs_blocked=sum(ys))
     version = f"fit-{info.get('seed', 'x')}-{info.get('children', 'x')}"
-    return Weights(version, bits, fitted.tf_scale, fitted.calibration_slope,
-                   fitted.calibration_intercept, _best_threshold(scores, ys), info)
+    return Weights(
+        version,
+        bits,
+        fitted.tf_scale,
+        fitted.calibration_slope,
+        fitted.calibration_intercept,
+        threshold,
+        margin,
+        info,
+    )
 
 
 def main() -> None:
     from services.correlator.scenario import generate_scenario
 
     scenario = generate_scenario(FIT_SEED, children=FIT_CHILDREN)
-    weights = fit_weights(scenario.events, scenario.true_pairs(),
-                          {"seed": FIT_SEED, "children": FIT_CHILDREN})
+    weights = fit_weights(
+        scenario.events, scenario.true_pairs(), {"seed": FIT_SEED, "children": FIT_CHILDREN}
+    )
     WEIGHTS_FILE.write_text(weights.to_json() + "\n", encoding="utf-8")
     print(weights.to_json())
 

@@ -5,9 +5,16 @@ original script, father's name).  Tokens that are common in the bundled frequenc
 (Mohammed, Ali) never form a key alone: they are combined with a birth-year band, and pairs of
 common tokens form a joint key, so no key grows with the crowd of boys called Mohammed.  At query
 time the smallest postings are taken first up to a budget, keeping the cost per observation
-nearly flat as the number of alerts grows.  The key function is symmetric: a record is found by
-another exactly when their key sets intersect, which is what the streaming service needs to find
-stored observations for a new alert (store `observation_blocking_keys` in a GIN-indexed array).
+nearly flat as the number of alerts grows; ties are broken by key, so the candidates are a
+function of the set of active alerts alone.
+
+Records without usable names are still found by coarse space-time keys: a record's cell
+(2 degrees) and month with its sex and birth-year band.  Stored records carry only their own
+cell and month; a query covers the neighbouring cells and the months between last seen and
+observation, so what is stored per record stays small.  An alert and an observation meet
+exactly when one's query keys intersect the other's stored keys, whichever is stored: the
+engine stores alerts and queries with observations, the streaming service stores
+`observation_blocking_keys` in a GIN-indexed array and queries with `alert_blocking_keys`.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Literal
 
 from services.correlator.domain.birth import BirthInfo, birth_year_band
 from services.correlator.domain.features import RecordFeatures
@@ -23,8 +31,12 @@ from services.correlator.domain.name_frequency import DATA_FILE, load_prior_word
 from services.correlator.domain.names import Token, make_skeletons
 
 COMMON_FREQUENCY = 0.004  # of all name tokens, per the bundled table
-DEFAULT_BUDGET = 400
+DEFAULT_BUDGET = 100
 _CHILDHOOD_YEARS = 19.0
+CELL_DEGREES = 2.0
+_MONTHS_AFTER = 2  # an alert's space-time keys cover the last-seen month and the next two
+# Without a usable age a space-time key would gather every child of a place and month.
+_MAX_SPACETIME_BANDS = 3
 
 
 def _common_skeletons() -> frozenset[str]:
@@ -51,8 +63,45 @@ def _birth_for_blocking(features: RecordFeatures) -> BirthInfo | None:
     return BirthInfo(year - _CHILDHOOD_YEARS, year, None)
 
 
-def blocking_keys(features: RecordFeatures) -> tuple[str, ...]:
-    """Blocking keys of an alert or observation (the same function for both sides)."""
+def _month(at: float) -> int:
+    moment = datetime.fromtimestamp(at, UTC)
+    return moment.year * 12 + moment.month - 1
+
+
+def _spacetime_keys(
+    features: RecordFeatures, bands: tuple[int, ...], query: str | None
+) -> set[str]:
+    at, point = features.spacetime.at, features.spacetime.point
+    if at is None or point is None or not bands or len(bands) > _MAX_SPACETIME_BANDS:
+        return set()
+    row, col = int(point[0] // CELL_DEGREES), int(point[1] // CELL_DEGREES)
+    month = _month(at)
+    sexes = (features.sex,) if features.sex != "unknown" else ("female", "male")
+    if query is None:
+        cells, months = [(row, col)], range(month, month + 1)
+    else:
+        cells = [(row + dr, col + dc) for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+        # An alert looks forward from last seen, an observation back towards it.
+        months = (
+            range(month, month + _MONTHS_AFTER + 1)
+            if query == "alert"
+            else range(month - _MONTHS_AFTER, month + 1)
+        )
+    return {
+        f"@{r}:{c}|{m}|{sex[0]}|{band}"
+        for r, c in cells
+        for m in months
+        for sex in sexes
+        for band in bands
+    }
+
+
+def blocking_keys(
+    features: RecordFeatures, *, query: Literal["alert", "observation"] | None = None
+) -> tuple[str, ...]:
+    """Blocking keys of a record: to store it (`query=None`), or to look up the other side with
+    (`query` names the record's kind).  Name keys are the same either way; space-time keys
+    are one cell and month when stored and the neighbouring cells and months when querying."""
     names = features.names
     tokens: list[Token] = list(names.all_tokens)
     if names.father is not None:
@@ -70,7 +119,8 @@ def blocking_keys(features: RecordFeatures) -> tuple[str, ...]:
                 keys.add(skel)
     ordered = sorted(common)
     keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])
-    return tuple(sorted(sys.intern(k) for k in keys))
+    keys |= _spacetime_keys(features, bands, query)
+    return tuple(sorted(keys))
 
 
 class InvertedIndex:
@@ -89,10 +139,10 @@ class InvertedIndex:
         return item_id in self._keys_of
 
     def add(self, item_id: str, keys: Iterable[str]) -> None:
-        item_id = sys.intern(item_id)
         if item_id in self._keys_of:
             self.remove(item_id)
-        key_tuple = tuple(keys)
+        # Interned so that a million records share one copy of each key string.
+        key_tuple = tuple(sys.intern(key) for key in keys)
         self._keys_of[item_id] = key_tuple
         for key in key_tuple:
             self._postings.setdefault(key, []).append(item_id)
@@ -108,8 +158,11 @@ class InvertedIndex:
     def candidates(
         self, keys: Iterable[str], budget: int = DEFAULT_BUDGET
     ) -> tuple[list[str], int]:
-        """Ids sharing a key, smallest postings first, stopping at `budget`; plus keys skipped."""
-        postings = sorted((p for p in (self._postings.get(k) for k in keys) if p), key=len)
+        """Ids sharing a key, smallest postings first (ties by key), whole postings only, within
+        `budget`; plus the number of keys skipped because their postings did not fit."""
+        found_postings = ((key, self._postings.get(key)) for key in keys)
+        ranked = sorted((len(p), key, p) for key, p in found_postings if p)
+        postings = [posting for _, _, posting in ranked]
         found: dict[str, None] = {}
         skipped = 0
         for posting in postings:

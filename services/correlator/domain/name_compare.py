@@ -16,12 +16,13 @@ from services.correlator.domain.names import (
     NameProfile,
     Token,
     compare_tokens,
-    make_token,
+    joined_token,
 )
 
 NAME_LEVELS = ("full", "full_fuzzy", "single", "partial", "given_conflict", "none", "missing")
 PARENT_LEVELS = ("agree", "close", "in_name", "disagree", "missing")
 _CLOSE_QUALITY = 0.6
+_COMPOUND_SLACK = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,28 +45,43 @@ def _best(token: Token, others: tuple[Token, ...]) -> int:
 def _compound(token: Token, others: tuple[Token, ...]) -> int:
     # A joined compound on one side (Gebremedhin) against split parts on the other (Gebre Medhin).
     for first, second in zip(others, others[1:], strict=False):
-        joined = make_token(first.form + second.form)
+        if abs(len(first.form) + len(second.form) - len(token.form)) > _COMPOUND_SLACK:
+            continue  # cannot be close: skip building the joined form
+        joined = joined_token(first.form, second.form)
         level = compare_tokens(token, joined)
         if level >= CLOSE:
             return level
     return NONE
 
 
-def _levels(side: NameProfile, other: NameProfile) -> list[int]:
-    everything = other.all_tokens
-    levels = []
-    for token in side.core:
-        level = _best(token, everything)
+def _both_levels(a: NameProfile, b: NameProfile) -> tuple[list[int], list[int]]:
+    """Best level of each core token of `a` against all of `b`'s tokens, and vice versa; each
+    token pair is compared once (this is the hot path of scoring)."""
+    levels_a = [NONE] * len(a.core)
+    levels_b = [NONE] * len(b.core)
+    n_a, n_b = len(a.core), len(b.core)
+    for i, token_a in enumerate(a.all_tokens):
+        for j, token_b in enumerate(b.all_tokens):
+            if i >= n_a and j >= n_b:
+                break
+            level = compare_tokens(token_a, token_b)
+            if i < n_a and level > levels_a[i]:
+                levels_a[i] = level
+            if j < n_b and level > levels_b[j]:
+                levels_b[j] = level
+    for i, level in enumerate(levels_a):
         if level == NONE:
-            level = _compound(token, other.core)
-        levels.append(level)
-    return levels
+            levels_a[i] = _compound(a.core[i], b.core)
+    for j, level in enumerate(levels_b):
+        if level == NONE:
+            levels_b[j] = _compound(b.core[j], a.core)
+    return levels_a, levels_b
 
 
 def compare_names(a: NameProfile, b: NameProfile, freqs: NameFrequencies) -> NameComparison:
     if not a.core or not b.core:
         return NameComparison("missing", 0.0)
-    levels_a, levels_b = _levels(a, b), _levels(b, a)
+    levels_a, levels_b = _both_levels(a, b)
     if len(a.core) <= len(b.core):
         short, short_levels = a, levels_a
     else:

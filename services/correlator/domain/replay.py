@@ -31,7 +31,7 @@ from services.correlator.domain.model import (
     parse_time,
 )
 
-BACKFILL_BUDGET = 2000
+BACKFILL_BUDGET = 300
 
 
 @dataclass(frozen=True, slots=True)

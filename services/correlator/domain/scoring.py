@@ -94,6 +94,8 @@ class Weights:
     calibration_slope: float = 1.0
     calibration_intercept: float = -10.0
     threshold: float = 0.5
+    # Proposals per observation keep within this many bits of its best alert.
+    margin_bits: float = 99.0
     fitted_on: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -105,6 +107,7 @@ class Weights:
                 "calibration_slope": self.calibration_slope,
                 "calibration_intercept": self.calibration_intercept,
                 "threshold": self.threshold,
+                "margin_bits": self.margin_bits,
                 "fitted_on": self.fitted_on,
             },
             indent=2,
@@ -121,6 +124,7 @@ class Weights:
             float(raw["calibration_slope"]),
             float(raw["calibration_intercept"]),
             float(raw["threshold"]),
+            float(raw.get("margin_bits", 99.0)),
             dict(raw.get("fitted_on", {})),
         )
 

@@ -72,8 +72,15 @@ def token(keys: Keys) -> TokenFactory:
         default_org, country = ORGS[kind]
         granted = roles if roles is not None else (("auditor",) if kind == "auditor" else ())
         return issue_token(
-            keys.key, keys.kid, org=org or default_org, org_kind=kind, country=country,
-            roles=granted, ttl=ttl, subject=f"{org or default_org}/officer-1", now=now,
+            keys.key,
+            keys.kid,
+            org=org or default_org,
+            org_kind=kind,
+            country=country,
+            roles=granted,
+            ttl=ttl,
+            subject=f"{org or default_org}/officer-1",
+            now=now,
         )
 
     return make
@@ -84,7 +91,8 @@ def intake_settings(settings: CommonSettings, keys: Keys) -> IntakeSettings:
     return IntakeSettings(
         common=settings,
         auth=AuthSettings(
-            public_keys=keys.folder, private_key=keys.folder / "test.pem",
+            public_keys=keys.folder,
+            private_key=keys.folder / "test.pem",
             revoked_file=keys.revoked_file,
         ),
         relay_poll_interval=0.2,

@@ -26,12 +26,21 @@ ROUTES: dict[str, tuple[str, str, Any, set[str], int]] = {
     "read alert": ("GET", "{alert}", None, {"police", "investigator"}, 200),
     "update alert": ("PATCH", "{alert}", lambda: {"risk_level": "critical"}, {"police"}, 200),
     "resolve alert": ("POST", "{alert}/resolve", lambda: {"resolution": "found"}, {"police"}, 200),
-    "record registration": ("POST", "/v1/registrations", bodies.registration,
-                            {"reception_centre"}, 201),
-    "read registration": ("GET", "{registration}", None, {"reception_centre", "investigator"},
-                          200),
-    "report sighting": ("POST", "/v1/sightings", bodies.sighting, {"police", "ngo", "hotline"},
-                        201),
+    "record registration": (
+        "POST",
+        "/v1/registrations",
+        bodies.registration,
+        {"reception_centre"},
+        201,
+    ),
+    "read registration": ("GET", "{registration}", None, {"reception_centre", "investigator"}, 200),
+    "report sighting": (
+        "POST",
+        "/v1/sightings",
+        bodies.sighting,
+        {"police", "ngo", "hotline"},
+        201,
+    ),
     # the sighting read is the hotline's own: police and NGOs are other organisations here
     "read sighting": ("GET", "{sighting}", None, {"hotline", "investigator"}, 200),
     "read audit log": ("GET", "/v1/audit", None, {"auditor"}, 200),
@@ -72,8 +81,7 @@ async def test_police_cannot_touch_another_authoritys_alert(
     other = bearer(token("police", "fr-pn-nice"))
     assert (await client.get(location, headers=other)).status == 403
     assert (await client.patch(location, json={"risk_level": "low"}, headers=other)).status == 403
-    resolve = await client.post(f"{location}/resolve", json={"resolution": "found"},
-                                headers=other)
+    resolve = await client.post(f"{location}/resolve", json={"resolution": "found"}, headers=other)
     assert resolve.status == 403
     listed = await (await client.get("/v1/alerts", headers=other)).json()
     assert listed["items"] == []

@@ -31,12 +31,30 @@ async def test_each_door_emits_its_cloudevent(
     client: Any, token: TokenFactory, intake_settings: IntakeSettings, registry: SchemaRegistry
 ) -> None:
     doors = [
-        ("/v1/alerts", "police", bodies.alert(), ALERTS, "org.kinlink.alert.published.v1",
-         "alert_id"),
-        ("/v1/registrations", "reception_centre", bodies.registration(), REGISTRATIONS,
-         "org.kinlink.registration.recorded.v1", "registration_id"),
-        ("/v1/sightings", "ngo", bodies.sighting(), SIGHTINGS,
-         "org.kinlink.sighting.reported.v1", "sighting_id"),
+        (
+            "/v1/alerts",
+            "police",
+            bodies.alert(),
+            ALERTS,
+            "org.kinlink.alert.published.v1",
+            "alert_id",
+        ),
+        (
+            "/v1/registrations",
+            "reception_centre",
+            bodies.registration(),
+            REGISTRATIONS,
+            "org.kinlink.registration.recorded.v1",
+            "registration_id",
+        ),
+        (
+            "/v1/sightings",
+            "ngo",
+            bodies.sighting(),
+            SIGHTINGS,
+            "org.kinlink.sighting.reported.v1",
+            "sighting_id",
+        ),
     ]
     common = intake_settings.common
     for path, kind, body, topic, ce_type, id_field in doors:
@@ -78,18 +96,20 @@ async def test_requests_succeed_with_kafka_down_and_events_flow_after(
             expected[alert_id] = ["published", "medium", "critical"]
         async with pool.acquire() as conn:
             assert await backlog(conn, SCHEMA) == 9
+        metrics = await (await client.get("/metrics")).text()
+        assert 'kinlink_outbox_backlog{schema="intake"} 9.0' in metrics
     finally:
         stack.kafka.start()
     common = intake_settings.common
-    records = await read_topic(
-        common.kafka_bootstrap, common.topic(ALERTS), expected=9, timeout=90
-    )
+    records = await read_topic(common.kafka_bootstrap, common.topic(ALERTS), expected=9, timeout=90)
     events = _events(records)
     assert len(events) == 9 and len({e.id for e in events}) == 9
     for alert_id, steps in expected.items():
         mine = [e for e in events if e.subject == alert_id]
-        seen = ["published" if e.type.endswith("published.v1") else e.data["changes"]["risk_level"]
-                for e in mine]
+        seen = [
+            "published" if e.type.endswith("published.v1") else e.data["changes"]["risk_level"]
+            for e in mine
+        ]
         assert seen == steps
     assert (await client.get("/readyz")).status == 200
 
@@ -132,3 +152,22 @@ async def test_relay_killed_mid_batch_resends_nothing_new(
     assert sorted({e.subject for e in events if e.subject}) == sorted(accepted)
     async with pool.acquire() as conn:
         assert await backlog(conn, SCHEMA) == 0
+
+
+async def test_a_crashed_relay_makes_the_service_unready(
+    client: Any, pool: Any, intake_settings: IntakeSettings
+) -> None:
+    # An event that breaks its schema can only come from a bug; the relay must stop loudly.
+    from services.common.envelope import new_event
+    from services.common.outbox import enqueue
+
+    poisoned = new_event("org.kinlink.sighting.reported.v1", "/kinlink/test", "x", {"bad": 1})
+    async with pool.acquire() as conn:
+        await enqueue(conn, SCHEMA, poisoned, intake_settings.common.topic(SIGHTINGS))
+    for _ in range(50):
+        ready = await client.get("/readyz")
+        if ready.status == 503:
+            break
+        await asyncio.sleep(0.1)
+    assert ready.status == 503
+    assert (await ready.json())["checks"]["outbox_relay"] == "down"

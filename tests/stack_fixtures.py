@@ -1,4 +1,5 @@
-"""Integration fixtures: a real Kafka broker and PostgreSQL started for this test run.
+"""Stack fixtures (a pytest plugin, `-p tests.stack_fixtures`): a real Kafka broker and
+PostgreSQL started once for the test run, shared by integration and e2e tests.
 
 The test stack has its own ports (KINLINK_TEST_KAFKA_PORT, KINLINK_TEST_POSTGRES_PORT) and
 cache folders (`.cache/test-*`), wiped at start, so it never

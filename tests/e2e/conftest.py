@@ -1,0 +1,33 @@
+"""End-to-end fixtures: intake served by the real app on the run's broker and database
+(the session stack and per-test `settings` come from the tests.stack_fixtures plugin)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from services.common.config import CommonSettings
+from services.common.schema_registry import SchemaRegistry
+from services.intake.app import create_app
+from services.intake.config import IntakeSettings
+from tests.integration.intake.conftest import keys, token  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+async def intake(
+    settings: CommonSettings,
+    keys: Any,  # noqa: F811  (the fixture imported above)
+    registry: SchemaRegistry,
+) -> AsyncIterator[TestClient[Any, Any]]:
+    from services.common.auth import AuthSettings
+
+    intake_settings = IntakeSettings(
+        common=settings,
+        auth=AuthSettings(public_keys=keys.folder, private_key=keys.folder / "test.pem"),
+        relay_poll_interval=0.2,
+    )
+    async with TestClient(TestServer(create_app(intake_settings, registry))) as client:
+        yield client

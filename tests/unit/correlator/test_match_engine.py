@@ -1,0 +1,195 @@
+"""Engine, index and offline behaviour users rely on."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from services.correlator.domain.engine import MatchEngine, match_id
+from services.correlator.domain.index import InvertedIndex
+from services.correlator.match_cli import match
+from services.correlator.offline import run_match
+
+
+def _child(
+    given: str, family: str | None, dob: str, kind: str = "exact", father: str | None = None
+) -> dict[str, Any]:
+    return {
+        "given_names": given,
+        "family_name": family,
+        "father_name": father,
+        "sex": "male",
+        "date_of_birth": dob,
+        "date_of_birth_kind": kind,
+        "nationalities": ["AFG"],
+        "languages": ["prs"],
+    }
+
+
+def _alert(alert_id: str, child: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "alert_id": alert_id,
+        "status": "active",
+        "child": child,
+        "last_seen": {"at": "2024-03-03T10:00:00Z", "location": {"lat": 37.07, "lon": 15.28}},
+    }
+
+
+def _registration(
+    reg_id: str,
+    child: dict[str, Any],
+    at: str = "2024-03-20T10:00:00Z",
+) -> dict[str, Any]:
+    return {
+        "registration_id": reg_id,
+        "registered_at": at,
+        "location": {"lat": 43.79, "lon": 7.61},
+        "child": child,
+    }
+
+
+AHMADI = _child("Mohammed", "Ahmadi", "2010-06-14", father="Ghulam")
+AHMADY = _child("Muhammad", "Ahmady", "2010-01-01", father="Ghulam")
+
+
+def test_issue_example_scores_high_and_other_mohammed_low() -> None:
+    engine = MatchEngine(threshold=0.0)
+    engine.apply_alert_published(_alert("a1", AHMADI))
+    best = engine.match_observation("registration", _registration("r1", AHMADY))
+    assert best and best[0].score >= engine.weights.threshold
+    other = engine.match_observation(
+        "registration",
+        _registration("r2", _child("Mohamed", "Karimi", "2008-01-01", "placeholder", "Nasir")),
+    )
+    assert all(p.score < engine.weights.threshold for p in other)
+    assert all(str(e["detail"]).isascii() and "Ahmadi" not in str(e) for e in best[0].explanation)
+
+
+def test_siblings_are_told_apart() -> None:
+    engine = MatchEngine(threshold=0.0)
+    engine.apply_alert_published(
+        _alert("a1", _child("Jawad", "Stanikzai", "2009-04-02", father="Ghulam"))
+    )
+    same = engine.match_observation(
+        "registration",
+        _registration("r1", _child("Javad", "Stanikzai", "2009", "estimated", "Gholam")),
+    )
+    sibling = engine.match_observation(
+        "registration",
+        _registration("r2", _child("Bilal", "Stanikzai", "2012-08-01", father="Ghulam")),
+    )
+    assert same[0].score >= engine.weights.threshold
+    assert not sibling or sibling[0].score < engine.weights.threshold
+
+
+def test_observation_before_last_seen_is_never_proposed() -> None:
+    engine = MatchEngine()
+    engine.apply_alert_published(_alert("a1", AHMADI))
+    assert (
+        engine.match_observation(
+            "registration", _registration("r1", AHMADI, at="2024-02-01T10:00:00Z")
+        )
+        == []
+    )
+
+
+def test_resolved_alert_and_rejected_pair_are_not_proposed() -> None:
+    engine = MatchEngine()
+    engine.apply_alert_published(_alert("a1", AHMADI))
+    engine.reject_pair("a1", "registration", "r1")
+    assert engine.match_observation("registration", _registration("r1", AHMADY)) == []
+    assert engine.match_observation("registration", _registration("r2", AHMADY))
+    engine.apply_alert_resolved({"alert_id": "a1", "resolution": "found"})
+    assert engine.match_observation("registration", _registration("r3", AHMADY)) == []
+
+
+def test_common_names_do_not_blow_up_candidates_but_misspelt_match_is_found() -> None:
+    engine = MatchEngine(budget=100)
+    for i in range(600):
+        engine.apply_alert_published(
+            _alert(f"m{i}", _child("Mohammed", "Ali", f"{2005 + i % 12}-03-04"))
+        )
+    engine.apply_alert_published(_alert("target", AHMADI))
+    found = engine.candidate_alerts(engine_features(AHMADY | {"family_name": "Ahmdi"}))
+    assert "target" in found
+    assert len(found) <= 100
+
+
+def engine_features(child: dict[str, Any]) -> Any:
+    from services.correlator.domain.engine import observation_features
+    from services.correlator.domain.model import parse_observation
+
+    return observation_features(parse_observation("registration", _registration("x", child)))
+
+
+def test_index_removal() -> None:
+    index = InvertedIndex()
+    index.add("a", ("k1", "k2"))
+    index.add("b", ("k2",))
+    index.remove("a")
+    assert index.candidates(("k1", "k2"))[0] == ["b"]
+    assert "a" not in index
+
+
+def test_match_id_is_deterministic() -> None:
+    assert match_id("a", "sighting", "s") == match_id("a", "sighting", "s")
+    assert match_id("a", "sighting", "s") != match_id("a", "registration", "s")
+
+
+def _events() -> list[dict[str, Any]]:
+    def event(kind: str, data: dict[str, Any], time: str) -> dict[str, Any]:
+        return {
+            "specversion": "1.0",
+            "id": f"{kind}-{time}",
+            "source": "/t",
+            "type": kind,
+            "time": time,
+            "data": data,
+        }
+
+    updated = {
+        "alert_id": "a1",
+        "at": "2024-03-21T00:00:00Z",
+        "changes": {"child": AHMADI | {"mother_name": "Zahra"}},
+    }
+    return [
+        event(
+            "org.kinlink.registration.recorded.v1",
+            _registration("r0", AHMADY, "2024-03-10T00:00:00Z"),
+            "2024-03-10T00:00:00Z",
+        ),
+        event("org.kinlink.alert.published.v1", _alert("a1", AHMADI), "2024-03-15T00:00:00Z"),
+        event(
+            "org.kinlink.registration.recorded.v1",
+            _registration("r1", AHMADY),
+            "2024-03-20T10:00:00Z",
+        ),
+        event("org.kinlink.alert.updated.v1", updated, "2024-03-21T00:00:00Z"),
+        event("org.example.unknown.v1", {}, "2024-03-22T00:00:00Z"),
+    ]
+
+
+def test_offline_backfills_revises_and_is_deterministic() -> None:
+    counts: Counter[str] = Counter()
+    first = list(run_match(_events(), counts=counts))
+    second = list(run_match(_events()))
+    assert first == second
+    pairs = [(e["data"]["observation"]["id"], e["data"]["revision"]) for e in first]
+    assert pairs == [("r0", 1), ("r1", 1), ("r0", 2), ("r1", 2)]
+    assert first[0]["subject"] == first[0]["data"]["match_id"]
+    assert counts["ignored"] == 1
+
+
+def test_cli_skips_bad_lines(tmp_path: Path) -> None:
+    source = tmp_path / "events.jsonl"
+    lines = [json.dumps(e) for e in _events()]
+    source.write_text("\n".join(lines[:2] + ["{not json"] + lines[2:]) + "\n")
+    out = tmp_path / "matches.jsonl"
+    result = CliRunner().invoke(match, [str(source), "--out", str(out)])
+    assert result.exit_code == 0
+    assert "line 3: invalid JSON" in result.output
+    assert len(out.read_text().splitlines()) == 4

@@ -1,0 +1,105 @@
+"""Name evidence on the hard cases of the correlator issue."""
+
+from __future__ import annotations
+
+from services.correlator.domain.model import OriginalScriptName, Person
+from services.correlator.domain.name_compare import compare_names, compare_parent
+from services.correlator.domain.name_frequency import NameFrequencies
+from services.correlator.domain.names import (
+    CLOSE,
+    EQUIVALENT,
+    NONE,
+    build_profile,
+    compare_tokens,
+    make_token,
+    split_tokens,
+)
+
+FREQS = NameFrequencies()
+
+
+def _cmp(a: Person, b: Person) -> tuple[str, float]:
+    result = compare_names(build_profile(a), build_profile(b), FREQS)
+    return result.level, result.tf_bits
+
+
+def test_transliteration_variants_are_equivalent() -> None:
+    for a, b in [
+        ("mohammed", "muhammad"),
+        ("mohamed", "maxamed"),
+        ("hussein", "hossein"),
+        ("yusuf", "youssef"),
+        ("ahmadi", "ahmady"),
+    ]:
+        assert compare_tokens(make_token(a), make_token(b)) >= EQUIVALENT, (a, b)
+
+
+def test_look_alike_names_stay_apart() -> None:
+    assert compare_tokens(make_token("hassan"), make_token("hussein")) == NONE
+    assert compare_tokens(make_token("mohammed"), make_token("mahmoud")) == NONE
+
+
+def test_compound_split_or_joined_is_one_name() -> None:
+    forms = {split_tokens(n) for n in ("Abdulrahman", "Abd al-Rahman", "Abdul Rahman")}
+    assert len(forms) == 1
+
+
+def test_arabic_script_meets_latin() -> None:
+    latin = Person(given_names="Hussein", family_name="Ahmadi")
+    arabic = Person(
+        given_names="Husain", original_script=OriginalScriptName("Arab", "حسين", "احمدی")
+    )
+    only_arabic = Person(given_names="حسين", family_name="احمدی")
+    assert _cmp(latin, arabic)[0] in ("full", "full_fuzzy", "single")
+    assert _cmp(latin, only_arabic)[0] in ("full", "full_fuzzy")
+
+
+def test_swapped_order_and_family_in_given_field() -> None:
+    alert = Person(given_names="Mohammed", family_name="Ahmadi")
+    assert _cmp(alert, Person(given_names="Ahmady", family_name="Muhammad"))[0] == "full"
+    assert _cmp(alert, Person(given_names="Muhammad Ahmadi"))[0] == "full"
+
+
+def test_patronymic_chain_against_truncated_name() -> None:
+    chain = Person(given_names="Yohannes Tesfay Gebremedhin")
+    assert _cmp(chain, Person(given_names="Yohanes", family_name="Tesfaye"))[0] in (
+        "full",
+        "full_fuzzy",
+    )
+    father = compare_parent(
+        make_token("tesfay"),
+        None,
+        build_profile(Person(given_names="x")),
+        build_profile(Person(given_names="Yohannes Tesfaye")),
+    )
+    assert father == "in_name"
+
+
+def test_ge_ez_script_transliterates_to_comparable_tokens() -> None:
+    latin = Person(given_names="Yohannes", family_name="Tesfay")
+    geez = Person(given_names="ዮሃንስ ተስፋይ")
+    assert _cmp(latin, geez)[0] in ("full", "full_fuzzy")
+
+
+def test_siblings_with_same_family_name_conflict_on_given_name() -> None:
+    level, _ = _cmp(
+        Person(given_names="Jawad", family_name="Stanikzai"),
+        Person(given_names="Bilal", family_name="Stanikzai"),
+    )
+    assert level == "given_conflict"
+
+
+def test_rare_agreement_outweighs_common_agreement() -> None:
+    _, rare = _cmp(
+        Person(given_names="Jawad", family_name="Stanikzai"),
+        Person(given_names="Javad", family_name="Stanikzai"),
+    )
+    _, common = _cmp(
+        Person(given_names="Mohammed", family_name="Ali"),
+        Person(given_names="Muhammad", family_name="Ali"),
+    )
+    assert rare > common + 5
+
+
+def test_typo_is_close() -> None:
+    assert compare_tokens(make_token("stanikzai"), make_token("stanekzai")) >= CLOSE

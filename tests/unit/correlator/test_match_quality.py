@@ -1,0 +1,47 @@
+"""The offline matcher on a generated scenario it was not fitted on: quality floors and
+determinism (about half a minute: one scenario, matched twice)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from services.correlator.evaluation import Metrics, evaluate
+from services.correlator.offline import run_match
+from services.correlator.scenario import Scenario, generate_scenario
+
+# Weights are fitted on seed 1000; floors sit a little below what seed 7 measured.
+SEED, CHILDREN = 7, 300
+FLOORS = {"precision": PRECISION_FLOOR, "recall": RECALL_FLOOR, "f1": F1_FLOOR}
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return generate_scenario(SEED, children=CHILDREN)
+
+
+@pytest.fixture(scope="module")
+def proposals(scenario: Scenario) -> list[dict[str, Any]]:
+    return list(run_match(scenario.events))
+
+
+@pytest.fixture(scope="module")
+def metrics(scenario: Scenario, proposals: list[dict[str, Any]]) -> Metrics:
+    return evaluate(proposals, scenario.truth)
+
+
+def test_offline_matching_is_deterministic(
+    scenario: Scenario, proposals: list[dict[str, Any]]
+) -> None:
+    assert list(run_match(scenario.events)) == proposals
+
+
+def test_precision_recall_and_f1_stay_above_floors(metrics: Metrics) -> None:
+    overall = metrics.overall
+    measured = {"precision": overall.precision, "recall": overall.recall, "f1": overall.f1}
+    assert all(measured[name] >= floor for name, floor in FLOORS.items()), measured
+
+
+def test_best_proposal_names_the_right_alert_for_most_registrations(metrics: Metrics) -> None:
+    assert metrics.row("registration").recall_at_1.value >= R1_REGISTRATION_FLOOR

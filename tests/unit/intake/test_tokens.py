@@ -1,0 +1,104 @@
+"""Bearer tokens: signature by kid, expiry, revocation, claims."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from services.common.auth import (
+    AuthError,
+    RevocationList,
+    TokenVerifier,
+    bearer_token,
+    issue_token,
+    parse_ttl,
+)
+
+KEY = Ed25519PrivateKey.generate()
+
+
+def verifier(revoked: RevocationList | None = None) -> TokenVerifier:
+    return TokenVerifier({"k1": KEY.public_key()}, revoked)
+
+
+def mint(**kwargs: object) -> str:
+    args: dict[str, object] = {"org": "it-ps-imperia", "org_kind": "police", "country": "ITA"}
+    args.update(kwargs)
+    return issue_token(KEY, "k1", **args)  # type: ignore[arg-type]
+
+
+def test_valid_token_yields_the_principal() -> None:
+    principal = verifier().verify(mint(roles=["duty"], subject="officer-7"))
+    assert (principal.org, principal.org_kind, principal.country) == (
+        "it-ps-imperia",
+        "police",
+        "ITA",
+    )
+    assert principal.subject == "officer-7" and principal.roles == {"duty"} and principal.jti
+
+
+def test_expired_token_is_refused() -> None:
+    old = mint(ttl=timedelta(minutes=5), now=1_600_000_000)
+    with pytest.raises(AuthError, match="expired"):
+        verifier().verify(old)
+
+
+def test_revoked_token_is_refused_once_listed(tmp_path: Path) -> None:
+    token = mint()
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    listing = tmp_path / "revoked.txt"
+    revoked = RevocationList(path=listing)
+    assert verifier(revoked).verify(token)
+    listing.write_text(f"# revoked\n{jti}\n")
+    with pytest.raises(AuthError, match="revoked"):
+        verifier(revoked).verify(token)
+    with pytest.raises(AuthError, match="revoked"):
+        verifier(RevocationList(fixed=frozenset({jti}))).verify(token)
+
+
+def test_other_keys_and_tampering_are_refused() -> None:
+    stranger = issue_token(
+        Ed25519PrivateKey.generate(), "k1", org="x", org_kind="ngo", country="FRA"
+    )
+    for bad in (stranger, mint()[:-3] + "abc", "garbage"):
+        with pytest.raises(AuthError):
+            verifier().verify(bad)
+    unknown_kid = issue_token(KEY, "k2", org="x", org_kind="ngo", country="FRA")
+    with pytest.raises(AuthError, match="unknown key"):
+        verifier().verify(unknown_kid)
+
+
+def test_claims_must_name_a_known_kind_and_country() -> None:
+    forged = jwt.encode(
+        {
+            "iss": "kinlink",
+            "sub": "s",
+            "org": "o",
+            "org_kind": "mayor",
+            "country": "ITA",
+            "iat": 1,
+            "exp": 4_000_000_000,
+            "jti": "j",
+        },
+        KEY,
+        algorithm="EdDSA",
+        headers={"kid": "k1"},
+    )
+    with pytest.raises(AuthError, match="kind"):
+        verifier().verify(forged)
+    with pytest.raises(ValueError):
+        mint(country="Italy")
+
+
+def test_bearer_header_and_ttl_parsing() -> None:
+    assert bearer_token("Bearer abc") == "abc"
+    for header in (None, "", "Basic abc", "Bearer "):
+        with pytest.raises(AuthError):
+            bearer_token(header)
+    assert parse_ttl("8h") == timedelta(hours=8) and parse_ttl("30m") == timedelta(minutes=30)
+    with pytest.raises(ValueError):
+        parse_ttl("forever")
