@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import time
 
@@ -34,9 +35,13 @@ def demo(children: int, seed: int | None) -> None:
         click.echo(f"  {name:<12} {'up  ' if running else 'down'}  {where}")
     click.echo("\n== 1. the event backbone: example events, one malformed record ==")
     status = asyncio.run(run_backbone_demo(settings))
+    from services.demo_intake import run_intake_demo
     from services.demo_matching import run_matching_demo
 
-    click.echo("\n== 2. matching: a synthetic scenario through the correlator ==")
+    click.echo("\n== 2. the HTTP doors: an alert and a registration through intake ==")
+    intake_url = f"http://127.0.0.1:{os.environ.get('KINLINK_INTAKE_PORT', '8080')}"
+    status |= asyncio.run(run_intake_demo(settings, intake_url))
+    click.echo("\n== 3. matching: a synthetic scenario through the correlator ==")
     status |= asyncio.run(run_matching_demo(settings, children, seed or int(time.time()) % 100000))
     click.echo("the stack keeps running; `make down` stops it")
     sys.exit(status)

@@ -32,6 +32,7 @@ async def run_matching_demo(settings: CommonSettings, children: int, seed: int) 
     scenario = generate_scenario(seed=seed, children=children)
     events = [from_structured(e) for e in scenario.events]
     alert_ids = {t.id for t in scenario.truth if t.kind == "alert"}
+    observation_ids = {t.id for t in scenario.truth if t.kind != "alert"}
     click.echo(
         f"scenario seed {seed}: {children} children, {len(alert_ids)} alerts, "
         f"{len(events) - len(alert_ids)} other events, {len(scenario.true_pairs())} true pairs"
@@ -41,7 +42,8 @@ async def run_matching_demo(settings: CommonSettings, children: int, seed: int) 
         await producer.send_many([(e, None) for e in events])
     click.echo(f"published {len(events)} events in {time.monotonic() - started:.1f}s; matching...")
     await _wait_for_correlator(settings, timeout=300)
-    proposals = await _read_proposals(settings, alert_ids)
+    # The local stack keeps earlier demos' records: score only this scenario's pairs.
+    proposals = await _read_proposals(settings, alert_ids, observation_ids)
     click.echo(f"correlator proposed {len(proposals)} matches in {time.monotonic() - started:.1f}s")
     best = sorted(proposals, key=lambda p: -p["score"])[:5]
     for p in best:
@@ -82,7 +84,9 @@ async def _wait_for_correlator(settings: CommonSettings, timeout: float) -> None
     raise click.ClickException("the correlator did not catch up in time; see .cache/services")
 
 
-async def _read_proposals(settings: CommonSettings, alert_ids: set[str]) -> list[dict[str, Any]]:
+async def _read_proposals(
+    settings: CommonSettings, alert_ids: set[str], observation_ids: set[str]
+) -> list[dict[str, Any]]:
     consumer = AIOKafkaConsumer(
         settings.topic(MATCHES),
         bootstrap_servers=settings.kafka_bootstrap,
@@ -99,7 +103,10 @@ async def _read_proposals(settings: CommonSettings, alert_ids: set[str]) -> list
                 quiet_since = time.monotonic()
                 for record in records:
                     data = from_kafka(record.key, record.value, record.headers).data
-                    if data["alert_id"] in alert_ids:
+                    if (
+                        data["alert_id"] in alert_ids
+                        and data["observation"]["id"] in observation_ids
+                    ):
                         found.append(data)
     finally:
         await consumer.stop()
