@@ -1,6 +1,9 @@
 """The matching engine: active alerts, candidate generation, scoring and proposals (no I/O).
 
-The streaming correlator and the offline `kinlink match` command drive this same class.
+The streaming correlator and the offline `kinlink match` command drive this same class.  A
+pair's score is a pure function of the alert's current data, the observation and the bundled
+tables and weights; which alerts are proposed for an observation depends, beyond that, only on
+the set of active alerts (its candidates and the best of them), never on event history.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from services.correlator.domain.scoring import (
 )
 
 MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
-ENGINE_NAME = "kinlink-correlator/1"
+ENGINE_NAME = "kinlink-correlator/2"
 
 
 def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:

@@ -23,6 +23,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 
 from services.correlator.domain.birth import BirthInfo, birth_year_band
@@ -61,6 +62,16 @@ def _birth_for_blocking(features: RecordFeatures) -> BirthInfo | None:
     # Without birth data the record still describes a child: any birth in the last 19 years.
     year = datetime.fromtimestamp(at, UTC).year + 0.5
     return BirthInfo(year - _CHILDHOOD_YEARS, year, None)
+
+
+@lru_cache(maxsize=1 << 20)
+def _skeleton_split(token: Token) -> tuple[frozenset[str], frozenset[str]]:
+    """A token's usable skeletons: (rare ones, keys alone; common ones, combined)."""
+    usable = [s for s in token.skeletons if len(s) >= 2]
+    return (
+        frozenset(s for s in usable if s not in COMMON_SKELETONS),
+        frozenset(s for s in usable if s in COMMON_SKELETONS),
+    )
 
 
 def _month(at: float) -> int:
@@ -110,13 +121,10 @@ def blocking_keys(
     keys: set[str] = set()
     common: set[str] = set()
     for token in tokens:
-        skeletons = [s for s in token.skeletons if len(s) >= 2]
-        for skel in skeletons:
-            if skel in COMMON_SKELETONS:
-                common.add(skel)
-                keys.update(f"{skel}|{band}" for band in bands)
-            else:
-                keys.add(skel)
+        rare, frequent = _skeleton_split(token)
+        keys.update(rare)
+        common.update(frequent)
+    keys.update(f"{skel}|{band}" for skel in common for band in bands)
     ordered = sorted(common)
     keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])
     keys |= _spacetime_keys(features, bands, query)

@@ -77,7 +77,7 @@ def _transliterator() -> object:
 
 
 def _is_ascii_latin(text: str) -> bool:
-    return all(ord(ch) < 0x250 for ch in text)
+    return text.isascii() or all(ord(ch) < 0x250 for ch in text)
 
 
 @lru_cache(maxsize=65536)
