@@ -18,8 +18,8 @@ from services.common.envelope import CloudEvent, from_structured
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
 from services.correlator.scenario import generate_scenario
-from tests.stack_fixtures import SettingsFactory
 from tests.integration.correlator.harness import start_correlator, stored_matches, wait_until_idle
+from tests.stack_fixtures import SettingsFactory
 
 GROUP = "kinlink-correlator"
 KEPT = {
