@@ -13,7 +13,6 @@ backfill query (the observation committed first), never by neither.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
@@ -44,19 +43,13 @@ from services.correlator.domain.model import (
     parse_observation,
     parse_time,
 )
+from services.correlator.proposals import SOURCE, proposal_data, proposal_event_id
 
 log = get_logger(__name__)
 LOCK_KEY = 0x6B696E6C696E6B  # "kinlink": the alert/observation matching lock
-EVENT_NAMESPACE = uuid.UUID("0b8f2f7e-8f61-4c8e-9d1c-6a1c5e2f4b7d")
-SOURCE = "/kinlink/correlator"
 # Clock skew between a last-seen report and an observation's time stamp.
 BACKFILL_TOLERANCE = timedelta(hours=1)
 ALERT_TYPES = {ALERT_PUBLISHED, ALERT_UPDATED, ALERT_RESOLVED}
-
-
-def proposal_event_id(match_id: str, revision: int) -> str:
-    """The same revision of the same match always has the same event id (downstream dedupe)."""
-    return str(uuid.uuid5(EVENT_NAMESPACE, f"{match_id}/{revision}"))
 
 
 class Correlator:
@@ -202,16 +195,3 @@ class Correlator:
                 observation_id=proposal.observation_id,
                 score=proposal.score,
             )
-
-
-def proposal_data(proposal: Proposal, revision: int) -> dict[str, Any]:
-    """The match.proposed data for one proposal (shared with the offline command's output)."""
-    return {
-        "match_id": proposal.match_id,
-        "revision": revision,
-        "alert_id": proposal.alert_id,
-        "observation": {"type": proposal.observation_type, "id": proposal.observation_id},
-        "score": proposal.score,
-        "explanation": proposal.explanation,
-        "engine_version": proposal.engine_version,
-    }

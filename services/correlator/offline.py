@@ -6,7 +6,6 @@ event ids derive from the match id and revision, times from the triggering event
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -14,10 +13,9 @@ from typing import Any
 from services.correlator.domain.engine import MatchEngine
 from services.correlator.domain.model import MATCH_PROPOSED
 from services.correlator.domain.replay import Replayer, RevisedProposal
+from services.correlator.proposals import SOURCE, proposal_data, proposal_event_id
 
-SOURCE = "/kinlink/correlator"
 DATASCHEMA = "https://schemas.kinlink.org/events/match.proposed.v1.json"
-_EVENT_NAMESPACE = uuid.UUID("0b7e3d4c-2f51-4c1e-8e0a-6a3f7d2c9b45")
 
 
 def proposal_event(revised: RevisedProposal) -> dict[str, Any]:
@@ -25,22 +23,14 @@ def proposal_event(revised: RevisedProposal) -> dict[str, Any]:
     p = revised.proposal
     return {
         "specversion": "1.0",
-        "id": str(uuid.uuid5(_EVENT_NAMESPACE, f"{p.match_id}/{revised.revision}")),
+        "id": proposal_event_id(p.match_id, revised.revision),
         "source": SOURCE,
         "type": MATCH_PROPOSED,
         "time": revised.event_time,
         "subject": p.match_id,
         "datacontenttype": "application/json",
         "dataschema": DATASCHEMA,
-        "data": {
-            "match_id": p.match_id,
-            "revision": revised.revision,
-            "alert_id": p.alert_id,
-            "observation": {"type": p.observation_type, "id": p.observation_id},
-            "score": p.score,
-            "explanation": p.explanation,
-            "engine_version": p.engine_version,
-        },
+        "data": proposal_data(p, revised.revision),
     }
 
 
