@@ -24,7 +24,7 @@ def demo(children: int, seed: int | None) -> None:
     stack = Stack.from_env()
     click.echo("starting the local stack (first run downloads the Kafka jars)...")
     stack.start_infra()
-    for name, where, running in stack.describe():
+    for name, where, running in stack.describe()[:2]:
         click.echo(f"  {name:<12} {'up  ' if running else 'down'}  {where}")
     settings = CommonSettings.from_env(stack.env())
     from services.demo_backbone import run_backbone_demo
