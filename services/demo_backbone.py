@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import click
-from aiokafka import AIOKafkaConsumer
 
 from services.common.config import CommonSettings
 from services.common.consumer import ConsumerRunner
@@ -27,6 +24,7 @@ from services.common.migrations import migrate
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
 from services.common.topics import ALERTS, DLQ, MATCHES, REGISTRATIONS, REVIEWS, SIGHTINGS
+from services.demo_topics import scan_topic
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "schemas" / "examples"
 SCHEMA = "demo"
@@ -89,7 +87,14 @@ async def run_backbone_demo(settings: CommonSettings) -> int:
             )
             runner.stop()
             await task
-        letter = await _find_dead_letter(settings, bad.id)
+        letters = await scan_topic(
+            settings,
+            DLQ,
+            lambda r: header(r.headers, "ce_id") == bad.id,
+            first_only=True,
+            timeout=20,
+        )
+        letter = letters[0] if letters else None
     finally:
         await pool.close()
     click.echo(f"{len(seen)}/{len(events)} example events consumed through the broker")
@@ -104,24 +109,3 @@ async def run_backbone_demo(settings: CommonSettings) -> int:
         f"  reason: {header(letter.headers, 'dlq_reason')}"
     )
     return 0 if len(seen) == len(events) else 1
-
-
-async def _find_dead_letter(settings: CommonSettings, event_id: str) -> Any:
-    consumer = AIOKafkaConsumer(
-        settings.topic(DLQ),
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    if header(record.headers, "ce_id") == event_id:
-                        return record
-        return None
-    finally:
-        await consumer.stop()

@@ -8,19 +8,17 @@ for that pair on the matches topic. Prints ids, statuses and scores only.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 import click
-from aiokafka import AIOKafkaConsumer
 
 from services.common.auth import AuthSettings, issue_token
 from services.common.config import CommonSettings
 from services.common.envelope import from_kafka
 from services.common.topics import MATCHES
+from services.demo_topics import scan_topic
 
 
 def _token(org: str, kind: str, country: str) -> str:
@@ -103,7 +101,12 @@ async def run_intake_demo(settings: CommonSettings, url: str) -> int:
                 f"reception centre registers a child -> {response.status} "
                 f"{response.headers['Location']}"
             )
-    proposal = await _wait_for_match(settings, alert["alert_id"], timeout=60)
+
+    def for_this_alert(record: Any) -> bool:
+        return bool(_data(record)["alert_id"] == alert["alert_id"])
+
+    found = await scan_topic(settings, MATCHES, for_this_alert, first_only=True, timeout=60)
+    proposal = _data(found[0]) if found else None
     if proposal is None:
         click.echo("no match was proposed for the pair", err=True)
         return 1
@@ -114,24 +117,6 @@ async def run_intake_demo(settings: CommonSettings, url: str) -> int:
     return 0
 
 
-async def _wait_for_match(settings: CommonSettings, alert_id: str, timeout: float) -> Any:
-    consumer = AIOKafkaConsumer(
-        settings.topic(MATCHES),
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    data = from_kafka(record.key, record.value, record.headers).data
-                    if data["alert_id"] == alert_id:
-                        return data
-            await asyncio.sleep(0)
-        return None
-    finally:
-        await consumer.stop()
+def _data(record: Any) -> dict[str, Any]:
+    data: dict[str, Any] = from_kafka(record.key, record.value, record.headers).data
+    return data

@@ -24,6 +24,7 @@ from services.common.schema_registry import SchemaRegistry
 from services.common.topics import MATCHES
 from services.correlator.evaluation import evaluate, format_report
 from services.correlator.scenario import generate_scenario
+from services.demo_topics import scan_topic
 
 CORRELATOR_GROUP = "kinlink-correlator"
 
@@ -42,8 +43,14 @@ async def run_matching_demo(settings: CommonSettings, children: int, seed: int) 
         await producer.send_many([(e, None) for e in events])
     click.echo(f"published {len(events)} events in {time.monotonic() - started:.1f}s; matching...")
     await _wait_for_correlator(settings, timeout=300)
+
     # The local stack keeps earlier demos' records: score only this scenario's pairs.
-    proposals = await _read_proposals(settings, alert_ids, observation_ids)
+    def in_scenario(record: Any) -> bool:
+        data = from_kafka(record.key, record.value, record.headers).data
+        return data["alert_id"] in alert_ids and data["observation"]["id"] in observation_ids
+
+    records = await scan_topic(settings, MATCHES, in_scenario, timeout=120)
+    proposals = [from_kafka(r.key, r.value, r.headers).data for r in records]
     click.echo(f"correlator proposed {len(proposals)} matches in {time.monotonic() - started:.1f}s")
     best = sorted(proposals, key=lambda p: -p["score"])[:5]
     for p in best:
@@ -82,32 +89,3 @@ async def _wait_for_correlator(settings: CommonSettings, timeout: float) -> None
         await consumer.stop()
         await admin.close()
     raise click.ClickException("the correlator did not catch up in time; see .cache/services")
-
-
-async def _read_proposals(
-    settings: CommonSettings, alert_ids: set[str], observation_ids: set[str]
-) -> list[dict[str, Any]]:
-    consumer = AIOKafkaConsumer(
-        settings.topic(MATCHES),
-        bootstrap_servers=settings.kafka_bootstrap,
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: list[dict[str, Any]] = []
-    try:
-        quiet_since = time.monotonic()
-        while time.monotonic() - quiet_since < 2.0:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                quiet_since = time.monotonic()
-                for record in records:
-                    data = from_kafka(record.key, record.value, record.headers).data
-                    if (
-                        data["alert_id"] in alert_ids
-                        and data["observation"]["id"] in observation_ids
-                    ):
-                        found.append(data)
-    finally:
-        await consumer.stop()
-    return found
