@@ -23,6 +23,7 @@ from services.common.envelope import CloudEvent, from_structured, to_structured
 from services.common.logging import get_logger
 from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS, OUTBOX_PUBLISHED
 from services.common.producer import EventProducer
+from services.common.schema_registry import SchemaRegistry
 
 log = get_logger(__name__)
 PURGE_EVERY_SECONDS = 300.0
@@ -32,12 +33,22 @@ def channel_name(schema: str) -> str:
     return f"kinlink_outbox_{schema}"
 
 
-async def enqueue(conn: asyncpg.Connection, schema: str, event: CloudEvent, topic: str) -> None:
+async def enqueue(
+    conn: asyncpg.Connection,
+    schema: str,
+    event: CloudEvent,
+    topic: str,
+    *,
+    registry: SchemaRegistry,
+) -> None:
     """Add an event to `schema`'s outbox; `topic` is the physical topic name.
 
     Call inside the transaction that changes the state: the event exists if and only if the
-    change does. The NOTIFY is delivered at commit and wakes the relay at once.
+    change does. The NOTIFY is delivered at commit and wakes the relay at once. The event is
+    validated here, once: an invalid one (a bug) fails the transaction instead of blocking the
+    outbox later, and the relay need not validate again.
     """
+    registry.check_data(event.type, event.data)
     await conn.execute(
         f'INSERT INTO "{schema}".outbox (topic, event_key, event_id, event)'
         " VALUES ($1, $2, $3, $4)",
@@ -136,7 +147,8 @@ class OutboxRelay:
             )
             if rows:
                 await self._producer.send_many(
-                    [(from_structured(row["event"]), row["topic"]) for row in rows]
+                    [(from_structured(row["event"]), row["topic"]) for row in rows],
+                    validate=False,  # validated by `enqueue` in the writing transaction
                 )
                 await conn.execute(
                     f'UPDATE "{self._schema}".outbox SET sent_at = now()'

@@ -51,7 +51,7 @@ class CorrelatorService:
         async with self.pool.acquire() as conn:
             await migrate(conn, SCHEMA, MIGRATIONS)
         engine = MatchEngine(threshold=self.settings.threshold)
-        correlator = Correlator(engine, common, self.settings.max_backfill)
+        correlator = Correlator(engine, common, self.settings.max_backfill, registry)
         async with self.pool.acquire() as conn:
             await correlator.load(conn)
         ACTIVE_ALERTS.set_function(lambda: engine.active_alerts)

@@ -24,6 +24,7 @@ from services.common.consumer import RejectEvent
 from services.common.envelope import CloudEvent, new_event
 from services.common.logging import get_logger
 from services.common.outbox import enqueue
+from services.common.schema_registry import SchemaRegistry
 from services.common.topics import MATCHES
 from services.correlator import repository as repo
 from services.correlator.domain.engine import (
@@ -55,9 +56,16 @@ ALERT_TYPES = {ALERT_PUBLISHED, ALERT_UPDATED, ALERT_RESOLVED}
 class Correlator:
     """Owns the in-memory engine of one instance and applies events to it and to the DB."""
 
-    def __init__(self, engine: MatchEngine, settings: CommonSettings, max_backfill: int) -> None:
+    def __init__(
+        self,
+        engine: MatchEngine,
+        settings: CommonSettings,
+        max_backfill: int,
+        registry: SchemaRegistry,
+    ) -> None:
         self.engine = engine
         self._settings = settings
+        self._registry = registry
         self._max_backfill = max_backfill
         self._applied_seq = 0
 
@@ -186,7 +194,9 @@ class Correlator:
                 proposal_data(proposal, revision),
                 event_id=proposal_event_id(proposal.match_id, revision),
             )
-            await enqueue(conn, repo.SCHEMA, event, self._settings.topic(MATCHES))
+            await enqueue(
+                conn, repo.SCHEMA, event, self._settings.topic(MATCHES), registry=self._registry
+            )
             log.info(
                 "match proposed",
                 match_id=proposal.match_id,

@@ -35,7 +35,7 @@ async def test_relay_publishes_committed_rows_in_order_per_key(
                     event = new_event(
                         UPDATED, "/kinlink/test", alert_id, data, extensions={"seq": str(round_)}
                     )
-                    await enqueue(conn, SCHEMA, event, topic)
+                    await enqueue(conn, SCHEMA, event, topic, registry=registry)
                     written.append(event)
         # A rolled-back transaction leaves nothing to publish.
         tx = conn.transaction()
@@ -46,7 +46,7 @@ async def test_relay_publishes_committed_rows_in_order_per_key(
             alert_ids[0],
             {**example_data(UPDATED), "alert_id": alert_ids[0]},
         )
-        await enqueue(conn, SCHEMA, ghost, topic)
+        await enqueue(conn, SCHEMA, ghost, topic, registry=registry)
         await tx.rollback()
 
     async with EventProducer(settings, registry, client_id="relay-test") as producer:

@@ -117,8 +117,10 @@ async def test_requests_succeed_with_kafka_down_and_events_flow_after(
 class _CrashAfterSend(EventProducer):
     """Publishes a batch, then dies before the relay can mark it sent (a kill -9 mid-batch)."""
 
-    async def send_many(self, events: Sequence[tuple[CloudEvent, str | None]]) -> list[Any]:
-        await super().send_many(events)
+    async def send_many(
+        self, events: Sequence[tuple[CloudEvent, str | None]], *, validate: bool = True
+    ) -> list[Any]:
+        await super().send_many(events, validate=validate)
         raise RuntimeError("relay killed after sending, before marking")
 
 
@@ -154,16 +156,35 @@ async def test_relay_killed_mid_batch_resends_nothing_new(
         assert await backlog(conn, SCHEMA) == 0
 
 
-async def test_a_crashed_relay_makes_the_service_unready(
-    client: Any, pool: Any, intake_settings: IntakeSettings
+async def test_an_invalid_event_never_enters_the_outbox(
+    client: Any, pool: Any, intake_settings: IntakeSettings, registry: SchemaRegistry
 ) -> None:
-    # An event that breaks its schema can only come from a bug; the relay must stop loudly.
+    # `client` starts the app, which applies intake's migrations.
     from services.common.envelope import new_event
     from services.common.outbox import enqueue
+    from services.common.schema_registry import EventValidationError
 
     poisoned = new_event("org.kinlink.sighting.reported.v1", "/kinlink/test", "x", {"bad": 1})
     async with pool.acquire() as conn:
-        await enqueue(conn, SCHEMA, poisoned, intake_settings.common.topic(SIGHTINGS))
+        with pytest.raises(EventValidationError):
+            async with conn.transaction():
+                topic = intake_settings.common.topic(SIGHTINGS)
+                await enqueue(conn, SCHEMA, poisoned, topic, registry=registry)
+        assert await backlog(conn, SCHEMA) == 0
+
+
+async def test_a_crashed_relay_makes_the_service_unready(
+    client: Any, pool: Any, intake_settings: IntakeSettings
+) -> None:
+    # A row the relay cannot even read can only come from a bug (or a hand edit of the
+    # table); the relay must stop loudly rather than skip it.
+    async with pool.acquire() as conn:
+        await conn.execute(
+            f'INSERT INTO "{SCHEMA}".outbox (topic, event_key, event_id, event)'
+            " VALUES ($1, 'x', gen_random_uuid(), $2)",
+            intake_settings.common.topic(SIGHTINGS),
+            {"not": "a cloudevent"},
+        )
     for _ in range(50):
         ready = await client.get("/readyz")
         if ready.status == 503:
