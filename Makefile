@@ -44,7 +44,7 @@ $(STAMP): pyproject.toml .cache/.sysdeps
 	touch $@
 
 .cache/kafka/libs/.pom.sha256: infra/kafka/pom.xml $(STAMP)
-	$(PY) -c "from services.stack.kafka import resolve_jars; resolve_jars()"
+	$(PY) -c "from services.devstack.kafka import resolve_jars; resolve_jars()"
 
 up: setup
 	$(KINLINK) up

@@ -15,13 +15,13 @@ class _LazyGroup(click.Group):
     """Commands defined in other modules, imported only when run or listed."""
 
     _lazy: dict[str, tuple[str, str]] = {
-        "up": ("services.stack.cli", "up"),
-        "down": ("services.stack.cli", "down"),
-        "status": ("services.stack.cli", "status"),
-        "demo": ("services.demo", "demo"),
+        "up": ("services.devstack.cli", "up"),
+        "down": ("services.devstack.cli", "down"),
+        "status": ("services.devstack.cli", "status"),
+        "demo": ("services.demo.command", "demo"),
         "match": ("services.correlator.match_cli", "match"),
-        "scenario": ("services.correlator.scenario.cli", "scenario"),
-        "bench": ("services.bench.cli", "bench"),
+        "scenario": ("services.lab.scenario.cli", "scenario"),
+        "bench": ("services.lab.bench.cli", "bench"),
         "token": ("services.intake.cli", "token"),
         "alert": ("services.intake.cli", "alert"),
         "registration": ("services.intake.cli", "registration"),

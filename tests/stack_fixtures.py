@@ -22,8 +22,8 @@ from services.common.config import CommonSettings
 from services.common.db import create_pool
 from services.common.schema_registry import SchemaRegistry
 from services.common.topics import ensure_topics, load_topic_specs
-from services.stack.kafka import LocalKafka
-from services.stack.postgres import LocalPostgres
+from services.devstack.kafka import LocalKafka
+from services.devstack.postgres import LocalPostgres
 
 
 class TestStack:

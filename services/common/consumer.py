@@ -7,14 +7,14 @@ For each record:
 2. in one PostgreSQL transaction, claim the event id in the inbox and run the handler; a
    redelivered event finds its id claimed and changes nothing;
 3. commit the offset only after that transaction committed.
-Transient failures (database or broker unreachable) are retried with capped backoff; any other
+Transient failures (database or broker unreachable) are retried with capped backoff; a handler's
+`RejectEvent` (well-formed, but bad data) is dead-lettered with its message; any other
 exception is a bug and stops the runner loudly rather than skipping the record.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -22,15 +22,17 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaConnectionError, KafkaError
 
+from services.common.catalog import DLQ
 from services.common.config import CommonSettings
 from services.common.dead_letters import dead_letter
 from services.common.envelope import CloudEvent, EnvelopeError, from_kafka
+from services.common.errors import RejectEvent
 from services.common.inbox import claim
 from services.common.logging import get_logger
 from services.common.metrics import CONSUMED, DEAD_LETTERED, PROCESSING_SECONDS
 from services.common.producer import EventProducer
+from services.common.retry import Backoff
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import DLQ
 
 Handler = Callable[[CloudEvent, asyncpg.Connection], Awaitable[None]]
 log = get_logger(__name__)
@@ -45,14 +47,6 @@ TRANSIENT = (
     asyncpg.exceptions.DeadlockDetectedError,
     KafkaConnectionError,
 )
-
-
-class RejectEvent(Exception):
-    """Raised by a handler for an event that is well-formed but cannot be applied (bad data).
-
-    The runner dead-letters it with this message as the reason; the message must hold no
-    personal data.
-    """
 
 
 class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
@@ -167,7 +161,7 @@ class ConsumerRunner:
             CONSUMED.labels(self._group_id, event.type).inc()
 
     async def _apply_with_retry(self, event: CloudEvent) -> None:
-        delay = 0.2
+        backoff = Backoff(0.2, self._max_backoff)
         while True:
             try:
                 async with self._pool.acquire() as conn, conn.transaction():
@@ -179,6 +173,7 @@ class ConsumerRunner:
             except TRANSIENT as exc:
                 if self._stopping.is_set():
                     raise
+                delay = backoff.next_delay()
                 log.warning(
                     "transient failure, retrying",
                     event_id=event.id,
@@ -186,7 +181,6 @@ class ConsumerRunner:
                     retry_in=round(delay, 2),
                 )
                 await asyncio.sleep(delay)
-                delay = min(self._max_backoff, delay * 2) * (0.8 + 0.4 * random.random())
 
     async def _dead_letter(self, record: Any, reason: str, error_class: str) -> None:
         letter = dead_letter(

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from services.common.catalog import dataschema_for
+
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
-SCHEMA_BASE = "https://schemas.kinlink.org/"
 _REQUIRED = ("specversion", "id", "source", "type", "time")
 _KNOWN = {*_REQUIRED, "subject", "datacontenttype", "dataschema", "data"}
 _EXTENSION_NAME = re.compile(r"^[a-z0-9]{1,20}$")
@@ -45,11 +46,6 @@ class CloudEvent:
     def key(self) -> str | None:
         """The Kafka key: the entity id."""
         return self.subject
-
-
-def dataschema_for(ce_type: str) -> str:
-    """`org.kinlink.alert.published.v1` -> the $id of schemas/events/alert.published.v1.json."""
-    return f"{SCHEMA_BASE}events/{ce_type.removeprefix('org.kinlink.')}.json"
 
 
 def new_event(

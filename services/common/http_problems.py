@@ -1,8 +1,10 @@
 """RFC 9457 problem details: one exception type for HTTP errors and its JSON rendering.
 
-Handlers raise `Problem`; the error middleware (services.common.http_server) renders it as
-`application/problem+json`. Messages name the failing field by JSON pointer and the rule it
-breaks, never the submitted value: request bodies describe children.
+HTTP adapters raise `Problem`; use cases raise domain errors (`services.common.errors`), which
+`problem_from` maps here, in one place, for every service. The error middleware
+(services.common.http_server) renders both as `application/problem+json`. Messages name the
+failing field by JSON pointer and the rule it breaks, never the submitted value: request bodies
+describe children.
 """
 
 from __future__ import annotations
@@ -14,8 +16,19 @@ from typing import Any
 
 from aiohttp import web
 
+from services.common.catalog import SCHEMA_BASE
+from services.common.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    InvalidInput,
+    InvalidQuery,
+    NotAllowed,
+    NotFound,
+)
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-PROBLEM_TYPE_BASE = "https://schemas.kinlink.org/problems/"
+PROBLEM_TYPE_BASE = SCHEMA_BASE + "problems/"
 
 _TITLES = {
     400: "Malformed request",
@@ -43,14 +56,6 @@ _SLUGS = {
     500: "internal-error",
     503: "unavailable",
 }
-
-
-@dataclass(frozen=True)
-class FieldError:
-    """One failing field: where (`pointer`, RFC 6901) and why (`detail`)."""
-
-    pointer: str
-    detail: str
 
 
 @dataclass
@@ -102,3 +107,20 @@ def from_http_exception(exc: web.HTTPException) -> Problem:
         413: "The request body exceeds the configured maximum size.",
     }
     return Problem(exc.status, details.get(exc.status, exc.reason), headers=headers)
+
+
+# Domain error kinds and the HTTP status each becomes; the first matching class wins.
+_STATUS_OF: tuple[tuple[type[DomainError], int], ...] = (
+    (NotAllowed, 403),
+    (NotFound, 404),
+    (Conflict, 409),
+    (InvalidInput, 422),
+    (InvalidQuery, 400),
+)
+
+
+def problem_from(error: DomainError) -> Problem:
+    """The problem a use case's refusal becomes over HTTP."""
+    status = next((code for kind, code in _STATUS_OF if isinstance(error, kind)), 400)
+    errors = error.errors if isinstance(error, InvalidInput) else ()
+    return Problem(status, error.detail, errors=errors, slug=error.code)

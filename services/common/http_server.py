@@ -1,7 +1,9 @@
-"""Shared aiohttp plumbing: request ids, access metrics, problem+json errors, JSON bodies.
+"""Shared aiohttp plumbing: request ids, access metrics, problem+json errors, JSON bodies, and
+the operations routes every service serves (/healthz, /readyz, /metrics).
 
-Every HTTP service (intake, notifier) installs `standard_middlewares` and reads bodies with
-`read_json`, so errors look the same everywhere and logs carry the request id, never data.
+Every HTTP service installs `standard_middlewares` and `add_ops_routes` and reads bodies with
+`read_json`, so errors and health look the same everywhere and logs carry the request id, never
+data. Use cases raise domain errors; the middleware maps them to problem+json in one place.
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ import structlog
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 
-from services.common.http_problems import Problem, from_http_exception, problem_response
+from services.common.errors import DomainError
+from services.common.http_problems import (
+    Problem,
+    from_http_exception,
+    problem_from,
+    problem_response,
+)
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -86,6 +94,8 @@ def standard_middlewares(service: str) -> list[Any]:
             return await handler(request)
         except Problem as problem:
             return problem_response(problem, request.path)
+        except DomainError as error:
+            return problem_response(problem_from(error), request.path)
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
@@ -149,8 +159,44 @@ def json_response(
     )
 
 
-async def metrics_handler(_: web.Request) -> web.Response:
-    """Prometheus text exposition of this process's metrics."""
+ReadinessCheck = Callable[[], Awaitable[bool]]
+MetricsProbe = Callable[[], Awaitable[None]]
+# What /readyz checks (name -> check) and what /metrics refreshes first; filled by the
+# service's cleanup context once its resources exist.
+READINESS_CHECKS: web.AppKey[dict[str, ReadinessCheck]] = web.AppKey("readiness_checks", dict)
+METRICS_PROBES: web.AppKey[list[MetricsProbe]] = web.AppKey("metrics_probes", list)
+
+
+async def healthz(_: web.Request) -> web.Response:
+    """Liveness: the process serves HTTP."""
+    return json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Readiness: every dependency and background worker is up (503 naming what is down)."""
+    checks = request.app[READINESS_CHECKS]
+    results = {name: await check() for name, check in checks.items()}
+    ready = bool(results) and all(results.values())
+    body = {
+        "status": "ready" if ready else "unavailable",
+        "checks": {name: "up" if ok else "down" for name, ok in results.items()},
+    }
+    return json_response(body, 200 if ready else 503)
+
+
+async def metrics_handler(request: web.Request) -> web.Response:
+    """Prometheus text exposition of this process's metrics, probes refreshed first."""
+    for probe in request.app.get(METRICS_PROBES, ()):
+        await probe()
     response = web.Response(body=generate_latest())
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response
+
+
+def add_ops_routes(app: web.Application) -> None:
+    """/healthz, /readyz and /metrics, with empty check and probe lists to fill at start-up."""
+    app[READINESS_CHECKS] = {}
+    app[METRICS_PROBES] = []
+    app.router.add_get("/healthz", healthz, allow_head=False)
+    app.router.add_get("/readyz", readyz, allow_head=False)
+    app.router.add_get("/metrics", metrics_handler, allow_head=False)

@@ -5,6 +5,10 @@
 and only then marks them sent. If the relay dies between the two, the rows are sent again:
 consumers drop the duplicates by event id (inbox). One relay per schema publishes at a time,
 serialised by a PostgreSQL advisory lock, so order holds with several service instances.
+
+`RelayRunner` is the worker every service runs: it waits for Kafka if it is down at start-up,
+then keeps the relay publishing until stopped. `refresh_backlog_metrics` is the /metrics probe
+that reads the backlog from the table itself, which works while Kafka is down.
 """
 
 from __future__ import annotations
@@ -19,10 +23,12 @@ from typing import Any
 import asyncpg
 from aiokafka.errors import KafkaError
 
+from services.common.config import CommonSettings
 from services.common.envelope import CloudEvent, from_structured, to_structured
 from services.common.logging import get_logger
 from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS, OUTBOX_PUBLISHED
 from services.common.producer import EventProducer
+from services.common.retry import Backoff
 from services.common.schema_registry import SchemaRegistry
 
 log = get_logger(__name__)
@@ -111,20 +117,20 @@ class OutboxRelay:
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
 
     async def _loop(self) -> None:
-        delay = 0.5
+        backoff = Backoff(0.5, 10.0)
         while True:
             try:
                 sent = await self.publish_pending()
-                delay = 0.5
+                backoff.reset()
             except (TimeoutError, KafkaError, OSError) as exc:
+                delay = backoff.next_delay()
                 log.warning(
                     "outbox publish failed, will retry",
                     schema=self._schema,
                     error=type(exc).__name__,
-                    retry_in=delay,
+                    retry_in=round(delay, 2),
                 )
                 await self._sleep(delay)
-                delay = min(10.0, delay * 2)
                 continue
             if sent == self._batch_size:
                 continue  # more are waiting
@@ -160,12 +166,7 @@ class OutboxRelay:
             return len(rows)
 
     async def _record_backlog(self, conn: asyncpg.Connection) -> None:
-        row = await conn.fetchrow(
-            f"SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS lag"
-            f' FROM "{self._schema}".outbox WHERE sent_at IS NULL'
-        )
-        OUTBOX_BACKLOG.labels(self._schema).set(row["n"])
-        OUTBOX_LAG_SECONDS.labels(self._schema).set(float(row["lag"] or 0.0))
+        await _record_backlog_metrics(conn, self._schema)
         if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
             self._last_purge = time.monotonic()
             await conn.execute(
@@ -175,4 +176,83 @@ class OutboxRelay:
 
 
 async def backlog(conn: asyncpg.Connection, schema: str) -> int:
-    return int(await conn.fetchval(f'SELECT count(*) FROM "{schema}".outbox WHERE sent_at IS NULL'))
+    """How many rows wait to be published."""
+    count, _ = await _backlog(conn, schema)
+    return count
+
+
+async def _backlog(conn: asyncpg.Connection, schema: str) -> tuple[int, float]:
+    """(rows waiting, age in seconds of the oldest of them)."""
+    row = await conn.fetchrow(
+        "SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS lag"
+        f' FROM "{schema}".outbox WHERE sent_at IS NULL'
+    )
+    return int(row["n"]), float(row["lag"] or 0.0)
+
+
+async def _record_backlog_metrics(conn: asyncpg.Connection, schema: str) -> None:
+    count, lag = await _backlog(conn, schema)
+    OUTBOX_BACKLOG.labels(schema).set(count)
+    OUTBOX_LAG_SECONDS.labels(schema).set(lag)
+
+
+async def refresh_backlog_metrics(pool: Any, schema: str) -> None:
+    """Backlog gauges from the table itself: the relay cannot update them while Kafka is down.
+    A /metrics probe: it gives up quietly when the database is not answering."""
+    try:
+        async with asyncio.timeout(2.0), pool.acquire() as conn:
+            await _record_backlog_metrics(conn, schema)
+    except Exception:  # metrics must still be served when the database is not
+        return
+
+
+class RelayRunner:
+    """The outbox worker of one service: waits for Kafka if it is down at start-up, then
+    publishes until stopped, finishing the batch in hand."""
+
+    def __init__(
+        self,
+        pool: Any,
+        schema: str,
+        settings: CommonSettings,
+        registry: SchemaRegistry,
+        *,
+        client_id: str,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self._pool = pool
+        self._schema = schema
+        self._settings = settings
+        self._registry = registry
+        self._client_id = client_id
+        self._poll_interval = poll_interval
+        self._stopping = asyncio.Event()
+        self._relay: OutboxRelay | None = None
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._relay is not None:
+            self._relay.stop()
+
+    async def run(self) -> None:
+        backoff = Backoff(0.5, 10.0)
+        while not self._stopping.is_set():
+            producer = EventProducer(self._settings, self._registry, client_id=self._client_id)
+            try:
+                await producer.start()
+            except (KafkaError, OSError) as exc:
+                with contextlib.suppress(Exception):
+                    await producer.stop()
+                log.warning("kafka unavailable for the outbox relay", error=type(exc).__name__)
+                await backoff.wait(self._stopping)
+                continue
+            try:
+                self._relay = OutboxRelay(
+                    self._pool, self._schema, producer, poll_interval=self._poll_interval
+                )
+                if self._stopping.is_set():
+                    self._relay.stop()
+                await self._relay.run()
+            finally:
+                await producer.stop()
+            return

@@ -12,10 +12,10 @@ from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from services.common.catalog import topic_for_type
 from services.common.config import CommonSettings
 from services.common.envelope import CloudEvent, Headers, to_kafka
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import topic_for_type
 
 
 class EventProducer:

@@ -23,7 +23,9 @@ from jsonschema.protocols import Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-SCHEMA_BASE_URI = "https://schemas.kinlink.org/"
+from services.common.catalog import SCHEMA_BASE
+
+SCHEMA_BASE_URI = SCHEMA_BASE
 ENVELOPE_SCHEMA_ID = SCHEMA_BASE_URI + "cloudevent.v1.json"
 SCHEMAS_ROOT: Path = Path(
     os.environ.get("KINLINK_SCHEMAS_DIR") or Path(__file__).resolve().parents[2] / "schemas"

@@ -1,4 +1,4 @@
-"""The topic list (infra/kafka/topics.yaml), which event type goes where, and topic creation."""
+"""The topic list (infra/kafka/topics.yaml) and topic creation; the names are in `catalog`."""
 
 from __future__ import annotations
 
@@ -13,21 +13,6 @@ import yaml
 
 TOPICS_FILE = Path(__file__).resolve().parents[2] / "infra" / "kafka" / "topics.yaml"
 
-ALERTS = "kinlink.alerts"
-REGISTRATIONS = "kinlink.registrations"
-SIGHTINGS = "kinlink.sightings"
-MATCHES = "kinlink.matches"
-REVIEWS = "kinlink.reviews"
-DLQ = "kinlink.dlq"
-
-_BY_TYPE_PREFIX = {
-    "org.kinlink.alert.": ALERTS,
-    "org.kinlink.registration.": REGISTRATIONS,
-    "org.kinlink.sighting.": SIGHTINGS,
-    "org.kinlink.match.proposed.": MATCHES,
-    "org.kinlink.match.reviewed.": REVIEWS,
-}
-
 log = logging.getLogger(__name__)
 
 
@@ -41,14 +26,6 @@ class TopicSpec:
 
     def configs(self) -> dict[str, str]:
         return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
-
-
-def topic_for_type(ce_type: str) -> str:
-    """The logical topic that carries a CloudEvents type."""
-    for prefix, topic in _BY_TYPE_PREFIX.items():
-        if ce_type.startswith(prefix):
-            return topic
-    raise KeyError(f"no topic carries events of type {ce_type}")
 
 
 def load_topic_specs(path: Path = TOPICS_FILE) -> list[TopicSpec]:

@@ -1,4 +1,4 @@
-"""Correlator settings, read once from the environment."""
+"""Correlator settings: a frozen dataclass read once from `KINLINK_*` environment variables."""
 
 from __future__ import annotations
 
@@ -8,15 +8,24 @@ from dataclasses import dataclass
 
 from services.common.config import CommonSettings, env_float, env_int, env_str
 
+SCHEMA = "correlator"
+
 
 @dataclass(frozen=True)
 class CorrelatorSettings:
+    """KINLINK_CORRELATOR_GROUP (kinlink-correlator), KINLINK_CORRELATOR_HOST (127.0.0.1),
+    KINLINK_CORRELATOR_PORT (8070), KINLINK_MATCH_THRESHOLD (the fitted one),
+    KINLINK_CORRELATOR_MAX_BACKFILL (5000 stored observations per alert change),
+    KINLINK_CORRELATOR_SHUTDOWN_GRACE (15 s to drain), plus the common broker/database
+    settings."""
+
     common: CommonSettings
     group_id: str = "kinlink-correlator"
     host: str = "127.0.0.1"
     port: int = 8070
     threshold: float | None = None  # None: the fitted threshold stored with the weights
     max_backfill: int = 5000
+    shutdown_grace_seconds: float = 15.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CorrelatorSettings:
@@ -29,4 +38,5 @@ class CorrelatorSettings:
             port=env_int(env, "KINLINK_CORRELATOR_PORT", 8070),
             threshold=env_float(env, "KINLINK_MATCH_THRESHOLD", 0.0) if raw_threshold else None,
             max_backfill=env_int(env, "KINLINK_CORRELATOR_MAX_BACKFILL", 5000),
+            shutdown_grace_seconds=env_float(env, "KINLINK_CORRELATOR_SHUTDOWN_GRACE", 15.0),
         )

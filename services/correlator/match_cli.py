@@ -14,6 +14,7 @@ import click
 
 from services.correlator.domain.engine import MatchEngine
 from services.correlator.offline import run_match
+from services.correlator.tables import load_tables
 
 
 def _read_events(path: Path, problems: list[str]) -> Iterator[dict[str, Any]]:
@@ -52,11 +53,11 @@ def match(events: Path, out: Path, threshold: float | None) -> None:
     started = time.perf_counter()
     problems: list[str] = []
     counts: Counter[str] = Counter()
-    engine = MatchEngine(threshold=threshold)
+    engine = MatchEngine(load_tables(), threshold=threshold)
     written = 0
     try:
         with out.open("w", encoding="utf-8") as sink:
-            for event in run_match(_read_events(events, problems), engine=engine, counts=counts):
+            for event in run_match(_read_events(events, problems), engine, counts=counts):
                 sink.write(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
                 written += 1
     except OSError as error:

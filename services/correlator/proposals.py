@@ -5,8 +5,11 @@ streaming service and the offline `kinlink match`, so both name the same revisio
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
+from services.common.catalog import MATCH_PROPOSED
+from services.common.envelope import CloudEvent, new_event
 from services.correlator.domain.engine import Proposal
 
 SOURCE = "/kinlink/correlator"
@@ -28,3 +31,15 @@ def proposal_data(proposal: Proposal, revision: int) -> dict[str, Any]:
         "explanation": proposal.explanation,
         "engine_version": proposal.engine_version,
     }
+
+
+def proposal_event(proposal: Proposal, revision: int, at: datetime | None = None) -> CloudEvent:
+    """The `match.proposed` event of one revision of a proposal."""
+    return new_event(
+        MATCH_PROPOSED,
+        SOURCE,
+        proposal.match_id,
+        proposal_data(proposal, revision),
+        time=at,
+        event_id=proposal_event_id(proposal.match_id, revision),
+    )

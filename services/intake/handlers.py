@@ -1,8 +1,9 @@
 """Intake's use cases: authorise, validate, then store record + audit entry + event at once.
 
-Every write runs in one PostgreSQL transaction that inserts the record, its audit entry and its
-CloudEvent in the outbox (and the response under the Idempotency-Key, if one was sent): the
-client's 201 means all of it is durable. Every read of a child's data is audited too.
+Every write runs in one transaction of the store that inserts the record, its audit entry and
+its CloudEvent (the outbox), and the outcome under the Idempotency-Key if one was sent: an
+accepted request means all of it is durable. Every read of a child's data is audited too.
+Refusals are domain errors (services.common.errors); the HTTP adapter renders them.
 """
 
 from __future__ import annotations
@@ -11,28 +12,38 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
-import asyncpg
-
 from services.common.auth import Principal
+from services.common.catalog import (
+    ALERT_PUBLISHED,
+    ALERT_RESOLVED,
+    ALERT_UPDATED,
+    REGISTRATION_RECORDED,
+    SIGHTING_REPORTED,
+)
 from services.common.envelope import format_time, new_event
-from services.common.http_problems import Problem
-from services.common.outbox import enqueue
+from services.common.errors import Conflict, InvalidInput, InvalidQuery, NotAllowed, NotFound
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import topic_for_type
-from services.intake import repository as repo
 from services.intake import validation as v
 from services.intake.authz import Scope, allowed_scope, may_touch
-from services.intake.config import SCHEMA, SOURCE_PREFIX, IntakeSettings
-from services.intake.views import alert_view, decode_cursor, encode_cursor, record_view
-
-PUBLISHED = "org.kinlink.alert.published.v1"
-UPDATED = "org.kinlink.alert.updated.v1"
-RESOLVED = "org.kinlink.alert.resolved.v1"
-RECORDED = "org.kinlink.registration.recorded.v1"
-REPORTED = "org.kinlink.sighting.reported.v1"
-PATHS = {"alert": "/v1/alerts/", "registration": "/v1/registrations/", "sighting": "/v1/sightings/"}
+from services.intake.config import SOURCE_PREFIX, IntakeSettings
+from services.intake.repository import (
+    AuditEntry,
+    AuditQuery,
+    IntakeRepository,
+    IntakeTransaction,
+    StoredRecord,
+    StoredResponse,
+)
+from services.intake.views import (
+    alert_view,
+    audit_view,
+    decode_cursor,
+    encode_cursor,
+    record_view,
+)
 
 
 @dataclass(frozen=True)
@@ -44,27 +55,41 @@ class Caller:
 @dataclass(frozen=True)
 class IdempotencyKey:
     key: str
-    request_hash: str  # of method, path and body: a retry must repeat all three
+    request_hash: str  # of what was asked, on what, with which body: a retry repeats all three
+
+
+class Effect(StrEnum):
+    CREATED = "created"
+    CHANGED = "changed"
+    READ = "read"
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    record_type: str  # "alert" | "registration" | "sighting"
+    record_id: str
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: int
+    effect: Effect
     body: Any
-    location: str | None = None
+    record: RecordRef | None = None
 
 
-class IntakeService:
+Write = Callable[[IntakeTransaction], Awaitable[Outcome]]
+
+
+class IntakeHandlers:
     def __init__(
         self,
-        pool: Any,
+        repository: IntakeRepository,
         registry: SchemaRegistry,
         settings: IntakeSettings,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
-        self._pool = pool
+        self._repository = repository
         self._registry = registry
-        self._settings = settings
         self._clock = clock
         self._skew = timedelta(seconds=settings.clock_skew_seconds)
 
@@ -77,18 +102,14 @@ class IntakeService:
         self._validate(v.ALERT_CREATE, body)
         p = caller.principal
         alert_id = str(uuid.uuid4())
-        data = {
-            "alert_id": alert_id,
-            "issuing_authority": {"id": p.org, "country": p.country},
-            "status": "active",
-            **body,
-        }
+        issuer = {"id": p.org, "country": p.country}
+        data = {"alert_id": alert_id, "issuing_authority": issuer, "status": "active", **body}
 
-        async def write(conn: asyncpg.Connection) -> Outcome:
-            row = await repo.insert_alert(conn, alert_id, p.org, data)
-            await self._audit(conn, caller, "alert.create", "alert", [alert_id])
-            await self._emit(conn, caller, PUBLISHED, alert_id, data)
-            return Outcome(201, alert_view(row), PATHS["alert"] + alert_id)
+        async def write(tx: IntakeTransaction) -> Outcome:
+            stored = await tx.insert_alert(alert_id, p.org, data)
+            await self._audit(tx, caller, "alert.create", "alert", [alert_id])
+            await self._emit(tx, caller, ALERT_PUBLISHED, alert_id, data)
+            return Outcome(Effect.CREATED, alert_view(stored), RecordRef("alert", alert_id))
 
         return await self._write(caller, idem, write)
 
@@ -99,18 +120,19 @@ class IntakeService:
         self._validate(v.ALERT_UPDATE, body)
         changes = {k: val for k, val in body.items() if k != "reason"}
         if not changes:
-            raise Problem(422, "Name at least one field to change.", slug="no-changes")
+            raise InvalidInput("Name at least one field to change.", code="no-changes")
 
-        async def write(conn: asyncpg.Connection) -> Outcome:
-            row = await self._alert_for_change(conn, caller, scope, alert_id, "updated")
-            data = {k: val for k, val in {**row["data"], **changes}.items() if val is not None}
-            saved = await repo.save_alert(conn, alert_id, "active", data, None)
-            event = {"alert_id": alert_id, "at": format_time(self._clock()), "changes": changes}
+        async def write(tx: IntakeTransaction) -> Outcome:
+            current = await self._alert_for_change(tx, caller, scope, alert_id, "updated")
+            merged = {**current.data, **changes}
+            data = {k: val for k, val in merged.items() if val is not None}
+            saved = await tx.save_alert(current.id, "active", data, None)
+            event = {"alert_id": current.id, "at": format_time(self._clock()), "changes": changes}
             if "reason" in body:
                 event["reason"] = body["reason"]
-            await self._audit(conn, caller, "alert.update", "alert", [alert_id])
-            await self._emit(conn, caller, UPDATED, alert_id, event)
-            return Outcome(200, alert_view(saved), PATHS["alert"] + alert_id)
+            await self._audit(tx, caller, "alert.update", "alert", [current.id])
+            await self._emit(tx, caller, ALERT_UPDATED, current.id, event)
+            return Outcome(Effect.CHANGED, alert_view(saved), RecordRef("alert", current.id))
 
         return await self._write(caller, idem, write)
 
@@ -120,13 +142,13 @@ class IntakeService:
         scope = self._authorise(caller, "alert.resolve")
         self._validate(v.ALERT_RESOLVE, body)
 
-        async def write(conn: asyncpg.Connection) -> Outcome:
-            row = await self._alert_for_change(conn, caller, scope, alert_id, "resolved")
-            event = {"alert_id": alert_id, **body, "at": format_time(self._clock())}
-            saved = await repo.save_alert(conn, alert_id, "resolved", row["data"], event)
-            await self._audit(conn, caller, "alert.resolve", "alert", [alert_id])
-            await self._emit(conn, caller, RESOLVED, alert_id, event)
-            return Outcome(200, alert_view(saved), PATHS["alert"] + alert_id)
+        async def write(tx: IntakeTransaction) -> Outcome:
+            current = await self._alert_for_change(tx, caller, scope, alert_id, "resolved")
+            event = {"alert_id": current.id, **body, "at": format_time(self._clock())}
+            saved = await tx.save_alert(current.id, "resolved", current.data, event)
+            await self._audit(tx, caller, "alert.resolve", "alert", [current.id])
+            await self._emit(tx, caller, ALERT_RESOLVED, current.id, event)
+            return Outcome(Effect.CHANGED, alert_view(saved), RecordRef("alert", current.id))
 
         return await self._write(caller, idem, write)
 
@@ -137,7 +159,9 @@ class IntakeService:
         self._validate(v.REGISTRATION_CREATE, body)
         p = caller.principal
         centre = {"id": p.org, "country": p.country}
-        return await self._create(caller, idem, "registration", RECORDED, centre, body)
+        return await self._create(
+            caller, idem, "registration", REGISTRATION_RECORDED, {"centre": centre}, body
+        )
 
     async def report_sighting(
         self, caller: Caller, body: Any, idem: IdempotencyKey | None
@@ -146,7 +170,9 @@ class IntakeService:
         self._validate(v.SIGHTING_CREATE, body)
         p = caller.principal
         reporter = {"id": p.org, "kind": p.org_kind, "country": p.country}
-        return await self._create(caller, idem, "sighting", REPORTED, reporter, body)
+        return await self._create(
+            caller, idem, "sighting", SIGHTING_REPORTED, {"reporter": reporter}, body
+        )
 
     async def _create(
         self,
@@ -154,18 +180,17 @@ class IntakeService:
         idem: IdempotencyKey | None,
         record_type: str,
         ce_type: str,
-        organisation: dict[str, str],
+        organisation: dict[str, Any],
         body: dict[str, Any],
     ) -> Outcome:
         record_id = str(uuid.uuid4())
-        org_field = "centre" if record_type == "registration" else "reporter"
-        data = {f"{record_type}_id": record_id, org_field: organisation, **body}
+        data = {f"{record_type}_id": record_id, **organisation, **body}
 
-        async def write(conn: asyncpg.Connection) -> Outcome:
-            row = await repo.insert_record(conn, record_type, record_id, caller.principal.org, data)
-            await self._audit(conn, caller, f"{record_type}.create", record_type, [record_id])
-            await self._emit(conn, caller, ce_type, record_id, data)
-            return Outcome(201, record_view(row), PATHS[record_type] + record_id)
+        async def write(tx: IntakeTransaction) -> Outcome:
+            stored = await tx.insert_record(record_type, record_id, caller.principal.org, data)
+            await self._audit(tx, caller, f"{record_type}.create", record_type, [record_id])
+            await self._emit(tx, caller, ce_type, record_id, data)
+            return Outcome(Effect.CREATED, record_view(stored), RecordRef(record_type, record_id))
 
         return await self._write(caller, idem, write)
 
@@ -173,16 +198,16 @@ class IntakeService:
 
     async def read(self, caller: Caller, record_type: str, record_id: str) -> Outcome:
         scope = self._authorise(caller, f"{record_type}.read")
-        async with self._pool.acquire() as conn, conn.transaction():
-            record_id = _uuid_or_404(record_id)
-            row = await repo.get_record(conn, record_type, record_id)
-            if row is None:
-                raise Problem(404, f"No {record_type} with this id.")
-            if not may_touch(caller.principal, scope, row["org_id"]):
-                raise Problem(403, f"This {record_type} belongs to another organisation.")
-            await self._audit(conn, caller, f"{record_type}.read", record_type, [record_id])
-        view = alert_view(row) if record_type == "alert" else record_view(row)
-        return Outcome(200, view)
+        record_id = _uuid_or_not_found(record_id)
+        async with self._repository.transaction() as tx:
+            stored = await tx.get_record(record_type, record_id)
+            if stored is None:
+                raise NotFound(f"No {record_type} with this id.")
+            if not may_touch(caller.principal, scope, stored.org_id):
+                raise NotAllowed(f"This {record_type} belongs to another organisation.")
+            await self._audit(tx, caller, f"{record_type}.read", record_type, [record_id])
+        view = alert_view(stored) if record_type == "alert" else record_view(stored)
+        return Outcome(Effect.READ, view, RecordRef(record_type, record_id))
 
     async def list_alerts(
         self,
@@ -194,17 +219,10 @@ class IntakeService:
         limit: int,
     ) -> Outcome:
         scope = self._authorise(caller, "alert.list")
-        after: tuple[datetime, str] | None = None
-        if cursor:
-            raw = decode_cursor(cursor)
-            try:
-                after = (datetime.fromisoformat(raw[0]), str(uuid.UUID(raw[1])))
-            except (TypeError, ValueError, IndexError, KeyError):
-                raise Problem(400, "The cursor is not one this service issued.") from None
+        after = _alert_cursor(cursor) if cursor else None
         org = caller.principal.org if scope is Scope.OWN else None
-        async with self._pool.acquire() as conn, conn.transaction():
-            rows = await repo.list_alerts(
-                conn,
+        async with self._repository.transaction() as tx:
+            rows = await tx.list_alerts(
                 org_id=org,
                 status=status,
                 updated_since=updated_since,
@@ -212,132 +230,127 @@ class IntakeService:
                 limit=limit + 1,
             )
             page = rows[:limit]
-            ids = [str(row["id"]) for row in page]
-            await self._audit(conn, caller, "alert.read", "alert", ids)
+            await self._audit(tx, caller, "alert.read", "alert", [r.id for r in page])
         next_cursor = None
-        if len(rows) > limit:
-            last = page[-1]
-            next_cursor = encode_cursor([last["updated_at"].isoformat(), str(last["id"])])
-        return Outcome(200, {"items": [alert_view(r) for r in page], "next_cursor": next_cursor})
+        if len(rows) > limit and page[-1].updated_at is not None:
+            next_cursor = encode_cursor([page[-1].updated_at.isoformat(), page[-1].id])
+        return Outcome(
+            Effect.READ, {"items": [alert_view(r) for r in page], "next_cursor": next_cursor}
+        )
 
     async def read_audit(
-        self,
-        caller: Caller,
-        *,
-        org_id: str | None,
-        record_id: str | None,
-        action: str | None,
-        since: datetime | None,
-        until: datetime | None,
-        cursor: str | None,
-        limit: int,
+        self, caller: Caller, query: AuditQuery, *, cursor: str | None, limit: int
     ) -> Outcome:
         self._authorise(caller, "audit.read")
         after_id = decode_cursor(cursor) if cursor else 0
         if not isinstance(after_id, int) or not 0 <= after_id < 2**63:
-            raise Problem(400, "The cursor is not one this service issued.")
-        async with self._pool.acquire() as conn:
-            rows = await repo.list_audit(
-                conn,
-                org_id=org_id,
-                record_id=record_id,
-                action=action,
-                since=since,
-                until=until,
-                after_id=after_id,
-                limit=limit + 1,
-            )
+            raise InvalidQuery("The cursor is not one this service issued.")
+        async with self._repository.transaction() as tx:
+            rows = await tx.list_audit(query, after_id=after_id, limit=limit + 1)
         page = rows[:limit]
-        items = [{**dict(row), "at": format_time(row["at"])} for row in page]
-        next_cursor = encode_cursor(page[-1]["id"]) if len(rows) > limit else None
-        return Outcome(200, {"items": items, "next_cursor": next_cursor})
+        next_cursor = encode_cursor(page[-1].id) if len(rows) > limit else None
+        return Outcome(
+            Effect.READ, {"items": [audit_view(r) for r in page], "next_cursor": next_cursor}
+        )
 
     # -- shared steps ---------------------------------------------------------------------
 
     def _authorise(self, caller: Caller, action: str) -> Scope:
         scope = allowed_scope(caller.principal, action)
         if scope is None:
-            raise Problem(403, f"A {caller.principal.org_kind} token may not {action}.")
+            raise NotAllowed(f"A {caller.principal.org_kind} token may not {action}.")
         return scope
 
     def _validate(self, schema_id: str, body: Any) -> None:
         v.check_body(self._registry, schema_id, body, self._clock(), self._skew)
 
     async def _alert_for_change(
-        self, conn: asyncpg.Connection, caller: Caller, scope: Scope, alert_id: str, verb: str
-    ) -> asyncpg.Record:
-        row = await repo.get_record(conn, "alert", _uuid_or_404(alert_id), for_update=True)
-        if row is None:
-            raise Problem(404, "No alert with this id.")
-        if not may_touch(caller.principal, scope, row["org_id"]):
-            raise Problem(403, "This alert belongs to another authority.")
-        if row["status"] == "resolved":
-            raise Problem(
-                409, f"The alert is resolved and cannot be {verb} again.", slug="alert-resolved"
+        self, tx: IntakeTransaction, caller: Caller, scope: Scope, alert_id: str, verb: str
+    ) -> StoredRecord:
+        stored = await tx.get_record("alert", _uuid_or_not_found(alert_id), for_update=True)
+        if stored is None:
+            raise NotFound("No alert with this id.")
+        if not may_touch(caller.principal, scope, stored.org_id):
+            raise NotAllowed("This alert belongs to another authority.")
+        if stored.status == "resolved":
+            raise Conflict(
+                f"The alert is resolved and cannot be {verb} again.", code="alert-resolved"
             )
-        return row
+        return stored
 
-    async def _write(
-        self,
-        caller: Caller,
-        idem: IdempotencyKey | None,
-        write: Callable[[asyncpg.Connection], Awaitable[Outcome]],
-    ) -> Outcome:
+    async def _write(self, caller: Caller, idem: IdempotencyKey | None, write: Write) -> Outcome:
         org = caller.principal.org
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._repository.transaction() as tx:
             if idem is not None:
-                await repo.lock_idempotency_key(conn, org, idem.key)
-                stored = await repo.stored_response(conn, org, idem.key)
+                await tx.lock_idempotency_key(org, idem.key)
+                stored = await tx.stored_response(org, idem.key)
                 if stored is not None:
-                    if stored.request_hash != idem.request_hash:
-                        raise Problem(
-                            422,
-                            "This Idempotency-Key was already used with another request.",
-                            slug="idempotency-key-reused",
-                        )
-                    return Outcome(stored.status, stored.body, stored.location)
-            outcome = await write(conn)
+                    return _replayed(stored, idem)
+            outcome = await write(tx)
             if idem is not None:
-                await repo.store_response(
-                    conn,
+                ref = outcome.record
+                await tx.store_response(
                     org,
                     idem.key,
-                    repo.StoredResponse(
-                        idem.request_hash, outcome.status, outcome.body, outcome.location
+                    StoredResponse(
+                        idem.request_hash,
+                        outcome.effect.value,
+                        outcome.body,
+                        ref.record_type if ref else None,
+                        ref.record_id if ref else None,
                     ),
                 )
             return outcome
 
     async def _audit(
         self,
-        conn: asyncpg.Connection,
+        tx: IntakeTransaction,
         caller: Caller,
         action: str,
         record_type: str,
         record_ids: Sequence[str],
     ) -> None:
         p = caller.principal
-        await repo.append_audit(
-            conn,
+        await tx.append_audit(
             [
-                repo.AuditEntry(
+                AuditEntry(
                     p.org, p.org_kind, p.subject, action, record_type, rid, caller.request_id
                 )
                 for rid in record_ids
-            ],
+            ]
         )
 
     async def _emit(
-        self, conn: asyncpg.Connection, caller: Caller, ce_type: str, subject: str, data: Any
+        self, tx: IntakeTransaction, caller: Caller, ce_type: str, subject: str, data: Any
     ) -> None:
-        # enqueue validates the event: a bug fails this request rather than the outbox later.
-        event = new_event(ce_type, SOURCE_PREFIX + caller.principal.org, subject, data)
-        topic = self._settings.common.topic(topic_for_type(ce_type))
-        await enqueue(conn, SCHEMA, event, topic, registry=self._registry)
+        # The store validates the event: a bug fails this request rather than the outbox later.
+        await tx.emit(new_event(ce_type, SOURCE_PREFIX + caller.principal.org, subject, data))
 
 
-def _uuid_or_404(text: str) -> str:
+def _replayed(stored: StoredResponse, idem: IdempotencyKey) -> Outcome:
+    if stored.request_hash != idem.request_hash:
+        raise InvalidInput(
+            "This Idempotency-Key was already used with another request.",
+            code="idempotency-key-reused",
+        )
+    ref = (
+        RecordRef(stored.record_type, stored.record_id)
+        if stored.record_type and stored.record_id
+        else None
+    )
+    return Outcome(Effect(stored.effect), stored.body, ref)
+
+
+def _alert_cursor(cursor: str) -> tuple[datetime, str]:
+    raw = decode_cursor(cursor)
+    try:
+        return datetime.fromisoformat(raw[0]), str(uuid.UUID(raw[1]))
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise InvalidQuery("The cursor is not one this service issued.") from None
+
+
+def _uuid_or_not_found(text: str) -> str:
     try:
         return str(uuid.UUID(text))
     except ValueError:
-        raise Problem(404, "No record with this id.") from None
+        raise NotFound("No record with this id.") from None

@@ -1,4 +1,6 @@
-"""Intake's HTTP adapter: routes, bearer authentication, query parsing; no business rules."""
+"""Intake's HTTP adapter: routes, bearer authentication, query parsing, and how outcomes become
+responses (status, Location); no business rules. Domain errors become problem+json in the
+shared middleware (services.common.http_server)."""
 
 from __future__ import annotations
 
@@ -13,17 +15,18 @@ from aiohttp import web
 
 from services.common.auth import AuthError, TokenVerifier, bearer_token
 from services.common.http_problems import Problem
-from services.common.http_server import REQUEST_ID, json_response, metrics_handler, read_json
+from services.common.http_server import REQUEST_ID, json_response, read_json
 from services.intake.config import IntakeSettings
-from services.intake.handlers import Caller, IdempotencyKey, IntakeService, Outcome
+from services.intake.handlers import Caller, Effect, IdempotencyKey, IntakeHandlers, Outcome
+from services.intake.repository import AuditQuery
 
-SERVICE: web.AppKey[IntakeService] = web.AppKey("service", IntakeService)
+HANDLERS: web.AppKey[IntakeHandlers] = web.AppKey("handlers", IntakeHandlers)
 VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("verifier", TokenVerifier)
 SETTINGS: web.AppKey[IntakeSettings] = web.AppKey("settings", IntakeSettings)
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi", dict)
-READINESS: web.AppKey[Callable[[], Awaitable[dict[str, bool]]]] = web.AppKey("readiness")
-# Refreshes the outbox backlog gauges from the database: the relay cannot while Kafka is down.
-OUTBOX_PROBE: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("outbox_probe")
+
+PATHS = {"alert": "/v1/alerts/", "registration": "/v1/registrations/", "sighting": "/v1/sightings/"}
+_STATUS = {Effect.CREATED: 201, Effect.CHANGED: 200, Effect.READ: 200}
 
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _REALM = 'Bearer realm="kinlink"'
@@ -59,8 +62,11 @@ def idempotency(request: web.Request, body: Any) -> IdempotencyKey | None:
 
 
 def respond(outcome: Outcome) -> web.Response:
-    headers = {"Location": outcome.location} if outcome.location else None
-    return json_response(outcome.body, outcome.status, headers)
+    """201 with Location for a created record, 200 with Location for a changed one, else 200."""
+    headers = None
+    if outcome.record is not None and outcome.effect is not Effect.READ:
+        headers = {"Location": PATHS[outcome.record.record_type] + outcome.record.record_id}
+    return json_response(outcome.body, _STATUS[outcome.effect], headers)
 
 
 async def _body(request: web.Request) -> Any:
@@ -69,14 +75,14 @@ async def _body(request: web.Request) -> Any:
     )
 
 
-def _service(request: web.Request) -> IntakeService:
-    return request.app[SERVICE]
+def _handlers(request: web.Request) -> IntakeHandlers:
+    return request.app[HANDLERS]
 
 
 async def post_alert(request: web.Request) -> web.Response:
     caller = authenticate(request)
     body = await _body(request)
-    return respond(await _service(request).publish_alert(caller, body, idempotency(request, body)))
+    return respond(await _handlers(request).publish_alert(caller, body, idempotency(request, body)))
 
 
 async def patch_alert(request: web.Request) -> web.Response:
@@ -84,7 +90,7 @@ async def patch_alert(request: web.Request) -> web.Response:
     body = await _body(request)
     alert_id = request.match_info["id"]
     return respond(
-        await _service(request).update_alert(caller, alert_id, body, idempotency(request, body))
+        await _handlers(request).update_alert(caller, alert_id, body, idempotency(request, body))
     )
 
 
@@ -93,7 +99,7 @@ async def resolve_alert(request: web.Request) -> web.Response:
     body = await _body(request)
     alert_id = request.match_info["id"]
     return respond(
-        await _service(request).resolve_alert(caller, alert_id, body, idempotency(request, body))
+        await _handlers(request).resolve_alert(caller, alert_id, body, idempotency(request, body))
     )
 
 
@@ -101,21 +107,21 @@ async def post_registration(request: web.Request) -> web.Response:
     caller = authenticate(request)
     body = await _body(request)
     idem = idempotency(request, body)
-    return respond(await _service(request).record_registration(caller, body, idem))
+    return respond(await _handlers(request).record_registration(caller, body, idem))
 
 
 async def post_sighting(request: web.Request) -> web.Response:
     caller = authenticate(request)
     body = await _body(request)
     return respond(
-        await _service(request).report_sighting(caller, body, idempotency(request, body))
+        await _handlers(request).report_sighting(caller, body, idempotency(request, body))
     )
 
 
 def _reader(record_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def get_one(request: web.Request) -> web.Response:
         caller = authenticate(request)
-        return respond(await _service(request).read(caller, record_type, request.match_info["id"]))
+        return respond(await _handlers(request).read(caller, record_type, request.match_info["id"]))
 
     return get_one
 
@@ -126,7 +132,7 @@ async def list_alerts(request: web.Request) -> web.Response:
     status = q.get("status") or None
     if status not in (None, "active", "resolved"):
         raise Problem(400, "Query parameter status must be active or resolved.")
-    outcome = await _service(request).list_alerts(
+    outcome = await _handlers(request).list_alerts(
         caller,
         status=status,
         updated_since=_time_param(q.get("updated_since"), "updated_since"),
@@ -139,15 +145,15 @@ async def list_alerts(request: web.Request) -> web.Response:
 async def read_audit(request: web.Request) -> web.Response:
     caller = authenticate(request)
     q = request.query
-    outcome = await _service(request).read_audit(
-        caller,
+    query = AuditQuery(
         org_id=_text_param(q.get("org_id"), "org_id"),
         record_id=_text_param(q.get("record_id"), "record_id"),
         action=_text_param(q.get("action"), "action"),
         since=_time_param(q.get("since"), "since"),
         until=_time_param(q.get("until"), "until"),
-        cursor=q.get("cursor") or None,
-        limit=_limit(request),
+    )
+    outcome = await _handlers(request).read_audit(
+        caller, query, cursor=q.get("cursor") or None, limit=_limit(request)
     )
     return respond(outcome)
 
@@ -183,25 +189,6 @@ def _time_param(raw: str | None, name: str) -> datetime | None:
         ) from None
 
 
-async def healthz(_: web.Request) -> web.Response:
-    return json_response({"status": "ok"})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    checks = await request.app[READINESS]()
-    ready = all(checks.values())
-    body = {
-        "status": "ready" if ready else "unavailable",
-        "checks": {name: "up" if ok else "down" for name, ok in checks.items()},
-    }
-    return json_response(body, 200 if ready else 503)
-
-
-async def metrics(request: web.Request) -> web.StreamResponse:
-    await request.app[OUTBOX_PROBE]()
-    return await metrics_handler(request)
-
-
 async def openapi(request: web.Request) -> web.Response:
     return json_response(request.app[OPENAPI])
 
@@ -219,6 +206,3 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/v1/sightings/{id}", _reader("sighting"), allow_head=False)
     r.add_get("/v1/audit", read_audit, allow_head=False)
     r.add_get("/v1/openapi.json", openapi, allow_head=False)
-    r.add_get("/healthz", healthz, allow_head=False)
-    r.add_get("/readyz", readyz, allow_head=False)
-    r.add_get("/metrics", metrics, allow_head=False)

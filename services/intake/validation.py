@@ -12,10 +12,11 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from services.common.http_problems import FieldError, Problem
+from services.common.catalog import SCHEMA_BASE
+from services.common.errors import FieldError, InvalidInput
 from services.common.schema_registry import SchemaRegistry, problems_of
 
-HTTP_SCHEMA_BASE = "https://schemas.kinlink.org/http/"
+HTTP_SCHEMA_BASE = SCHEMA_BASE + "http/"
 ALERT_CREATE = HTTP_SCHEMA_BASE + "alert.create.v1.json"
 ALERT_UPDATE = HTTP_SCHEMA_BASE + "alert.update.v1.json"
 ALERT_RESOLVE = HTTP_SCHEMA_BASE + "alert.resolve.v1.json"
@@ -32,7 +33,7 @@ _LOCATIONS = ("/last_seen/location", "/location", "/found_location")
 def check_body(
     registry: SchemaRegistry, schema_id: str, body: Any, now: datetime, skew: timedelta
 ) -> None:
-    """Raise a 422 Problem listing every failing field, or return if the body is acceptable."""
+    """Raise InvalidInput listing every failing field, or return if the body is acceptable."""
     errors = list(_unstorable_text(body, ""))
     if not errors:
         errors = [
@@ -43,10 +44,8 @@ def check_body(
         errors = list(semantic_errors(body, now, skew))
     if errors:
         count = len(errors)
-        raise Problem(
-            422,
-            f"The request body has {count} invalid field{'s' if count > 1 else ''}.",
-            errors=errors,
+        raise InvalidInput(
+            f"The request body has {count} invalid field{'s' if count > 1 else ''}.", errors
         )
 
 

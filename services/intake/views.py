@@ -1,15 +1,15 @@
-"""How intake shows its records over HTTP, and its opaque pagination cursors."""
+"""How intake shows its records (the bodies of its answers), and its opaque pagination cursors."""
 
 from __future__ import annotations
 
 import base64
 import json
+from dataclasses import asdict
 from typing import Any
 
-import asyncpg
-
 from services.common.envelope import format_time
-from services.common.http_problems import Problem
+from services.common.errors import InvalidQuery
+from services.intake.repository import AuditRecord, StoredRecord
 
 
 def encode_cursor(value: Any) -> str:
@@ -20,17 +20,22 @@ def decode_cursor(text: str) -> Any:
     try:
         return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
     except (ValueError, UnicodeDecodeError):
-        raise Problem(400, "The cursor is not one this service issued.") from None
+        raise InvalidQuery("The cursor is not one this service issued.") from None
 
 
-def alert_view(row: asyncpg.Record) -> dict[str, Any]:
-    view = {**row["data"], "status": row["status"]}
-    if row["resolution"] is not None:
-        view["resolution"] = row["resolution"]
-    view["created_at"] = format_time(row["created_at"])
-    view["updated_at"] = format_time(row["updated_at"])
+def alert_view(record: StoredRecord) -> dict[str, Any]:
+    view = {**record.data, "status": record.status}
+    if record.resolution is not None:
+        view["resolution"] = record.resolution
+    view["created_at"] = format_time(record.created_at)
+    if record.updated_at is not None:
+        view["updated_at"] = format_time(record.updated_at)
     return view
 
 
-def record_view(row: asyncpg.Record) -> dict[str, Any]:
-    return {**row["data"], "created_at": format_time(row["created_at"])}
+def record_view(record: StoredRecord) -> dict[str, Any]:
+    return {**record.data, "created_at": format_time(record.created_at)}
+
+
+def audit_view(record: AuditRecord) -> dict[str, Any]:
+    return {"id": record.id, "at": format_time(record.at), **asdict(record.entry)}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.common.catalog import ALERTS, REGISTRATIONS, SIGHTINGS
 from services.common.config import CommonSettings
 from services.common.envelope import from_kafka
-from services.common.topics import ALERTS, REGISTRATIONS, SIGHTINGS
 from tests.integration.intake import bodies
 from tests.integration.intake.conftest import TokenFactory, bearer
 from tests.integration.kafka_helpers import read_topic

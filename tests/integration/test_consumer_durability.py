@@ -13,12 +13,12 @@ from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient
 
+from services.common.catalog import ALERTS, DLQ
 from services.common.config import CommonSettings
 from services.common.dead_letters import header
 from services.common.envelope import new_event, to_kafka
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import ALERTS, DLQ
 from tests.examples import example_data
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.workers import effect_consumer

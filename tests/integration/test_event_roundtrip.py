@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.common.catalog import ALERTS
 from services.common.config import CommonSettings
 from services.common.envelope import from_kafka, new_event
 from services.common.producer import EventProducer
 from services.common.schema_registry import EventValidationError, SchemaRegistry
-from services.common.topics import ALERTS
 from tests.examples import example_data
 from tests.integration.kafka_helpers import read_topic
 

@@ -6,12 +6,12 @@ import asyncio
 import uuid
 from typing import Any
 
+from services.common.catalog import ALERTS
 from services.common.config import CommonSettings
 from services.common.envelope import from_kafka, new_event
 from services.common.outbox import OutboxRelay, backlog, enqueue
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import ALERTS
 from tests.examples import example_data
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.workers.effect_consumer import MIGRATIONS, SCHEMA, prepare

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from services.correlator.domain.features import RecordFeatures, record_features
-from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex, blocking_keys
+from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
 from services.correlator.domain.model import (
     Alert,
     Observation,
@@ -23,16 +23,14 @@ from services.correlator.domain.model import (
     parse_alert,
     parse_observation,
 )
-from services.correlator.domain.name_frequency import NameFrequencies, shared_frequencies
 from services.correlator.domain.scoring import (
     Comparison,
-    Weights,
     compare,
     explain,
-    load_weights,
     probability,
     total_bits,
 )
+from services.correlator.domain.tables import EngineTables
 
 MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
 ENGINE_NAME = "kinlink-correlator/2"
@@ -50,17 +48,6 @@ def observation_features(obs: Observation) -> RecordFeatures:
 def alert_features(alert: Alert) -> RecordFeatures:
     # An alert's age range is the age when last seen.
     return record_features(alert.child, alert.last_seen_at, alert.last_seen_location)
-
-
-def observation_blocking_keys(obs: Observation) -> tuple[str, ...]:
-    """Keys to store with an observation (PostgreSQL text[] with a GIN index): a new or updated
-    alert finds its candidate observations with `keys && alert_blocking_keys(alert)`."""
-    return blocking_keys(observation_features(obs))
-
-
-def alert_blocking_keys(alert: Alert) -> tuple[str, ...]:
-    """Keys to look up stored observations for an alert with (`keys && ...`)."""
-    return blocking_keys(alert_features(alert), query="alert")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,15 +96,16 @@ class MatchEngine:
 
     def __init__(
         self,
-        weights: Weights | None = None,
+        tables: EngineTables,
         threshold: float | None = None,
         budget: int = DEFAULT_BUDGET,
     ) -> None:
-        self.weights = weights if weights is not None else load_weights()
+        self.weights = tables.weights
         self.threshold = threshold if threshold is not None else self.weights.threshold
         self.engine_version = f"{ENGINE_NAME}+weights/{self.weights.version}"
         # Static tables only: a pair's score never depends on what the engine saw before.
-        self.frequencies: NameFrequencies = shared_frequencies()
+        self.frequencies = tables.frequencies
+        self._blocker = tables.blocker
         self.stats = EngineStats()
         self._budget = budget
         self._alerts: dict[str, _AlertEntry] = {}
@@ -134,10 +122,19 @@ class MatchEngine:
         entry = self._alerts.get(alert_id)
         return entry.alert if entry is not None else None
 
+    def observation_blocking_keys(self, obs: Observation) -> tuple[str, ...]:
+        """Keys to store with an observation (PostgreSQL text[] with a GIN index): a new or
+        updated alert finds its candidate observations with `keys && alert_blocking_keys`."""
+        return self._blocker.keys(observation_features(obs))
+
+    def alert_blocking_keys(self, alert: Alert) -> tuple[str, ...]:
+        """Keys to look up stored observations for an alert with (`keys && ...`)."""
+        return self._blocker.keys(alert_features(alert), query="alert")
+
     def _store(self, alert: Alert) -> None:
         features = alert_features(alert)
         self._alerts[alert.alert_id] = _AlertEntry(alert, features)
-        self._index.add(alert.alert_id, blocking_keys(features))
+        self._index.add(alert.alert_id, self._blocker.keys(features))
 
     def apply_alert_published(
         self, data: dict[str, Any], event_time: datetime | None = None
@@ -186,7 +183,7 @@ class MatchEngine:
         """Active alerts sharing a blocking key with the observation; a function of the set of
         active alerts only (never of the order they arrived in)."""
         found, skipped = self._index.candidates(
-            blocking_keys(obs, query="observation"), self._budget
+            self._blocker.keys(obs, query="observation"), self._budget
         )
         self.stats.keys_skipped += skipped
         return found

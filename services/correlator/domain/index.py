@@ -1,12 +1,12 @@
 """Candidate generation: in-memory inverted indexes of active alerts (and, offline, observations).
 
 Blocking keys are consonant skeletons of every name token (Latin, other names, transliterated
-original script, father's name).  Tokens that are common in the bundled frequency table
-(Mohammed, Ali) never form a key alone: they are combined with a birth-year band, and pairs of
-common tokens form a joint key, so no key grows with the crowd of boys called Mohammed.  At query
-time the smallest postings are taken first up to a budget, keeping the cost per observation
-nearly flat as the number of alerts grows; ties are broken by key, so the candidates are a
-function of the set of active alerts alone.
+original script, father's name). Tokens that are common in the name-frequency table the
+`Blocker` is built with (Mohammed, Ali) never form a key alone: they are combined with a
+birth-year band, and pairs of common tokens form a joint key, so no key grows with the crowd of
+boys called Mohammed. At query time the smallest postings are taken first up to a budget,
+keeping the cost per observation nearly flat as the number of alerts grows; ties are broken by
+key, so the candidates are a function of the set of active alerts alone.
 
 Records without usable names are still found by coarse space-time keys: a record's cell
 (2 degrees) and month with its sex and birth-year band.  Stored records carry only their own
@@ -21,17 +21,15 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Literal
 
 from services.correlator.domain.birth import BirthInfo, birth_year_band
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.name_frequency import DATA_FILE, load_prior_words
 from services.correlator.domain.names import Token, make_skeletons
 
-COMMON_FREQUENCY = 0.004  # of all name tokens, per the bundled table
+COMMON_FREQUENCY = 0.004  # of all name tokens, per the frequency table
 DEFAULT_BUDGET = 100
 _CHILDHOOD_YEARS = 19.0
 CELL_DEGREES = 2.0
@@ -40,17 +38,15 @@ _MONTHS_AFTER = 2  # an alert's space-time keys cover the last-seen month and th
 _MAX_SPACETIME_BANDS = 3
 
 
-def _common_skeletons() -> frozenset[str]:
+def common_skeletons(words: Mapping[str, int]) -> frozenset[str]:
+    """Skeletons too common to block on alone, from word counts per 100 000 name tokens."""
     # Commonness is decided on the skeleton, not the spelling, so that a misspelt Mohammed and
     # the alert's Mohammed are blocked the same way (keys must be symmetric).
     counts: Counter[str] = Counter()
-    for word, count in load_prior_words(DATA_FILE).items():
+    for word, count in words.items():
         for skel in make_skeletons(word):
             counts[skel] += count
     return frozenset(k for k, count in counts.items() if count / 100_000 >= COMMON_FREQUENCY)
-
-
-COMMON_SKELETONS = _common_skeletons()
 
 
 def _birth_for_blocking(features: RecordFeatures) -> BirthInfo | None:
@@ -62,16 +58,6 @@ def _birth_for_blocking(features: RecordFeatures) -> BirthInfo | None:
     # Without birth data the record still describes a child: any birth in the last 19 years.
     year = datetime.fromtimestamp(at, UTC).year + 0.5
     return BirthInfo(year - _CHILDHOOD_YEARS, year, None)
-
-
-@lru_cache(maxsize=1 << 20)
-def _skeleton_split(token: Token) -> tuple[frozenset[str], frozenset[str]]:
-    """A token's usable skeletons: (rare ones, keys alone; common ones, combined)."""
-    usable = [s for s in token.skeletons if len(s) >= 2]
-    return (
-        frozenset(s for s in usable if s not in COMMON_SKELETONS),
-        frozenset(s for s in usable if s in COMMON_SKELETONS),
-    )
 
 
 def _month(at: float) -> int:
@@ -107,28 +93,51 @@ def _spacetime_keys(
     }
 
 
-def blocking_keys(
-    features: RecordFeatures, *, query: Literal["alert", "observation"] | None = None
-) -> tuple[str, ...]:
-    """Blocking keys of a record: to store it (`query=None`), or to look up the other side with
-    (`query` names the record's kind).  Name keys are the same either way; space-time keys
-    are one cell and month when stored and the neighbouring cells and months when querying."""
-    names = features.names
-    tokens: list[Token] = list(names.all_tokens)
-    if names.father is not None:
-        tokens.append(names.father)
-    bands = birth_year_band(_birth_for_blocking(features))
-    keys: set[str] = set()
-    common: set[str] = set()
-    for token in tokens:
-        rare, frequent = _skeleton_split(token)
-        keys.update(rare)
-        common.update(frequent)
-    keys.update(f"{skel}|{band}" for skel in common for band in bands)
-    ordered = sorted(common)
-    keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])
-    keys |= _spacetime_keys(features, bands, query)
-    return tuple(sorted(keys))
+class Blocker:
+    """Computes blocking keys, knowing which name skeletons are too common to block on alone."""
+
+    __slots__ = ("_common", "_splits")
+
+    def __init__(self, common: frozenset[str]) -> None:
+        self._common = common
+        self._splits: dict[Token, tuple[frozenset[str], frozenset[str]]] = {}
+
+    def _skeleton_split(self, token: Token) -> tuple[frozenset[str], frozenset[str]]:
+        """A token's usable skeletons: (rare ones, keys alone; common ones, combined)."""
+        split = self._splits.get(token)
+        if split is None:
+            usable = [s for s in token.skeletons if len(s) >= 2]
+            split = (
+                frozenset(s for s in usable if s not in self._common),
+                frozenset(s for s in usable if s in self._common),
+            )
+            if len(self._splits) < 1 << 20:
+                self._splits[token] = split
+        return split
+
+    def keys(
+        self, features: RecordFeatures, *, query: Literal["alert", "observation"] | None = None
+    ) -> tuple[str, ...]:
+        """Blocking keys of a record: to store it (`query=None`), or to look up the other side
+        with (`query` names the record's kind).  Name keys are the same either way; space-time
+        keys are one cell and month when stored and the neighbouring cells and months when
+        querying."""
+        names = features.names
+        tokens: list[Token] = list(names.all_tokens)
+        if names.father is not None:
+            tokens.append(names.father)
+        bands = birth_year_band(_birth_for_blocking(features))
+        keys: set[str] = set()
+        common: set[str] = set()
+        for token in tokens:
+            rare, frequent = self._skeleton_split(token)
+            keys.update(rare)
+            common.update(frequent)
+        keys.update(f"{skel}|{band}" for skel in common for band in bands)
+        ordered = sorted(common)
+        keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])
+        keys |= _spacetime_keys(features, bands, query)
+        return tuple(sorted(keys))
 
 
 class InvertedIndex:

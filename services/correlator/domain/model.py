@@ -10,15 +10,9 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-ObservationKind = Literal["registration", "sighting"]
+from services.common.catalog import REGISTRATION_RECORDED, SIGHTING_REPORTED
 
-ALERT_PUBLISHED = "org.kinlink.alert.published.v1"
-ALERT_UPDATED = "org.kinlink.alert.updated.v1"
-ALERT_RESOLVED = "org.kinlink.alert.resolved.v1"
-REGISTRATION_RECORDED = "org.kinlink.registration.recorded.v1"
-SIGHTING_REPORTED = "org.kinlink.sighting.reported.v1"
-MATCH_PROPOSED = "org.kinlink.match.proposed.v1"
-MATCH_REVIEWED = "org.kinlink.match.reviewed.v1"
+ObservationKind = Literal["registration", "sighting"]
 
 OBSERVATION_EVENT_KINDS: dict[str, ObservationKind] = {
     REGISTRATION_RECORDED: "registration",

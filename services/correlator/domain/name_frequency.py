@@ -1,7 +1,8 @@
 """Name-token frequencies for term-frequency adjustment of name agreement.
 
 Frequencies come from the bundled table only (approximate counts per 100 000 name tokens on the
-routes, compiled from domain knowledge, not data).  They never learn from the events being
+routes, compiled from domain knowledge, not data), read by `services.correlator.tables` and
+handed in.  They never learn from the events being
 matched: a pair's score must not depend on which alerts and observations an instance happened
 to see before, or two correlator instances, a restarted one and the offline command would
 disagree.  Agreement on a token of frequency f is worth log2(u_avg / f) bits on top of the
@@ -12,22 +13,19 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from functools import lru_cache
-from pathlib import Path
 
 from services.correlator.domain.names import split_tokens, token_key
 
-DATA_FILE = Path(__file__).with_name("data") / "name_frequencies.tsv"
 _TABLE_TOTAL = 100_000.0
 # A token missing from the table is assumed about as rare as the rarest names it lists.
 _UNSEEN_COUNT = 5.0
 _MIN_BITS, _MAX_BITS = -4.0, 8.0
 
 
-def load_prior_words(path: Path = DATA_FILE) -> Counter[str]:
-    """The bundled table as folded single tokens and their counts per 100 000 tokens."""
+def parse_frequency_table(text: str) -> Counter[str]:
+    """A frequency table (`word<TAB>count per 100 000 tokens` lines) as folded single tokens."""
     counts: Counter[str] = Counter()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         word, _, count = line.partition("\t")
@@ -37,10 +35,10 @@ def load_prior_words(path: Path = DATA_FILE) -> Counter[str]:
     return counts
 
 
-def load_prior(path: Path = DATA_FILE) -> Counter[str]:
-    """The bundled table keyed by token key (variant group), spellings pooled."""
+def pooled_by_key(words: Counter[str]) -> Counter[str]:
+    """Word counts keyed by token key (variant group), spellings pooled."""
     counts: Counter[str] = Counter()
-    for word, count in load_prior_words(path).items():
+    for word, count in words.items():
         counts[token_key(word)] += count
     return counts
 
@@ -50,8 +48,9 @@ class NameFrequencies:
 
     __slots__ = ("_counts", "_u_avg", "_bits")
 
-    def __init__(self, prior: Counter[str] | None = None) -> None:
-        self._counts: dict[str, float] = dict(prior if prior is not None else load_prior())
+    def __init__(self, prior: Counter[str]) -> None:
+        """`prior`: counts per 100 000 tokens keyed by token key (see `pooled_by_key`)."""
+        self._counts: dict[str, float] = dict(prior)
         # Chance that two random tokens agree, per agreement: sum f^2 / sum f.
         freqs = [c / _TABLE_TOTAL for c in self._counts.values()]
         self._u_avg = sum(f * f for f in freqs) / (sum(freqs) or 1.0) or 1e-4
@@ -70,8 +69,3 @@ class NameFrequencies:
                 self._bits[key] = bits
         return bits
 
-
-@lru_cache(maxsize=1)
-def shared_frequencies() -> NameFrequencies:
-    """The bundled table, loaded once per process (it is immutable)."""
-    return NameFrequencies()

@@ -10,21 +10,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from services.correlator.domain.engine import (
-    MatchEngine,
-    Proposal,
-    alert_blocking_keys,
-    observation_blocking_keys,
-)
-from services.correlator.domain.index import InvertedIndex
-from services.correlator.domain.model import (
+from services.common.catalog import (
     ALERT_PUBLISHED,
     ALERT_RESOLVED,
     ALERT_UPDATED,
     MATCH_PROPOSED,
     MATCH_REVIEWED,
+)
+from services.correlator.domain.engine import MatchEngine, Proposal
+from services.correlator.domain.index import InvertedIndex
+from services.correlator.domain.model import (
     OBSERVATION_EVENT_KINDS,
     Observation,
     parse_observation,
@@ -38,7 +36,7 @@ BACKFILL_BUDGET = 300
 class RevisedProposal:
     proposal: Proposal
     revision: int
-    event_time: str
+    event_time: datetime
 
 
 class Replayer:
@@ -51,7 +49,9 @@ class Replayer:
         self._obs_index = InvertedIndex()
         self._revisions: dict[str, int] = {}
 
-    def _revise(self, proposals: list[Proposal], time: str) -> Iterator[RevisedProposal]:
+    def _revise(
+        self, proposals: list[Proposal], time: datetime
+    ) -> Iterator[RevisedProposal]:
         for proposal in proposals:
             revision = self._revisions.get(proposal.match_id, 0) + 1
             self._revisions[proposal.match_id] = revision
@@ -61,19 +61,21 @@ class Replayer:
         alert = self.engine.alert(alert_id)
         if alert is None:
             return []
-        found, _ = self._obs_index.candidates(alert_blocking_keys(alert), BACKFILL_BUDGET)
+        found, _ = self._obs_index.candidates(
+            self.engine.alert_blocking_keys(alert), BACKFILL_BUDGET
+        )
         return self.engine.match_alert(alert_id, (self._observations[k] for k in found))
 
     def feed(self, event: dict[str, Any]) -> Iterator[RevisedProposal]:
         kind = event.get("type")
         data = event.get("data")
-        time = str(event.get("time", ""))
-        if not isinstance(kind, str) or not isinstance(data, dict):
+        time = parse_time(event.get("time"))
+        if not isinstance(kind, str) or not isinstance(data, dict) or time is None:
             self.counts["malformed"] += 1
             return
         self.counts[kind] += 1
         if kind == ALERT_PUBLISHED:
-            alert = self.engine.apply_alert_published(data, parse_time(time))
+            alert = self.engine.apply_alert_published(data, time)
             yield from self._revise(self._backfill(alert.alert_id), time)
         elif kind == ALERT_UPDATED:
             updated = self.engine.apply_alert_updated(data)
@@ -85,7 +87,7 @@ class Replayer:
             obs = parse_observation(OBSERVATION_EVENT_KINDS[kind], data)
             key = f"{obs.kind}/{obs.obs_id}"
             self._observations[key] = obs
-            self._obs_index.add(key, observation_blocking_keys(obs))
+            self._obs_index.add(key, self.engine.observation_blocking_keys(obs))
             yield from self._revise(self.engine.match_parsed_observation(obs), time)
         elif kind == MATCH_REVIEWED:
             obs_ref = data.get("observation")

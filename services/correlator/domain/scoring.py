@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from services.correlator.domain.birth import BIRTH_LEVELS, compare_birth
@@ -32,7 +31,6 @@ from services.correlator.domain.name_compare import (
 from services.correlator.domain.name_frequency import NameFrequencies
 from services.correlator.domain.spacetime import SPACETIME_LEVELS, compare_spacetime
 
-WEIGHTS_FILE = Path(__file__).with_name("weights.json")
 SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "name": NAME_LEVELS,
     "father_name": PARENT_LEVELS,
@@ -132,13 +130,6 @@ class Weights:
 def default_weights() -> Weights:
     """Hand-set weights from domain judgement, used before any fitting."""
     return Weights("hand-1", {s: dict(levels) for s, levels in _DEFAULT_BITS.items()})
-
-
-def load_weights(path: Path = WEIGHTS_FILE) -> Weights:
-    """The fitted weights shipped with the engine, or the hand-set defaults if absent."""
-    return (
-        Weights.from_json(path.read_text(encoding="utf-8")) if path.exists() else default_weights()
-    )
 
 
 def compare(alert: RecordFeatures, obs: RecordFeatures, freqs: NameFrequencies) -> Comparison:

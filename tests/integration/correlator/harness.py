@@ -7,12 +7,14 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from aiohttp import web
+
+from services.common.catalog import MATCHES
 from services.common.config import CommonSettings
 from services.common.envelope import CloudEvent, from_kafka
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import MATCHES
-from services.correlator.app import CorrelatorService
+from services.correlator.app import create_app
 from services.correlator.config import CorrelatorSettings
 from tests.integration.kafka_helpers import read_topic
 
@@ -23,10 +25,20 @@ async def publish(settings: CommonSettings, events: Sequence[CloudEvent]) -> Non
             await producer.send(event)
 
 
-async def start_correlator(settings: CommonSettings, **options: Any) -> CorrelatorService:
-    service = CorrelatorService(CorrelatorSettings(common=settings, **options))
-    await service.start()
-    return service
+class RunningCorrelator:
+    """One correlator instance in this process, started and stopped as its app would be."""
+
+    def __init__(self, runner: web.AppRunner) -> None:
+        self._runner = runner
+
+    async def stop(self) -> None:
+        await self._runner.cleanup()
+
+
+async def start_correlator(settings: CommonSettings, **options: Any) -> RunningCorrelator:
+    runner = web.AppRunner(create_app(CorrelatorSettings(common=settings, **options)))
+    await runner.setup()  # runs the cleanup context: pool, index, consumer, relay
+    return RunningCorrelator(runner)
 
 
 async def stored_matches(pool: Any) -> dict[str, tuple[int, float]]:

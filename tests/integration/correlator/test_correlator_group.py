@@ -18,7 +18,8 @@ from services.common.envelope import CloudEvent, from_structured, to_structured
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
 from services.correlator.offline import run_match
-from services.correlator.scenario import generate_scenario
+from services.lab.scenario import generate_scenario
+from tests.engine_tables import engine as engine_for_tests
 from tests.integration.correlator.harness import start_correlator, stored_matches, wait_until_idle
 from tests.stack_fixtures import SettingsFactory
 
@@ -66,7 +67,7 @@ async def test_two_instances_in_one_group_equal_one(settings_factory: SettingsFa
     # The offline door drives the same engine: the same matches with the same scores.
     offline = {
         e["data"]["match_id"]: (e["data"]["revision"], e["data"]["score"])
-        for e in run_match(to_structured(event) for event in events)
+        for e in run_match((to_structured(event) for event in events), engine_for_tests())
     }
     assert offline == reference
 

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
+from services.common.catalog import ALERTS, REGISTRATIONS, SIGHTINGS
 from services.common.envelope import CloudEvent, from_kafka
 from services.common.outbox import OutboxRelay, backlog
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import ALERTS, REGISTRATIONS, SIGHTINGS
 from services.intake.app import create_app
 from services.intake.config import SCHEMA, IntakeSettings
 from tests.integration.intake import bodies

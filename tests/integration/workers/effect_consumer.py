@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.common.catalog import ALERTS
 from services.common.config import CommonSettings
 from services.common.consumer import ConsumerRunner
 from services.common.db import create_pool
@@ -22,7 +23,6 @@ from services.common.logging import configure_logging
 from services.common.migrations import migrate
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
-from services.common.topics import ALERTS
 
 SCHEMA = "effects"
 GROUP = "effects-test"

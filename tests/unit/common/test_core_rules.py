@@ -7,10 +7,11 @@ from types import SimpleNamespace
 
 import pytest
 
+from services.common.catalog import topic_for_type
 from services.common.config import CommonSettings
 from services.common.dead_letters import dead_letter, header
 from services.common.migrations import MigrationError, discover
-from services.common.topics import load_topic_specs, topic_for_type
+from services.common.topics import load_topic_specs
 
 
 def test_settings_defaults_point_at_the_local_stack() -> None:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from services.common.catalog import dataschema_for
 from services.common.envelope import (
     EnvelopeError,
-    dataschema_for,
     from_kafka,
     from_structured,
     new_event,

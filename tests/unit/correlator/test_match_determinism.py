@@ -8,8 +8,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from services.correlator.domain.engine import MatchEngine, Proposal
+from services.correlator.domain.engine import Proposal
 from services.correlator.domain.model import parse_observation
+from tests.engine_tables import engine as engine_for_tests
 
 _GIVEN = ("Mohammed", "Ali", "Yonas", "Fatima", "Abdi", "Hamza", "Mamadou", "Omar", "Zahra")
 _FAMILY = ("Ahmadi", "Hosseini", "Tesfay", "Diallo", "Warsame", "Karimi", None)
@@ -73,7 +74,7 @@ def _target_proposal(proposals: list[Proposal]) -> Proposal:
 
 
 def _score_after(history: list[tuple[str, dict[str, Any]]]) -> Proposal:
-    engine = MatchEngine(threshold=0.0)
+    engine = engine_for_tests(threshold=0.0)
     for kind, data in history:
         if kind == "alert":
             engine.apply_alert_published(data)
@@ -96,7 +97,7 @@ def test_score_does_not_depend_on_what_the_engine_saw_before() -> None:
 
 def test_backfill_and_forward_matching_give_the_same_score() -> None:
     forward = _score_after(_history(3))
-    engine = MatchEngine(threshold=0.0)
+    engine = engine_for_tests(threshold=0.0)
     engine.apply_alert_published(TARGET)
     backfilled = engine.match_alert("target", [parse_observation("registration", OBSERVATION)])
     assert len(backfilled) == 1
@@ -112,7 +113,7 @@ def test_candidates_depend_only_on_the_set_of_active_alerts() -> None:
     observation = parse_observation("registration", OBSERVATION)
 
     def candidates(order: list[dict[str, Any]]) -> list[Proposal]:
-        engine = MatchEngine(threshold=0.0, budget=20)
+        engine = engine_for_tests(threshold=0.0, budget=20)
         for data in order:
             engine.apply_alert_published(data)
         # An alert resolved and published again must leave no trace either.

@@ -9,10 +9,11 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from services.correlator.domain.engine import MatchEngine, match_id
+from services.correlator.domain.engine import match_id
 from services.correlator.domain.index import InvertedIndex
 from services.correlator.match_cli import match
 from services.correlator.offline import run_match
+from tests.engine_tables import engine as engine_for_tests
 
 
 def _child(
@@ -57,7 +58,7 @@ AHMADY = _child("Muhammad", "Ahmady", "2010-01-01", father="Ghulam")
 
 
 def test_issue_example_scores_high_and_other_mohammed_low() -> None:
-    engine = MatchEngine(threshold=0.0)
+    engine = engine_for_tests(threshold=0.0)
     engine.apply_alert_published(_alert("a1", AHMADI))
     best = engine.match_observation("registration", _registration("r1", AHMADY))
     assert best and best[0].score >= engine.weights.threshold
@@ -70,7 +71,7 @@ def test_issue_example_scores_high_and_other_mohammed_low() -> None:
 
 
 def test_siblings_are_told_apart() -> None:
-    engine = MatchEngine(threshold=0.0)
+    engine = engine_for_tests(threshold=0.0)
     engine.apply_alert_published(
         _alert("a1", _child("Jawad", "Stanikzai", "2009-04-02", father="Ghulam"))
     )
@@ -87,7 +88,7 @@ def test_siblings_are_told_apart() -> None:
 
 
 def test_observation_before_last_seen_is_never_proposed() -> None:
-    engine = MatchEngine()
+    engine = engine_for_tests()
     engine.apply_alert_published(_alert("a1", AHMADI))
     assert (
         engine.match_observation(
@@ -98,7 +99,7 @@ def test_observation_before_last_seen_is_never_proposed() -> None:
 
 
 def test_resolved_alert_and_rejected_pair_are_not_proposed() -> None:
-    engine = MatchEngine()
+    engine = engine_for_tests()
     engine.apply_alert_published(_alert("a1", AHMADI))
     engine.reject_pair("a1", "registration", "r1")
     assert engine.match_observation("registration", _registration("r1", AHMADY)) == []
@@ -108,7 +109,7 @@ def test_resolved_alert_and_rejected_pair_are_not_proposed() -> None:
 
 
 def test_common_names_do_not_blow_up_candidates_but_misspelt_match_is_found() -> None:
-    engine = MatchEngine(budget=100)
+    engine = engine_for_tests(budget=100)
     for i in range(600):
         engine.apply_alert_published(
             _alert(f"m{i}", _child("Mohammed", "Ali", f"{2005 + i % 12}-03-04"))
@@ -175,8 +176,8 @@ def _events() -> list[dict[str, Any]]:
 
 def test_offline_backfills_revises_and_is_deterministic() -> None:
     counts: Counter[str] = Counter()
-    first = list(run_match(_events(), counts=counts))
-    second = list(run_match(_events()))
+    first = list(run_match(_events(), engine_for_tests(), counts=counts))
+    second = list(run_match(_events(), engine_for_tests()))
     assert first == second
     pairs = [(e["data"]["observation"]["id"], e["data"]["revision"]) for e in first]
     assert pairs == [("r0", 1), ("r1", 1), ("r0", 2), ("r1", 2)]

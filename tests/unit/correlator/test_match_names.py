@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from services.correlator.domain.model import OriginalScriptName, Person
 from services.correlator.domain.name_compare import compare_names, compare_parent
-from services.correlator.domain.name_frequency import NameFrequencies
 from services.correlator.domain.names import (
     CLOSE,
     EQUIVALENT,
@@ -14,8 +13,9 @@ from services.correlator.domain.names import (
     make_token,
     split_tokens,
 )
+from tests.engine_tables import TABLES
 
-FREQS = NameFrequencies()
+FREQS = TABLES.frequencies
 
 
 def _cmp(a: Person, b: Person) -> tuple[str, float]:

@@ -1,0 +1,56 @@
+"""Run a service's aiohttp app as a process: until SIGTERM/SIGINT, or until a worker crashes.
+
+On a signal the server stops accepting connections, lets in-flight requests finish (up to the
+shutdown grace), then the app's cleanup context drains its workers and closes its pools. After a
+worker crash the same shutdown runs and the process exits with status 1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+
+from aiohttp import web
+
+from services.common.logging import get_logger
+from services.common.workers import WORKERS
+
+log = get_logger(__name__)
+
+
+async def _serve(app: web.Application, host: str, port: int, shutdown_grace: float) -> bool:
+    runner = web.AppRunner(
+        app, handle_signals=False, shutdown_timeout=shutdown_grace, access_log=None
+    )
+    await runner.setup()
+    crashed = False
+    try:
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        log.info("listening", host=host, port=port)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        waits = [asyncio.create_task(stop.wait())]
+        workers = app.get(WORKERS)
+        if workers is not None:
+            waits.append(asyncio.create_task(workers.crashed.wait()))
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        crashed = workers is not None and workers.crashed.is_set()
+        for waiting in waits:
+            waiting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiting
+    finally:
+        await runner.cleanup()
+        log.info("stopped", crashed=crashed)
+    return crashed
+
+
+def serve(app: web.Application, *, host: str, port: int, shutdown_grace: float) -> None:
+    """Serve `app` on host:port; exit non-zero if a background worker crashed."""
+    if asyncio.run(_serve(app, host, port, shutdown_grace)):
+        sys.exit(1)

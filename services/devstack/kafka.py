@@ -1,0 +1,173 @@
+"""A single-node Apache Kafka (KRaft) from Maven Central jars, run from the checkout's cache.
+
+The jars are resolved once by Maven (infra/kafka/pom.xml) into `<cache>/kafka/libs`; the
+storage is formatted once; the broker runs as a detached JVM whose pid is kept in a file.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import string
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.devstack import process
+from services.devstack.paths import INFRA_DIR, cache_dir
+
+POM = INFRA_DIR / "kafka" / "pom.xml"
+TEMPLATE = INFRA_DIR / "kafka" / "server.properties.template"
+LOG4J = INFRA_DIR / "kafka" / "log4j2.yaml"
+# 2 cores / 24 GiB: a 1 GiB heap is ample for one local broker and leaves the page cache room.
+HEAP_OPTS = ["-Xms512m", "-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20"]
+
+
+class KafkaStartError(RuntimeError):
+    """The broker did not come up; the message points at its log."""
+
+
+def libs_dir() -> Path:
+    return cache_dir() / "kafka" / "libs"
+
+
+def resolve_jars() -> Path:
+    """Copy the broker jars from Maven Central once; again only when the pom changes."""
+    libs = libs_dir()
+    stamp = libs / ".pom.sha256"
+    digest = hashlib.sha256(POM.read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return libs
+    if shutil.which("mvn") is None or shutil.which("java") is None:
+        raise KafkaStartError("Java 17+ and Maven are required to provision the local Kafka broker")
+    if libs.exists():
+        shutil.rmtree(libs)
+    libs.mkdir(parents=True)
+    subprocess.run(
+        [
+            "mvn",
+            "-q",
+            "-B",
+            "-Dstyle.color=never",
+            "-f",
+            str(POM),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={libs}",
+            "-DincludeScope=runtime",
+        ],
+        check=True,
+    )
+    stamp.write_text(digest)
+    return libs
+
+
+@dataclass(frozen=True)
+class LocalKafka:
+    """One local broker: its ports and its own folder under the cache."""
+
+    port: int = 9092
+    controller_port: int = 9093
+    name: str = "kafka"
+
+    @property
+    def home(self) -> Path:
+        return cache_dir() / self.name
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.home / "broker.pid"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    def running(self) -> bool:
+        return process.read_pid(self.pid_file) is not None
+
+    def _write_config(self) -> Path:
+        config = self.home / "server.properties"
+        text = string.Template(TEMPLATE.read_text()).substitute(
+            port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
+        )
+        config.parent.mkdir(parents=True, exist_ok=True)
+        config.write_text(text)
+        return config
+
+    def _java(self, *args: str, heap: list[str] | None = None) -> list[str]:
+        java = (
+            os.path.join(os.environ["JAVA_HOME"], "bin", "java")
+            if "JAVA_HOME" in os.environ
+            else "java"
+        )
+        return [
+            java,
+            *(heap or ["-Xmx256m"]),
+            f"-Dkafka.log.dir={self.log_dir}",
+            f"-Dlog4j2.configurationFile={LOG4J}",
+            "-cp",
+            f"{libs_dir()}/*",
+            *args,
+        ]
+
+    def _format_once(self, config: Path) -> None:
+        if (self.data_dir / "meta.properties").exists():
+            return
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        subprocess.run(
+            self._java(
+                "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config)
+            ),
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Start the broker unless it already runs; return once it accepts connections."""
+        if self.running():
+            return
+        if process.port_open("127.0.0.1", self.port):
+            raise KafkaStartError(f"port {self.port} is taken by another process")
+        resolve_jars()
+        config = self._write_config()
+        self._format_once(config)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        process.spawn(
+            self._java("kafka.Kafka", str(config), heap=HEAP_OPTS),
+            log_file=self.log_dir / "stdout.log",
+            pid_file=self.pid_file,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.running():
+                raise KafkaStartError(f"broker exited during start; see {self.log_dir}/server.log")
+            if process.port_open("127.0.0.1", self.port):
+                return
+            time.sleep(0.2)
+        raise KafkaStartError(
+            f"broker did not listen on {self.port} in {timeout:.0f}s; see {self.log_dir}"
+        )
+
+    def stop(self) -> bool:
+        """Clean shutdown (SIGTERM: the broker flushes and closes its logs)."""
+        return process.stop(self.pid_file, timeout=60.0)
+
+    def kill(self) -> None:
+        """Crash the broker (SIGKILL), for failure tests."""
+        process.kill(self.pid_file)
+
+    def wipe(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)

@@ -1,0 +1,2 @@
+"""What evaluates rather than serves: scenario generator, baselines, evaluation, weight fitting
+and benchmarks. No running service imports this package."""

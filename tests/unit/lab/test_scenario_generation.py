@@ -1,0 +1,177 @@
+"""The generator: determinism, event structure, truth, families and noise."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+
+from services.lab.scenario import (
+    Scenario,
+    generate_scenario,
+    read_events,
+    read_truth,
+    write_scenario,
+)
+from services.lab.scenario.cli import scenario as scenario_cli
+from services.lab.scenario.population import build_population
+
+CORE_FIELDS = {
+    "org.kinlink.alert.published.v1": {"alert_id", "issuing_authority", "status", "category",
+                                       "child", "last_seen"},
+    "org.kinlink.alert.updated.v1": {"alert_id", "at", "changes"},
+    "org.kinlink.alert.resolved.v1": {"alert_id", "resolution", "at"},
+    "org.kinlink.registration.recorded.v1": {"registration_id", "centre", "registered_at",
+                                             "location", "child", "accompanied"},
+    "org.kinlink.sighting.reported.v1": {"sighting_id", "reporter", "observed_at", "location",
+                                         "child"},
+}
+
+
+def _time(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _by_subject(s: Scenario, ce_type: str) -> dict[str, dict[str, Any]]:
+    return {e["subject"]: e["data"] for e in s.events if e["type"] == ce_type}
+
+
+def test_same_seed_same_scenario_other_seed_other_scenario() -> None:
+    a, b = generate_scenario(11, children=60), generate_scenario(11, children=60)
+    c = generate_scenario(12, children=60)
+    assert a.events == b.events and a.truth == b.truth
+    assert a.events != c.events
+
+
+def test_events_are_structured_cloudevents_in_time_order(small_scenario: Scenario) -> None:
+    times = []
+    for event in small_scenario.events:
+        assert event["specversion"] == "1.0"
+        assert event["source"] == "/kinlink/scenario/7"
+        assert event["datacontenttype"] == "application/json"
+        entity_fact = event["type"].removeprefix("org.kinlink.").removesuffix(".v1")
+        assert event["dataschema"] == f"https://schemas.kinlink.org/events/{entity_fact}.v1.json"
+        assert CORE_FIELDS[event["type"]] <= set(event["data"])
+        assert event["subject"] == next(v for k, v in event["data"].items() if k.endswith("_id"))
+        times.append(_time(event["time"]))
+    assert times == sorted(times)
+    assert len({e["id"] for e in small_scenario.events}) == len(small_scenario.events)
+
+
+def test_every_event_satisfies_the_schemas() -> None:
+    from services.common.schema_registry import SchemaRegistry
+
+    registry = SchemaRegistry.load()
+    events = generate_scenario(8, children=50, alert_fraction=0.6).events
+    assert {e["type"] for e in events} == set(CORE_FIELDS)
+    problems = {e["id"]: registry.envelope_problems(e) for e in events}
+    assert {k: v for k, v in problems.items() if v} == {}
+
+
+def test_truth_covers_every_alert_and_observation(small_scenario: Scenario) -> None:
+    ids = {r.id for r in small_scenario.truth}
+    subjects = {e["subject"] for e in small_scenario.events
+                if e["type"] != "org.kinlink.alert.updated.v1"
+                and e["type"] != "org.kinlink.alert.resolved.v1"}
+    assert ids == subjects
+    kinds = Counter(r.kind for r in small_scenario.truth)
+    assert kinds["alert"] > 0 and kinds["registration"] > 0 and kinds["sighting"] > 0
+
+
+def test_true_pairs_follow_the_disappearance(small_scenario: Scenario) -> None:
+    alerts = _by_subject(small_scenario, "org.kinlink.alert.published.v1")
+    regs = _by_subject(small_scenario, "org.kinlink.registration.recorded.v1")
+    sightings = _by_subject(small_scenario, "org.kinlink.sighting.reported.v1")
+    pairs = small_scenario.true_pairs()
+    assert pairs
+    for alert_id, kind, obs_id in pairs:
+        seen_at = _time(alerts[alert_id]["last_seen"]["at"])
+        obs_at = (regs[obs_id]["registered_at"] if kind == "registration"
+                  else sightings[obs_id]["observed_at"])
+        assert _time(obs_at) >= seen_at
+    # The centre's own record of an alerted child predates the alert and is no true pair.
+    child_of = {r.id: r.child_id for r in small_scenario.truth}
+    earlier = [
+        (a, r) for a, alert in alerts.items() for r, reg in regs.items()
+        if child_of[a] == child_of[r]
+        and _time(reg["registered_at"]) < _time(alert["last_seen"]["at"])
+    ]
+    assert earlier
+    assert not {(a, "registration", r) for a, r in earlier} & pairs
+
+
+def test_no_observation_follows_a_resolution(small_scenario: Scenario) -> None:
+    resolved = {e["data"]["alert_id"]: _time(e["time"]) for e in small_scenario.events
+                if e["type"] == "org.kinlink.alert.resolved.v1"}
+    published = {e["subject"]: _time(e["time"]) for e in small_scenario.events
+                 if e["type"].startswith("org.kinlink.registration")
+                 or e["type"].startswith("org.kinlink.sighting")}
+    for alert_id, _, obs_id in small_scenario.true_pairs():
+        if alert_id in resolved:
+            assert published[obs_id] < resolved[alert_id]
+
+
+def test_siblings_travel_together_and_share_family_and_parents() -> None:
+    import random
+
+    units = build_population(random.Random(3), 300)
+    families = [u for u in units if len({c.family_id for c in u.members}) == 1
+                and sum(c.relation == "sibling" for c in u.members) >= 2]
+    assert families
+    for unit in families:
+        siblings = [c for c in unit.members if c.relation == "sibling"]
+        assert len({(c.family, c.father, c.mother) for c in siblings}) == 1
+        assert len({c.given for c in siblings}) == len(siblings)
+        years = [c.dob.year for c in siblings]
+        assert max(years) - min(years) <= 12
+    assert any(c.family is not None for u in families for c in u.members)
+
+
+def test_siblings_missing_together_get_linked_alerts(small_scenario: Scenario) -> None:
+    alerts = _by_subject(small_scenario, "org.kinlink.alert.published.v1")
+    linked = [a for a in alerts.values() if a.get("linked_alert_ids")]
+    assert linked
+    for alert in linked:
+        for other in alert["linked_alert_ids"]:
+            assert alerts[other]["last_seen"] == alert["last_seen"]
+
+
+def test_records_of_one_child_differ_in_names_and_birth_data(small_scenario: Scenario) -> None:
+    alerts = _by_subject(small_scenario, "org.kinlink.alert.published.v1")
+    regs = _by_subject(small_scenario, "org.kinlink.registration.recorded.v1")
+    true_regs = [(alerts[a]["child"], regs[o]["child"])
+                 for a, kind, o in small_scenario.true_pairs() if kind == "registration"]
+    differing = [1 for a, r in true_regs if a["given_names"] != r["given_names"]]
+    assert 0 < len(differing) < len(true_regs)
+    persons = [r["child"] for r in regs.values()]
+    kinds = Counter(p["date_of_birth_kind"] for p in persons)
+    assert {"exact", "estimated", "placeholder", "unknown"} <= set(kinds)
+    placeholders = [p for p in persons if (p["date_of_birth"] or "").endswith("-01-01")]
+    assert any(p["date_of_birth_kind"] == "exact" for p in placeholders)
+    assert any(p.get("names_original_script") for p in persons)
+    scripts = Counter(r.script for r in small_scenario.truth)
+    assert scripts["Latn"] > 0 and scripts["Arab"] + scripts["Ethi"] > 0
+    sightings = _by_subject(small_scenario, "org.kinlink.sighting.reported.v1")
+    assert any("given_names" not in s["child"] for s in sightings.values())
+
+
+def test_write_and_read_back(tmp_path: Path, small_scenario: Scenario) -> None:
+    write_scenario(small_scenario, tmp_path)
+    assert read_truth(tmp_path / "truth.jsonl") == small_scenario.truth
+    assert read_events(tmp_path / "events.jsonl") == small_scenario.events
+
+
+def test_cli_generate_writes_files_and_prints_counts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        scenario_cli, ["generate", "--seed", "5", "--children", "40", "--alert-fraction", "0.5",
+                       "--out", str(tmp_path / "out")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "org.kinlink.alert.published.v1" in result.output
+    assert "true pairs" in result.output
+    lines = (tmp_path / "out" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    assert lines and all(json.loads(line)["specversion"] == "1.0" for line in lines)
