@@ -15,6 +15,7 @@ ALERT_RESOLVED = "org.kinlink.alert.resolved.v1"
 REGISTRATION_RECORDED = "org.kinlink.registration.recorded.v1"
 SIGHTING_REPORTED = "org.kinlink.sighting.reported.v1"
 MATCH_PROPOSED = "org.kinlink.match.proposed.v1"
+MATCH_WITHDRAWN = "org.kinlink.match.withdrawn.v1"
 MATCH_REVIEWED = "org.kinlink.match.reviewed.v1"
 
 ALERTS = "kinlink.alerts"
@@ -30,6 +31,7 @@ _TOPIC_BY_TYPE_PREFIX = {
     f"{TYPE_PREFIX}registration.": REGISTRATIONS,
     f"{TYPE_PREFIX}sighting.": SIGHTINGS,
     f"{TYPE_PREFIX}match.proposed.": MATCHES,
+    f"{TYPE_PREFIX}match.withdrawn.": MATCHES,
     f"{TYPE_PREFIX}match.reviewed.": REVIEWS,
 }
 

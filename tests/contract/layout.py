@@ -19,6 +19,7 @@ CONTRACT_TYPES = [
     "org.kinlink.registration.recorded.v1",
     "org.kinlink.sighting.reported.v1",
     "org.kinlink.match.proposed.v1",
+    "org.kinlink.match.withdrawn.v1",
     "org.kinlink.match.reviewed.v1",
 ]
 

@@ -108,6 +108,9 @@ CORE_REQUIRED = {
         "match_id", "revision", "alert_id", "observation", "score", "explanation",
         "engine_version",
     },
+    "org.kinlink.match.withdrawn.v1": {
+        "match_id", "revision", "alert_id", "observation", "reason", "engine_version",
+    },
     "org.kinlink.match.reviewed.v1": {
         "match_id", "alert_id", "observation", "decision", "reviewer", "at",
     },
