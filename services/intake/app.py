@@ -22,13 +22,13 @@ from services.common.http_server import (
     standard_middlewares,
 )
 from services.common.migrations import migrate
+from services.common.openapi import load_bundled
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.intake.config import SCHEMA, IntakeSettings
 from services.intake.handlers import IntakeHandlers
 from services.intake.http import HANDLERS, OPENAPI, SETTINGS, add_routes
-from services.intake.openapi import load_bundled
 from services.intake.repository import PostgresIntakeRepository
 from services.intake.validation import ALL_BODY_SCHEMAS
 
