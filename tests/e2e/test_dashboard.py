@@ -1,0 +1,172 @@
+"""The dashboard in a real browser: a police unit signs in, a sighting that matches its alert
+comes through intake, the correlator proposes it, the match appears without reload, the unit
+opens it (map, explanation, records through intake) and confirms it; the decision reaches the
+reviews topic. Intake, correlator and notifier run in this process on the test stack."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from services.common.catalog import MATCH_REVIEWED, REVIEWS
+from services.common.config import CommonSettings
+from services.common.envelope import from_kafka
+from tests.e2e.browser import PageLog, artifact, browser, open_page  # noqa: F401  (fixture)
+from tests.integration.correlator.harness import start_correlator
+from tests.integration.intake import bodies
+from tests.integration.intake.conftest import TokenFactory, bearer
+from tests.integration.kafka_helpers import read_topic
+from tests.integration.notifier.conftest import (  # noqa: F401  (fixtures)
+    notifier_settings,
+    start_notifier,
+)
+
+ARRIVAL_MS = 90_000  # intake -> Kafka -> correlator -> Kafka -> notifier -> SSE, cold consumers
+STEP_MS = 20_000
+
+
+@pytest.fixture
+def clock() -> Callable[[], datetime]:
+    """The notifier's clock for this journey: real time (deadlines are not under test here)."""
+    return lambda: datetime.now(UTC)
+
+
+@pytest.fixture
+async def correlator(settings: CommonSettings) -> AsyncIterator[Any]:
+    service = await start_correlator(settings)
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+def matching_sighting() -> dict[str, Any]:
+    """The alert's child (same names, sex, age, nationality), a day later across the border."""
+    return bodies.sighting(
+        observed_at="2025-04-13T09:15:00Z",
+        location=bodies.location(
+            lat=43.7745, lon=7.4975, place="Menton Garavan station", country="FRA"
+        ),  # fmt: skip
+        child={
+            "given_names": "Samir",
+            "family_name": "Haidari",
+            "sex": "male",
+            "age_range": {"min": 12, "max": 14},
+            "nationalities": ["AFG"],
+            "languages": ["prs"],
+        },
+        confidence="high",
+    )
+
+
+async def test_a_police_unit_sees_a_match_arrive_opens_it_and_confirms_it(
+    intake: Any,
+    correlator: Any,
+    start_notifier: Callable[..., Any],  # noqa: F811
+    browser: Any,  # noqa: F811
+    token: TokenFactory,
+    settings: CommonSettings,
+) -> None:
+    intake_url = str(intake.make_url("")).rstrip("/")
+    notifier = await start_notifier(intake_url=intake_url)
+    base = str(notifier.make_url("")).rstrip("/")
+    police = token("police")
+
+    created = await intake.post("/v1/alerts", json=bodies.alert(), headers=bearer(police))
+    assert created.status == 201
+    alert_id = (await created.json())["alert_id"]
+
+    log = PageLog()
+    page = await open_page(browser, log)
+    await page.goto(f"{base}/dashboard/")
+    await page.get_by_label("Bearer token").fill(police)
+    await page.get_by_role("button", name="Sign in").click()
+    await page.locator("#live.is-live").wait_for(timeout=STEP_MS)
+    await page.locator("#empty").wait_for(state="visible", timeout=STEP_MS)
+    await page.evaluate("window.kinlinkSameDocument = true")
+
+    reported = await intake.post(
+        "/v1/sightings", json=matching_sighting(), headers=bearer(token("hotline"))
+    )
+    assert reported.status == 201
+    sighting_id = (await reported.json())["sighting_id"]
+
+    # the match arrives over SSE: same document, no reload
+    item = page.locator("#matches button[data-match-id]")
+    await item.first.wait_for(timeout=ARRIVAL_MS)
+    assert await item.count() == 1
+    assert await page.evaluate("window.kinlinkSameDocument === true")
+    assert log.loads == 1
+    match_id = await item.first.get_attribute("data-match-id")
+    text = await item.first.inner_text()
+    assert "Ventimiglia, ITA" in text and "Menton Garavan station, FRA" in text
+    assert "Sighting" in text and "review due in" in text
+
+    # keyboard: focus the item, Enter opens it
+    await item.first.focus()
+    await page.keyboard.press("Enter")
+    await page.locator(f'#detail[data-ready="{match_id}"]').wait_for(timeout=STEP_MS)
+    assert await page.evaluate("document.activeElement.id") == "detail-heading"
+
+    # the map: both places, the line between them, the bundled basemap drawn
+    svg = page.locator("svg.map-svg")
+    assert await svg.get_attribute("data-basemap") == "drawn"
+    assert await page.locator("svg.map-svg circle.map-point.last-seen").count() == 1
+    assert await page.locator("svg.map-svg circle.map-point.observation").count() == 1
+    route = await page.locator("svg.map-svg path.map-route").get_attribute("d")
+    assert (route or "").startswith("M")
+    land = await page.locator("svg.map-svg > g.map-base path.map-land").get_attribute("d")
+    assert land
+    caption = await page.locator(".map-caption").inner_text()
+    assert "km" in caption and "Ventimiglia" in caption and "Menton" in caption
+
+    # the explanation: every signal with its verdict; the names agree
+    signals = page.locator("ul.signals li.signal")
+    assert await signals.count() >= 3
+    assert await page.locator('li.signal.agrees[data-signal="name"]').count() == 1
+
+    # the records, read through intake with the unit's token: its own alert is shown; the
+    # hotline's sighting is intake's to refuse, and the page says so
+    records = page.locator("table.records")
+    await records.wait_for(timeout=STEP_MS)
+    assert "Samir" in await records.inner_text()
+    notice = await page.locator(".records-box .notice").all_inner_texts()
+    assert notice and "403" in notice[0]
+    shot = artifact("dashboard-match.png")
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot: {shot}")
+
+    # confirm with a note: the review is recorded, listed, and the match leaves the open list
+    await page.get_by_label("Note for the record (optional)").fill("Seen by our patrol in Menton.")
+    await page.get_by_role("button", name="Confirm match").click()
+    await page.locator(".review-panel .form-status.ok").first.wait_for(timeout=STEP_MS)
+    await page.locator(f'#matches button[data-match-id="{match_id}"]').wait_for(
+        state="detached", timeout=STEP_MS
+    )
+    await page.locator(".reviews li.review.confirmed").wait_for(timeout=STEP_MS)
+    shot = artifact("dashboard-confirmed.png")
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(shot), full_page=True)
+    print(f"screenshot: {shot}")
+
+    records_on_topic = await read_topic(settings.kafka_bootstrap, settings.topic(REVIEWS), 1)
+    reviewed = [from_kafka(r.key, r.value, r.headers) for r in records_on_topic]
+    assert [(e.type, e.subject) for e in reviewed] == [(MATCH_REVIEWED, match_id)]
+    data = reviewed[0].data
+    assert data["decision"] == "confirmed" and data["alert_id"] == alert_id
+    assert data["observation"] == {"type": "sighting", "id": sighting_id}
+    assert data["note"] == "Seen by our patrol in Menton."
+
+    # nothing from another site, no page errors, no child's name or birth date in the console
+    origin = urlsplit(base).netloc
+    assert {urlsplit(u).netloc for u in log.requests if not u.startswith("data:")} == {origin}
+    assert log.errors == []
+    console = "\n".join(log.console)
+    for secret in ("Samir", "Haidari", "2012"):
+        assert secret not in console
+    assert "Content Security Policy" not in console
