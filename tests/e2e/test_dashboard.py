@@ -24,6 +24,7 @@ from tests.integration.notifier.conftest import (  # noqa: F401  (fixtures)
     notifier_settings,
     start_notifier,
 )
+from tests.integration.notifier.flow import poll_until
 
 ARRIVAL_MS = 90_000  # intake -> Kafka -> correlator -> Kafka -> notifier -> SSE, cold consumers
 STEP_MS = 20_000
@@ -44,13 +45,15 @@ async def correlator(settings: CommonSettings) -> AsyncIterator[Any]:
         await service.stop()
 
 
-def matching_sighting() -> dict[str, Any]:
-    """The alert's child (same names, sex, age, nationality), a day later across the border."""
+MENTON = {"lat": 43.7745, "lon": 7.4975, "place": "Menton Garavan station", "country": "FRA"}
+NICE = {"lat": 43.7046, "lon": 7.2619, "place": "Nice Ville station", "country": "FRA"}
+
+
+def matching_sighting(where: dict[str, Any], at: str) -> dict[str, Any]:
+    """The alert's child (same names, sex, age, nationality), later across the border."""
     return bodies.sighting(
-        observed_at="2025-04-13T09:15:00Z",
-        location=bodies.location(
-            lat=43.7745, lon=7.4975, place="Menton Garavan station", country="FRA"
-        ),  # fmt: skip
+        observed_at=at,
+        location=bodies.location(**where),
         child={
             "given_names": "Samir",
             "family_name": "Haidari",
@@ -89,9 +92,9 @@ async def test_a_police_unit_sees_a_match_arrive_opens_it_and_confirms_it(
     await page.locator("#empty").wait_for(state="visible", timeout=STEP_MS)
     await page.evaluate("window.kinlinkSameDocument = true")
 
-    reported = await intake.post(
-        "/v1/sightings", json=matching_sighting(), headers=bearer(token("hotline"))
-    )
+    hotline = bearer(token("hotline"))
+    menton = matching_sighting(MENTON, "2025-04-13T09:15:00Z")
+    reported = await intake.post("/v1/sightings", json=menton, headers=hotline)
     assert reported.status == 201
     sighting_id = (await reported.json())["sighting_id"]
 
@@ -106,8 +109,31 @@ async def test_a_police_unit_sees_a_match_arrive_opens_it_and_confirms_it(
     assert "Ventimiglia, ITA" in text and "Menton Garavan station, FRA" in text
     assert "Sighting" in text and "review due in" in text
 
+    # the stream drops; what is notified meanwhile arrives once it resumes from Last-Event-ID
+    last_seen_id = await page.evaluate("sessionStorage.getItem('kinlink.lastEventId')")
+    resumed_from: list[str | None] = []
+    page.on(
+        "request",
+        lambda r: (
+            resumed_from.append(r.headers.get("last-event-id"))
+            if r.url.endswith("/v1/notifications/stream")
+            else None
+        ),
+    )
+    await page.context.set_offline(True)
+    await page.locator("#live.is-reconnecting").wait_for(timeout=STEP_MS)
+    nice = matching_sighting(NICE, "2025-04-14T16:00:00Z")
+    assert (await intake.post("/v1/sightings", json=nice, headers=hotline)).status == 201
+    await poll_until(notifier, police, 2, timeout=ARRIVAL_MS / 1000)
+    await page.context.set_offline(False)
+    await item.nth(1).wait_for(timeout=STEP_MS)
+    await page.locator("#live.is-live").wait_for(timeout=STEP_MS)
+    assert await item.count() == 2
+    assert last_seen_id and last_seen_id in resumed_from
+    assert log.loads == 1
+
     # keyboard: focus the item, Enter opens it
-    await item.first.focus()
+    await page.locator(f'#matches button[data-match-id="{match_id}"]').focus()
     await page.keyboard.press("Enter")
     await page.locator(f'#detail[data-ready="{match_id}"]').wait_for(timeout=STEP_MS)
     assert await page.evaluate("document.activeElement.id") == "detail-heading"

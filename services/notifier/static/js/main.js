@@ -300,6 +300,12 @@ function wire() {
       }
     });
   }
+  window.addEventListener("online", () => {
+    if (state.stream) state.stream.retryNow();
+  });
+  window.addEventListener("offline", () => {
+    if (state.stream) state.stream.drop();
+  });
   $("#detail").addEventListener("keydown", (event) => {
     if (event.key !== "Escape" || !state.selectedId) return;
     const back = document.querySelector(`#matches [data-match-id="${CSS.escape(state.selectedId)}"]`);

@@ -74,6 +74,7 @@ export class NotificationStream {
     this.retryMs = 2000;
     this.controller = null;
     this.stopped = false;
+    this.wake = null;
   }
 
   start() {
@@ -85,6 +86,11 @@ export class NotificationStream {
     this.stopped = true;
     if (this.controller) this.controller.abort();
     this.onStatus("stopped");
+  }
+
+  /** Reconnect now rather than after the back-off (the network came back). */
+  retryNow() {
+    if (this.wake) this.wake();
   }
 
   /** Drop the connection now (the loop reconnects with Last-Event-ID). */
@@ -112,7 +118,14 @@ export class NotificationStream {
       const backoff = Math.min(MAX_DELAY_MS, this.retryMs * 2 ** Math.min(attempt - 1, 5));
       const delay = Math.round(backoff / 2 + (Math.random() * backoff) / 2);
       this.onStatus("reconnecting", { delay, reason });
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await new Promise((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
     }
   }
 
