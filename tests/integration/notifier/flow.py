@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -41,3 +42,20 @@ async def poll_until(
             return items
         await asyncio.sleep(0.2)
     raise AssertionError(f"expected {count} notifications, got {len(items)}")
+
+
+async def eventually(
+    check: Callable[[], bool | Awaitable[bool]], timeout: float = 30.0, what: str = "condition"
+) -> None:
+    """Wait until `check()` holds, asking every 0.1 s, for at most `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    for _ in range(int(timeout * 20) + 1):
+        result = check()
+        if inspect.isawaitable(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{what} did not hold within {timeout}s")
