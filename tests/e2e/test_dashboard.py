@@ -6,7 +6,6 @@ reviews topic. Intake, correlator and notifier run in this process on the test s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,6 +20,7 @@ from tests.integration.intake import bodies
 from tests.integration.intake.conftest import TokenFactory, bearer
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.notifier.conftest import (  # noqa: F401  (fixtures)
+    clock,
     notifier_settings,
     start_notifier,
 )
@@ -28,12 +28,6 @@ from tests.integration.notifier.flow import poll_until
 
 ARRIVAL_MS = 90_000  # intake -> Kafka -> correlator -> Kafka -> notifier -> SSE, cold consumers
 STEP_MS = 20_000
-
-
-@pytest.fixture
-def clock() -> Callable[[], datetime]:
-    """The notifier's clock for this journey: real time (deadlines are not under test here)."""
-    return lambda: datetime.now(UTC)
 
 
 @pytest.fixture
@@ -196,3 +190,71 @@ async def test_a_police_unit_sees_a_match_arrive_opens_it_and_confirms_it(
     for secret in ("Samir", "Haidari", "2012"):
         assert secret not in console
     assert "Content Security Policy" not in console
+
+
+async def test_an_investigator_compares_both_records_and_overrides_a_rejection(
+    intake: Any,
+    correlator: Any,
+    start_notifier: Callable[..., Any],  # noqa: F811
+    browser: Any,  # noqa: F811
+    token: TokenFactory,
+) -> None:
+    notifier = await start_notifier(intake_url=str(intake.make_url("")).rstrip("/"))
+    base = str(notifier.make_url("")).rstrip("/")
+    investigator = token("investigator")
+    subscribed = await notifier.post(
+        "/v1/subscriptions", json={"name": "Ventimiglia"}, headers=bearer(investigator)
+    )
+    assert subscribed.status == 201
+    alert = await intake.post("/v1/alerts", json=bodies.alert(), headers=bearer(token("police")))
+    assert alert.status == 201
+
+    log = PageLog()
+    page = await open_page(browser, log)
+    await page.goto(f"{base}/dashboard/")
+    await page.get_by_label("Bearer token").fill(investigator)
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")  # the Sign in button, from the keyboard
+    await page.locator("#live.is-live").wait_for(timeout=STEP_MS)
+
+    registration = await intake.post(
+        "/v1/registrations", json=bodies.registration(), headers=bearer(token("reception_centre"))
+    )
+    assert registration.status == 201
+    item = page.locator("#matches button[data-match-id]")
+    await item.first.wait_for(timeout=ARRIVAL_MS)
+    match_id = await item.first.get_attribute("data-match-id")
+    await item.first.click()
+    await page.locator(f'#detail[data-ready="{match_id}"]').wait_for(timeout=STEP_MS)
+
+    # both records, read through intake with the investigator's token, side by side
+    records = page.locator("table.records")
+    await records.wait_for(timeout=STEP_MS)
+    headers = await records.locator("thead th").all_inner_texts()
+    assert [h.lower() for h in headers] == ["alert", "registration"]
+    names = await records.locator("tr", has_text="Family name").locator("td").all_inner_texts()
+    assert names == ["Haidari", "Haydari"]
+    assert await page.locator(".records-box .notice").count() == 0
+    assert await page.locator("svg.map-svg circle.map-point").count() == 2
+
+    # reject with a note; then confirming needs an override with a reason
+    await page.get_by_label("Note for the record (optional)").fill("Different child.")
+    await page.get_by_role("button", name="Reject match").click()
+    await page.locator(".review-panel .form-status.ok").first.wait_for(timeout=STEP_MS)
+    await page.locator(".reviews li.review.rejected").wait_for(timeout=STEP_MS)
+    await page.locator("details.change-decision summary").click()
+    await page.get_by_role("button", name="Confirm match").click()
+    reason = page.get_by_label("Reason for overriding the earlier decision (required)")
+    await reason.wait_for(timeout=STEP_MS)
+    status = await page.locator(".review-form .form-status.error").inner_text()
+    assert "409" in status and "rejected" in status
+    await reason.fill("The centre re-checked the documents.")
+    await page.get_by_role("button", name="Confirm match").click()
+    await page.locator(".reviews li.review.confirmed").wait_for(timeout=STEP_MS)
+    assert "re-checked" in await page.locator(".reviews").inner_text()
+    shot = artifact("dashboard-investigator.png")
+    await page.evaluate("window.scrollTo(0, 0)")
+    await page.screenshot(path=str(shot), full_page=True)
+    print(f"\nscreenshot: {shot}")
+    assert log.errors == []
+    assert "Haidari" not in "\n".join(log.console)

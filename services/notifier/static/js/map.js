@@ -160,7 +160,8 @@ export async function drawMap(container, view) {
     const [x, y] = p.xy;
     const above = p === upper;
     marks.append(
-      svg("circle", { class: `map-point ${p.cls}`, cx: x, cy: y, r: 7 }),
+      // last seen is a ring, the observation a dot inside it: both show where they coincide
+      svg("circle", { class: `map-point ${p.cls}`, cx: x, cy: y, r: p.cls === "last-seen" ? 9 : 5.5 }),
       label(x, above ? y - 30 : y + 24, p.name, "map-label"),
       label(x, above ? y - 14 : y + 40, fmt.day(p.seen && p.seen.at), "map-label date"),
     );
