@@ -6,6 +6,7 @@ reviews topic. Intake, correlator and notifier run in this process on the test s
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from tests.integration.intake import bodies
 from tests.integration.intake.conftest import TokenFactory, bearer
 from tests.integration.kafka_helpers import read_topic
 from tests.integration.notifier.conftest import (  # noqa: F401  (fixtures)
+    Clock,
     clock,
     notifier_settings,
     start_notifier,
@@ -169,6 +171,10 @@ async def test_a_police_unit_sees_a_match_arrive_opens_it_and_confirms_it(
         state="detached", timeout=STEP_MS
     )
     await page.locator(".reviews li.review.confirmed").wait_for(timeout=STEP_MS)
+    await page.get_by_label("All").check()  # the decided match is listed among all, marked
+    await page.locator(f'#matches [data-match-id="{match_id}"] .badge.confirmed').wait_for(
+        timeout=STEP_MS
+    )
     shot = artifact("dashboard-confirmed.png")
     await page.evaluate("window.scrollTo(0, 0)")
     await page.screenshot(path=str(shot), full_page=True)
@@ -198,12 +204,15 @@ async def test_an_investigator_compares_both_records_and_overrides_a_rejection(
     start_notifier: Callable[..., Any],  # noqa: F811
     browser: Any,  # noqa: F811
     token: TokenFactory,
+    clock: Clock,  # noqa: F811
 ) -> None:
     notifier = await start_notifier(intake_url=str(intake.make_url("")).rstrip("/"))
     base = str(notifier.make_url("")).rstrip("/")
     investigator = token("investigator")
     subscribed = await notifier.post(
-        "/v1/subscriptions", json={"name": "Ventimiglia"}, headers=bearer(investigator)
+        "/v1/subscriptions",
+        json={"name": "on call", "escalation_contact": True},
+        headers=bearer(investigator),
     )
     assert subscribed.status == 201
     alert = await intake.post("/v1/alerts", json=bodies.alert(), headers=bearer(token("police")))
@@ -236,6 +245,13 @@ async def test_an_investigator_compares_both_records_and_overrides_a_rejection(
     assert names == ["Haidari", "Haydari"]
     assert await page.locator(".records-box .notice").count() == 0
     assert await page.locator("svg.map-svg circle.map-point").count() == 2
+
+    # past the review window the match escalates: flagged live in the list and the detail
+    clock.advance(timedelta(hours=13))
+    await page.locator(f'#matches [data-match-id="{match_id}"] .badge.escalated').wait_for(
+        timeout=STEP_MS
+    )
+    await page.locator("#detail .detail-head .badge.escalated").wait_for(timeout=STEP_MS)
 
     # reject with a note; then confirming needs an override with a reason
     await page.get_by_label("Note for the record (optional)").fill("Different child.")

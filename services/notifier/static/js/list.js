@@ -14,6 +14,7 @@ function item(view, selected, fresh, now) {
   const classes = ["match-item"];
   if (m.escalated && isOpen(view)) classes.push("is-escalated");
   if (!isOpen(view)) classes.push("is-closed");
+  if (m.status === "withdrawn") classes.push("is-withdrawn");
   if (fresh) classes.push("is-new");
   const button = h("button", {
     type: "button",
@@ -24,6 +25,7 @@ function item(view, selected, fresh, now) {
     h("span", { class: "score", title: "score" }, fmt.score(m.score)),
     h("span", { class: "summary" },
       h("span", { class: "line title" },
+        fresh ? h("span", { class: "badge new" }, "New") : null,
         m.escalated && isOpen(view) ? h("span", { class: "badge escalated" }, "Escalated") : null,
         m.status === "withdrawn" ? h("span", { class: "badge withdrawn" }, "Withdrawn") : null,
         m.decision ? h("span", { class: `badge ${m.decision}` }, fmt.words(m.decision)) : null,
