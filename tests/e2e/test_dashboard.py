@@ -274,3 +274,9 @@ async def test_an_investigator_compares_both_records_and_overrides_a_rejection(
     print(f"\nscreenshot: {shot}")
     assert log.errors == []
     assert "Haidari" not in "\n".join(log.console)
+
+    # signing out forgets the token and what was shown
+    await page.get_by_role("button", name="Sign out").click()
+    await page.get_by_label("Bearer token").wait_for(timeout=STEP_MS)
+    assert await page.evaluate("sessionStorage.length") == 0
+    assert await page.locator("#matches button").count() == 0

@@ -82,6 +82,9 @@ const ROWS = [
   ["Recorded at", (r) => r.created_at && fmt.when(r.created_at)],
 ];
 
+// The rows about the child (before "Where") are highlighted where both records agree.
+const COMPARED_ROWS = ROWS.findIndex(([labelText]) => labelText === "Where");
+
 /** A record as one column: {ok: true, record} or {ok: false, error (ApiError)}. */
 function recordsTable(view, alertResult, obsResult, obsWord) {
   // A record intake would not show still has the place and time the notifier knows.
@@ -102,10 +105,10 @@ function recordsTable(view, alertResult, obsResult, obsWord) {
         h("strong", {}, `${name.replace(/ \(.*/, "")}: `),
         `intake did not show it to you — ${result.error.lines().join(" ")}`));
   const rows = [];
-  for (const [labelText, read] of ROWS) {
+  for (const [index, [labelText, read]] of ROWS.entries()) {
     const cells = columns.map(([, result, fallback]) => (result.ok ? read(result.record) : read(fallback)));
     if (cells.every((c) => c === null || c === undefined || c === "")) continue;
-    const same = cells[0] !== null && cells[0] !== undefined && cells[0] === cells[1];
+    const same = index < COMPARED_ROWS && cells[0] !== null && cells[0] !== undefined && cells[0] === cells[1];
     rows.push(
       h("tr", { class: same ? "same" : "" },
         h("th", { scope: "row" }, labelText),
