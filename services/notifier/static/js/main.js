@@ -200,10 +200,13 @@ async function openMatch(id, { focus = true } = {}) {
   }
   if (ticket !== state.detailToken) return;
   const obs = view.observation;
+  const unknown = (what) => Promise.resolve({
+    ok: false,
+    error: new ApiError(0, { title: "Not known yet", detail: `The notifier has not received the ${what} yet.` }),
+  });
   const records = Promise.all([
-    readRecord(`/v1/intake/alerts/${encodeURIComponent(view.match && view.alert ? view.alert.alert_id : "")}`),
-    obs ? readRecord(`/v1/intake/${obs.type}s/${encodeURIComponent(obs.id)}`)
-      : Promise.resolve({ ok: false, error: new ApiError(0, { title: "Unknown", detail: "No observation." }) }),
+    view.alert ? readRecord(`/v1/intake/alerts/${encodeURIComponent(view.alert.alert_id)}`) : unknown("alert"),
+    obs ? readRecord(`/v1/intake/${obs.type}s/${encodeURIComponent(obs.id)}`) : unknown("observation"),
   ]);
   state.records = { id, records };
   showDetail(view, records, ticket, focus);
