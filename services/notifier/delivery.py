@@ -21,10 +21,12 @@ from typing import Any
 
 import aiohttp
 
+from services.common.consumer import TRANSIENT
 from services.common.logging import get_logger
+from services.common.retry import Backoff
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.signing import headers as signed_headers
-from services.notifier.postgres import DELIVERIES_CHANNEL
+from services.notifier.postgres_notifications import DELIVERIES_CHANNEL
 from services.notifier.repository import DeliveryAttempt, DueDelivery, NotifierRepository
 
 log = get_logger(__name__)
@@ -69,10 +71,17 @@ class WebhookDeliverer:
         timeout = aiohttp.ClientTimeout(total=self._settings.webhook_timeout_seconds)
         async with aiohttp.ClientSession(timeout=timeout) as session, self._pool.acquire() as conn:
             await conn.add_listener(DELIVERIES_CHANNEL, self._on_notify)
+            backoff = Backoff(1.0, 60.0)
             try:
                 while not self._stopping.is_set():
-                    if await self.deliver_due(session) == _BATCH:
+                    try:
+                        if await self.deliver_due(session) == _BATCH:
+                            continue
+                    except TRANSIENT as exc:  # leased deliveries are retried after the lease
+                        log.warning("webhook delivery paused", error=type(exc).__name__)
+                        await backoff.wait(self._stopping)
                         continue
+                    backoff.reset()
                     self._wake.clear()
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(self._wake.wait(), self._poll)

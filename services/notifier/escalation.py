@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
+from services.common.consumer import TRANSIENT
 from services.common.logging import get_logger
+from services.common.retry import Backoff
 from services.notifier.repository import NotifierRepository
 from services.notifier.routing import Router
 
@@ -27,8 +29,15 @@ class EscalationWorker:
         self._stopping.set()
 
     async def run(self) -> None:
+        backoff = Backoff(1.0, 60.0)
         while not self._stopping.is_set():
-            escalated = await self._router.escalate_overdue(self._repository)
+            try:
+                escalated = await self._router.escalate_overdue(self._repository)
+            except TRANSIENT as exc:  # the database is away: try again later, never skip
+                log.warning("deadline check failed, will retry", error=type(exc).__name__)
+                await backoff.wait(self._stopping)
+                continue
+            backoff.reset()
             if escalated:
                 log.info("overdue matches escalated", count=escalated)
             with contextlib.suppress(TimeoutError):
