@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 import asyncpg
+import pytest
 
 from services.common.db import create_pool
 from services.common.envelope import CloudEvent, from_structured
 from services.common.migrations import migrate
 from tests.stack_fixtures import TestStack
 
-Repository = TypeVar("Repository")
+Repository = TypeVar("Repository", covariant=True)
 Emitted = list[tuple[str, CloudEvent]]  # (physical topic, event), in the order written
 
 TOPIC_PREFIX = "contract."
@@ -33,7 +34,7 @@ def topic(name: str) -> str:
     return TOPIC_PREFIX + name
 
 
-@dataclass
+@dataclass(frozen=True)
 class Store(Generic[Repository]):
     kind: str  # "memory" | "postgres"
     repository: Repository
@@ -63,9 +64,29 @@ async def migrated_pool(stack: TestStack, schema: str, migrations: Path) -> Asyn
             await admin.close()
 
 
-def outbox_reader(pool: Any, schema: str) -> Callable[[], Awaitable[Emitted]]:
-    async def read() -> Emitted:
-        rows = await pool.fetch(f'SELECT topic, event FROM "{schema}".outbox ORDER BY id')
-        return [(row["topic"], from_structured(row["event"])) for row in rows]
+@asynccontextmanager
+async def open_store(
+    request: pytest.FixtureRequest,
+    schema: str,
+    migrations: Path,
+    *,
+    memory: Callable[[], Any],
+    postgres: Callable[[Any], Repository],
+) -> AsyncIterator[Store[Repository]]:
+    """The store `request.param` names: the fake `memory()` makes (its outbox is a list in
+    `tables.outbox`), or the real one `postgres(pool)` makes on a fresh migrated database."""
+    if request.param == "memory":
+        fake = memory()
 
-    return read
+        async def listed() -> Emitted:
+            return list(fake.tables.outbox)
+
+        yield Store("memory", fake, listed)
+        return
+    async with migrated_pool(request.getfixturevalue("stack"), schema, migrations) as pool:
+
+        async def outbox() -> Emitted:
+            rows = await pool.fetch(f'SELECT topic, event FROM "{schema}".outbox ORDER BY id')
+            return [(row["topic"], from_structured(row["event"])) for row in rows]
+
+        yield Store("postgres", postgres(pool), outbox)

@@ -28,11 +28,26 @@ State = TypeVar("State")
 
 def stored_json(value: Any) -> Any:
     """`value` as it comes back from a jsonb column: a fresh copy, and the same refusals (the
-    pool's codec cannot encode non-JSON values; jsonb cannot hold NUL characters)."""
+    pool's codec cannot encode non-JSON values or unpaired surrogates; jsonb cannot hold NUL)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    if "\\u0000" in text:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise asyncpg.DataError("invalid input for query argument: not UTF-8") from None
+    copied = json.loads(text)
+    if _has_nul(copied):
         raise asyncpg.exceptions.UntranslatableCharacterError("unsupported Unicode escape sequence")
-    return json.loads(text)
+    return copied
+
+
+def _has_nul(node: Any) -> bool:
+    if isinstance(node, str):
+        return "\x00" in node
+    if isinstance(node, dict):
+        return any(_has_nul(key) or _has_nul(value) for key, value in node.items())
+    if isinstance(node, list):
+        return any(_has_nul(item) for item in node)
+    return False
 
 
 OutboxRows = list[tuple[str, CloudEvent]]

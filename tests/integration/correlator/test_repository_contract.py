@@ -26,7 +26,7 @@ from services.correlator.repository import (
 )
 from tests.examples import example_data
 from tests.integration.correlator import records as r
-from tests.integration.stores import Store, migrated_pool, outbox_reader, topic
+from tests.integration.stores import Store, open_store, topic
 from tests.unit.correlator.fakes import InMemoryCorrelatorRepository
 
 T0 = r.LAST_SEEN + timedelta(days=17)
@@ -37,17 +37,14 @@ EXPLANATION = [{"signal": "given_name", "contribution": 0.8, "detail": "same nam
 async def store(
     request: pytest.FixtureRequest, registry: SchemaRegistry
 ) -> AsyncIterator[Store[CorrelatorRepository]]:
-    if request.param == "memory":
-        fake = InMemoryCorrelatorRepository(registry, topic)
-
-        async def emitted() -> Any:
-            return list(fake.tables.outbox)
-
-        yield Store("memory", fake, emitted)
-        return
-    async with migrated_pool(request.getfixturevalue("stack"), SCHEMA, MIGRATIONS) as pool:
-        real = PostgresCorrelatorRepository(pool, registry, topic)
-        yield Store("postgres", real, outbox_reader(pool, SCHEMA))
+    async with open_store(
+        request,
+        SCHEMA,
+        MIGRATIONS,
+        memory=lambda: InMemoryCorrelatorRepository(registry, topic),
+        postgres=lambda pool: PostgresCorrelatorRepository(pool, registry, topic),
+    ) as opened:
+        yield opened
 
 
 def alert(alert_id: str) -> dict[str, Any]:

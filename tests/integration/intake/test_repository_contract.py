@@ -24,7 +24,7 @@ from services.intake.repository import (
     StoredResponse,
 )
 from tests.examples import example_data
-from tests.integration.stores import Store, migrated_pool, outbox_reader, topic
+from tests.integration.stores import Store, open_store, topic
 from tests.unit.intake.fakes import InMemoryIntakeRepository
 
 POLICE, OTHER_POLICE = "it-ps-imperia", "it-ps-palermo"
@@ -34,17 +34,14 @@ POLICE, OTHER_POLICE = "it-ps-imperia", "it-ps-palermo"
 async def store(
     request: pytest.FixtureRequest, registry: SchemaRegistry
 ) -> AsyncIterator[Store[IntakeRepository]]:
-    if request.param == "memory":
-        fake = InMemoryIntakeRepository(registry, topic)
-
-        async def emitted() -> Any:
-            return list(fake.tables.outbox)
-
-        yield Store("memory", fake, emitted)
-        return
-    async with migrated_pool(request.getfixturevalue("stack"), SCHEMA, MIGRATIONS) as pool:
-        real = PostgresIntakeRepository(pool, registry, topic)
-        yield Store("postgres", real, outbox_reader(pool, SCHEMA))
+    async with open_store(
+        request,
+        SCHEMA,
+        MIGRATIONS,
+        memory=lambda: InMemoryIntakeRepository(registry, topic),
+        postgres=lambda pool: PostgresIntakeRepository(pool, registry, topic),
+    ) as opened:
+        yield opened
 
 
 def new_id() -> str:
@@ -284,8 +281,23 @@ async def test_emitted_events_are_validated_and_kept_with_their_topic(
         assert rows == []
 
 
-async def test_text_postgresql_cannot_hold_is_refused(store: Store[IntakeRepository]) -> None:
+@pytest.mark.parametrize(
+    ("text", "refusal"),
+    [
+        ("a\x00b", asyncpg.UntranslatableCharacterError),
+        ("a\ud800b", asyncpg.DataError),
+        ("back\\u0000slash", None),
+    ],
+)
+async def test_only_text_postgresql_cannot_hold_is_refused(
+    store: Store[IntakeRepository], text: str, refusal: type[Exception] | None
+) -> None:
     alert_id = new_id()
-    with pytest.raises(asyncpg.UntranslatableCharacterError):
+    data = {**alert_data(alert_id), "other_names": ["x", {"note": text}]}
+    if refusal is None:
         async with store.repository.transaction() as tx:
-            await tx.insert_alert(alert_id, POLICE, {**alert_data(alert_id), "note": "a\x00b"})
+            assert (await tx.insert_alert(alert_id, POLICE, data)).data == data
+        return
+    with pytest.raises(refusal):
+        async with store.repository.transaction() as tx:
+            await tx.insert_alert(alert_id, POLICE, data)
