@@ -61,6 +61,14 @@ class Principal:
         return role in self.roles
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who asks a use case for something, and in which request (for the audit log)."""
+
+    principal: Principal
+    request_id: str
+
+
 def default_cache_dir() -> Path:
     return Path(
         os.environ.get("KINLINK_CACHE_DIR", Path(__file__).resolve().parents[2] / ".cache")

@@ -12,7 +12,7 @@ import copy
 import json
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from services.common.catalog import SCHEMA_BASE
+from services.common.errors import FieldError, InvalidInput
 
 SCHEMA_BASE_URI = SCHEMA_BASE
 ENVELOPE_SCHEMA_ID = SCHEMA_BASE_URI + "cloudevent.v1.json"
@@ -177,6 +178,24 @@ class SchemaRegistry:
             )
             self._validators[schema_id] = compiled
         return compiled
+
+    def body_errors(self, schema_id: str, body: object) -> list[FieldError]:
+        """Every failing field of a request body: text PostgreSQL cannot store first, then the
+        schema's rules, each by JSON pointer (never with the submitted value)."""
+        errors = list(unstorable_text(body, ""))
+        if not errors:
+            problems = problems_of(self.validator(schema_id), body)
+            errors = [FieldError(p.pointer, p.message) for p in problems]
+        return errors
+
+    def require_valid(self, schema_id: str, body: object) -> None:
+        """Raise InvalidInput naming every failing field of a request body by JSON pointer."""
+        errors = self.body_errors(schema_id, body)
+        if errors:
+            count = len(errors)
+            raise InvalidInput(
+                f"The request body has {count} invalid field{'s' if count > 1 else ''}.", errors
+            )
 
     def data_problems(self, ce_type: str, data: object) -> list[ValidationProblem]:
         """Every problem of ``data`` against the schema of ``ce_type``, sorted by pointer."""
@@ -350,3 +369,29 @@ def _message(keyword: str, value: Any) -> str:
     if keyword == "false":
         return "is not allowed"
     return f"fails the {keyword!r} rule"
+
+
+def unstorable_text(node: Any, pointer: str) -> Iterator[FieldError]:
+    """Strings PostgreSQL cannot store (NUL characters, lone surrogates), keys included."""
+
+    def bad(text: str) -> bool:
+        if "\x00" in text:
+            return True
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+
+    if isinstance(node, str) and bad(node):
+        yield FieldError(pointer, "must not contain NUL characters or unpaired surrogates")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
+            if bad(key):
+                yield FieldError(pointer, "has a field name that cannot be stored")
+            else:
+                yield from unstorable_text(value, child)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from unstorable_text(item, f"{pointer}/{index}")

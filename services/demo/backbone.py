@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 
 import asyncpg
 import click
@@ -23,10 +22,10 @@ from services.common.dead_letters import header
 from services.common.envelope import CloudEvent, from_structured, new_event, to_kafka
 from services.common.migrations import migrate
 from services.common.producer import EventProducer
-from services.common.schema_registry import SchemaRegistry
+from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.demo.topics import scan_topic
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "schemas" / "examples"
+EXAMPLES = SCHEMAS_ROOT / "examples"
 SCHEMA = "demo"
 
 

@@ -30,6 +30,7 @@ CORRELATOR_GROUP = "kinlink-correlator"
 
 
 async def run_matching_demo(settings: CommonSettings, children: int, seed: int) -> int:
+    """Run the scenario; return how many distinct matches the correlator proposed."""
     scenario = generate_scenario(seed=seed, children=children)
     events = [from_structured(e) for e in scenario.events]
     alert_ids = {t.id for t in scenario.truth if t.kind == "alert"}
@@ -62,7 +63,7 @@ async def run_matching_demo(settings: CommonSettings, children: int, seed: int) 
             f"{p['observation']['id'][:8]}  [{signals}]"
         )
     click.echo(format_report(evaluate(proposals, scenario.truth), "quality against the truth"))
-    return 0 if proposals else 1
+    return len({p["match_id"] for p in proposals})
 
 
 async def _wait_for_correlator(settings: CommonSettings, timeout: float) -> None:

@@ -18,13 +18,13 @@ import click
 )
 @click.option(
     "--only",
-    type=click.Choice(["quality", "engine", "intake"]),
+    type=click.Choice(["quality", "engine", "intake", "latency"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
 def bench(seed: int, children: int, alerts: str, only: tuple[str, ...]) -> None:
     """Matching quality vs baselines, engine throughput and memory, intake throughput."""
-    parts = set(only) or {"quality", "engine", "intake"}
+    parts = set(only) or {"quality", "engine", "intake", "latency"}
     started = time.monotonic()
     if "quality" in parts:
         from services.lab.bench.quality import report
@@ -41,4 +41,9 @@ def bench(seed: int, children: int, alerts: str, only: tuple[str, ...]) -> None:
 
         click.echo("\n== intake throughput (HTTP, real PostgreSQL) ==")
         click.echo(intake_report())
+    if "latency" in parts:
+        from services.lab.bench.latency import report as latency_report
+
+        click.echo("\n== end-to-end latency (intake -> correlator -> notifier -> SSE) ==")
+        click.echo(latency_report())
     click.echo(f"\nbench finished in {time.monotonic() - started:.0f}s")
