@@ -13,6 +13,7 @@ import pytest
 
 from services.common.catalog import ALERT_PUBLISHED, ALERTS, SIGHTING_REPORTED, SIGHTINGS
 from services.common.envelope import new_event
+from services.common.outcomes import StoredResponse
 from services.common.schema_registry import EventValidationError, SchemaRegistry
 from services.intake.app import MIGRATIONS
 from services.intake.config import SCHEMA
@@ -21,7 +22,6 @@ from services.intake.repository import (
     AuditQuery,
     IntakeRepository,
     PostgresIntakeRepository,
-    StoredResponse,
 )
 from tests.examples import example_data
 from tests.integration.stores import Store, open_store, topic

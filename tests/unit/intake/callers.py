@@ -6,8 +6,8 @@ import hashlib
 import json
 from typing import Any
 
-from services.common.auth import AUDITOR_ROLE, Principal
-from services.intake.handlers import Caller, IdempotencyKey
+from services.common.auth import AUDITOR_ROLE, Caller, Principal
+from services.common.outcomes import IdempotencyKey
 from services.intake.repository import AuditQuery, AuditRecord
 from tests.unit.intake.fakes import InMemoryIntakeRepository
 

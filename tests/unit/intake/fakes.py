@@ -19,6 +19,7 @@ from typing import Any
 import asyncpg
 
 from services.common.envelope import CloudEvent
+from services.common.outcomes import StoredResponse
 from services.common.schema_registry import SchemaRegistry
 from services.intake.repository import (
     RECORD_TABLES,
@@ -27,7 +28,6 @@ from services.intake.repository import (
     AuditRecord,
     IntakeTransaction,
     StoredRecord,
-    StoredResponse,
 )
 from tests.unit.fake_store import Closable, OutboxRows, TransactionGate, enqueue, stored_json
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
+from services.common.auth import Caller
 from services.common.catalog import ALERT_PUBLISHED, REGISTRATION_RECORDED, SIGHTING_REPORTED
 from services.common.errors import NotAllowed, NotFound
-from services.intake.handlers import Caller, Effect, IntakeHandlers, Outcome
+from services.common.outcomes import Effect, Outcome
+from services.intake.handlers import IntakeHandlers
 from tests.integration.intake import bodies
 from tests.unit.intake.callers import KINDS, actions, audit_log, caller
 from tests.unit.intake.fakes import InMemoryIntakeRepository

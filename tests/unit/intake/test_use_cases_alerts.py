@@ -10,7 +10,8 @@ import pytest
 
 from services.common.catalog import ALERT_PUBLISHED, ALERT_RESOLVED, ALERT_UPDATED
 from services.common.errors import Conflict, InvalidInput, InvalidQuery
-from services.intake.handlers import Effect, IntakeHandlers
+from services.common.outcomes import Effect
+from services.intake.handlers import IntakeHandlers
 from tests.integration.intake import bodies
 from tests.unit.intake.callers import audit_log, caller
 from tests.unit.intake.fakes import InMemoryIntakeRepository

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from services.common.errors import Conflict, InvalidInput, InvalidQuery, NotAllowed
-from services.intake.handlers import Effect, IntakeHandlers
+from services.common.outcomes import Effect
+from services.intake.handlers import IntakeHandlers
 from services.intake.repository import AuditQuery
 from tests.integration.intake import bodies
 from tests.unit.intake.callers import actions, audit_log, caller, keyed
