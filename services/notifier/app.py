@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -71,63 +73,78 @@ def create_app(
     add_ops_routes(app)
     app.on_response_prepare.append(security_headers)
 
-    async def resources(app: web.Application) -> AsyncIterator[None]:
-        common = settings.common
-        pool = await create_pool(common.database_url, max_size=10)
-        workers = app[WORKERS]
-        dead_letters = EventProducer(common, schemas, client_id=f"{settings.group_id}-dlq")
-        intake = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
-        started = False
-        try:
-            async with pool.acquire() as conn:
-                await migrate(conn, SCHEMA, MIGRATIONS)
-            repository = PostgresNotifierRepository(pool, schemas, common.topic)
-            router = Router(timedelta(hours=settings.review_window_hours), clock)
-            app[HANDLERS] = NotifierHandlers(repository, schemas, router, clock)
-            app[INTAKE_CLIENT] = intake
-            await dead_letters.start()
-            started = True
-            hub = NotificationHub(pool)
-            app[HUB] = hub
-            workers.start("sse_hub", hub)
-            consumer = ConsumerRunner(
-                settings=common,
-                group_id=settings.group_id,
-                topics=TOPICS,
-                handler=EventDispatcher(router, repository).handle,
-                pool=pool,
-                schema=SCHEMA,
-                registry=schemas,
-                dlq=dead_letters,
-            )
-            workers.start("consumer", consumer)
-            workers.start("webhooks", WebhookDeliverer(repository, pool, settings, clock))
-            interval = settings.escalation_interval_seconds
-            workers.start("deadlines", EscalationWorker(router, repository, interval))
-            workers.start(
-                "outbox_relay",
-                RelayRunner(pool, SCHEMA, common, schemas, client_id=settings.group_id),
-            )
-            app[READINESS_CHECKS].update(
-                database=lambda: database_ready(pool),
-                kafka=lambda: kafka_reachable(common.kafka_bootstrap),
-                **workers.readiness_checks(),
-            )
-            app[METRICS_PROBES].append(lambda: refresh_backlog_metrics(pool, SCHEMA))
-            yield
-        finally:
-            if HUB in app:
-                app[HUB].close()
-            await workers.drain(settings.shutdown_grace_seconds)
-            if started:
-                await dead_letters.stop()
-            await intake.close()
-            await pool.close()
-
-    async def end_streams(app: web.Application) -> None:
-        if HUB in app:
-            app[HUB].close()
-
-    app.on_shutdown.append(end_streams)
-    app.cleanup_ctx.append(resources)
+    app.cleanup_ctx.append(partial(_resources, settings=settings, schemas=schemas, clock=clock))
+    app.on_shutdown.append(_end_streams)
     return app
+
+
+async def _resources(
+    app: web.Application, *, settings: NotifierSettings, schemas: SchemaRegistry, clock: Clock
+) -> AsyncIterator[None]:
+    common = settings.common
+    pool = await create_pool(common.database_url, max_size=10)
+    workers = app[WORKERS]
+    dead_letters = EventProducer(common, schemas, client_id=f"{settings.group_id}-dlq")
+    app[INTAKE_CLIENT] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+    started = False
+    try:
+        async with pool.acquire() as conn:
+            await migrate(conn, SCHEMA, MIGRATIONS)
+        repository = PostgresNotifierRepository(pool, schemas, common.topic)
+        router = Router(timedelta(hours=settings.review_window_hours), clock)
+        app[HANDLERS] = NotifierHandlers(repository, schemas, router, clock)
+        await dead_letters.start()
+        started = True
+        _start_workers(app, pool, settings, schemas, repository, router, dead_letters, clock)
+        app[READINESS_CHECKS].update(
+            database=lambda: database_ready(pool),
+            kafka=lambda: kafka_reachable(common.kafka_bootstrap),
+            **workers.readiness_checks(),
+        )
+        app[METRICS_PROBES].append(lambda: refresh_backlog_metrics(pool, SCHEMA))
+        yield
+    finally:
+        await _end_streams(app)
+        await workers.drain(settings.shutdown_grace_seconds)
+        if started:
+            await dead_letters.stop()
+        await app[INTAKE_CLIENT].close()
+        await pool.close()
+
+
+def _start_workers(
+    app: web.Application,
+    pool: Any,
+    settings: NotifierSettings,
+    schemas: SchemaRegistry,
+    repository: PostgresNotifierRepository,
+    router: Router,
+    dead_letters: EventProducer,
+    clock: Clock,
+) -> None:
+    """In drain order: streams end first, the consumer commits before the relay publishes."""
+    workers = app[WORKERS]
+    app[HUB] = NotificationHub(pool)
+    workers.start("sse_hub", app[HUB])
+    consumer = ConsumerRunner(
+        settings=settings.common,
+        group_id=settings.group_id,
+        topics=TOPICS,
+        handler=EventDispatcher(router, repository).handle,
+        pool=pool,
+        schema=SCHEMA,
+        registry=schemas,
+        dlq=dead_letters,
+    )
+    workers.start("consumer", consumer)
+    workers.start("webhooks", WebhookDeliverer(repository, pool, settings, clock))
+    interval = settings.escalation_interval_seconds
+    workers.start("deadlines", EscalationWorker(router, repository, interval))
+    relay = RelayRunner(pool, SCHEMA, settings.common, schemas, client_id=settings.group_id)
+    workers.start("outbox_relay", relay)
+
+
+async def _end_streams(app: web.Application) -> None:
+    """Open SSE streams end at shutdown: clients resume elsewhere with Last-Event-ID."""
+    if HUB in app:
+        app[HUB].close()

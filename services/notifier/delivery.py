@@ -26,7 +26,7 @@ from services.common.logging import get_logger
 from services.common.retry import Backoff
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.signing import headers as signed_headers
-from services.notifier.postgres import DELIVERIES_CHANNEL
+from services.notifier.postgres_notifications import DELIVERIES_CHANNEL
 from services.notifier.repository import DeliveryAttempt, DueDelivery, NotifierRepository
 
 log = get_logger(__name__)

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from services.common.http_problems import Problem
-from services.notifier.postgres import NOTIFICATIONS_CHANNEL
+from services.notifier.postgres_notifications import NOTIFICATIONS_CHANNEL
 
 _PAGE = 200
 
