@@ -40,6 +40,20 @@ def stored_json(value: Any) -> Any:
     return copied
 
 
+def stored_text(value: str) -> str:
+    """`value` as a text column keeps it, with the same refusals (asyncpg cannot encode an
+    unpaired surrogate; PostgreSQL text cannot hold NUL)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise asyncpg.DataError("invalid input for query argument: not UTF-8") from None
+    if "\x00" in value:
+        raise asyncpg.exceptions.CharacterNotInRepertoireError(
+            'invalid byte sequence for encoding "UTF8": 0x00'
+        )
+    return value
+
+
 def _has_nul(node: Any) -> bool:
     if isinstance(node, str):
         return "\x00" in node
