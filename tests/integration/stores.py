@@ -39,6 +39,7 @@ class Store(Generic[Repository]):
     kind: str  # "memory" | "postgres"
     repository: Repository
     emitted: Callable[[], Awaitable[Emitted]]
+    pool: Any = None  # PostgreSQL's pool, to read what the port never reads back (audit logs)
 
 
 @asynccontextmanager
@@ -89,4 +90,4 @@ async def open_store(
             rows = await pool.fetch(f'SELECT topic, event FROM "{schema}".outbox ORDER BY id')
             return [(row["topic"], from_structured(row["event"])) for row in rows]
 
-        yield Store("postgres", postgres(pool), outbox)
+        yield Store("postgres", postgres(pool), outbox, pool)
