@@ -8,12 +8,14 @@ from typing import Any
 
 from services.common.catalog import (
     ALERT_PUBLISHED,
+    ALERT_UPDATED,
     MATCH_PROPOSED,
+    MATCH_REVIEWED,
     MATCH_WITHDRAWN,
     REGISTRATION_RECORDED,
     SIGHTING_REPORTED,
 )
-from services.common.envelope import CloudEvent, new_event
+from services.common.envelope import CloudEvent, format_time, new_event
 
 AUTHORITY = "it-ps-imperia"  # the police token of tests.integration.intake.conftest
 LAST_SEEN = datetime.fromisoformat("2025-04-12T18:30:00+00:00")
@@ -113,3 +115,25 @@ def withdrawn(proposal: CloudEvent, *, revision: int, reason: str = "outranked")
     }
     data.update(revision=revision, reason=reason)
     return new_event(MATCH_WITHDRAWN, "/kinlink/correlator", str(proposal.subject), data)
+
+
+def updated(alert_event: CloudEvent, changes: dict[str, Any], *, at: datetime) -> CloudEvent:
+    data = {"alert_id": alert_event.subject, "at": format_time(at), "changes": changes}
+    return new_event(ALERT_UPDATED, "/kinlink/test", str(alert_event.subject), data, time=at)
+
+
+def reviewed(
+    proposal: CloudEvent,
+    decision: str,
+    *,
+    at: datetime,
+    reviewer: tuple[str, str] = ("de-bka-investigations/officer-2", "de-bka-investigations"),
+) -> CloudEvent:
+    """A `match.reviewed` of the proposal's revision, as another notifier instance emits it."""
+    data = {key: proposal.data[key] for key in ("match_id", "revision", "alert_id", "observation")}
+    data.update(
+        decision=decision,
+        reviewer={"id": reviewer[0], "organisation_id": reviewer[1]},
+        at=format_time(at),
+    )
+    return new_event(MATCH_REVIEWED, "/kinlink/notifier", str(proposal.subject), data, time=at)

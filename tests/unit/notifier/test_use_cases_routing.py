@@ -9,8 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from services.common.catalog import ALERT_UPDATED, MATCH_REVIEWED
-from services.common.envelope import CloudEvent, format_time, new_event
+from services.common.envelope import format_time
 from services.common.schema_registry import SchemaRegistry
 from services.notifier.domain.model import CONFIRMED, ESCALATED, PROPOSED, WITHDRAWN
 from services.notifier.domain.routing import Recipient, notification_id
@@ -185,9 +184,7 @@ async def test_a_changed_alert_routes_later_matches_by_its_new_category(notifier
     alert, first, second = events.alert(), events.sighting(), events.sighting()
     await notifier.apply(alert, first, second, notifier.proposed(alert, first))
     assert await notifier.told(INVESTIGATOR) == []
-    changes = {"category": "abduction_risk"}
-    data = {"alert_id": alert.subject, "changes": changes, "reason": "new facts"}
-    updated = new_event(ALERT_UPDATED, "/kinlink/test", str(alert.subject), data)
+    updated = events.updated(alert, {"category": "abduction_risk"}, at=notifier.clock())
     await notifier.apply(updated, notifier.proposed(alert, second))
     (told,) = await notifier.told(INVESTIGATOR)
     assert told.payload["observation"]["id"] == second.subject
@@ -201,16 +198,10 @@ async def test_a_decision_taken_elsewhere_closes_the_match_here_and_the_latest_s
     proposal = notifier.proposed(alert, sighting)
     await notifier.apply(alert, sighting, proposal)
 
-    def reviewed(decision: str, minutes: int) -> CloudEvent:
-        data = {
-            "match_id": proposal.subject, "revision": 1, "alert_id": alert.subject,
-            "observation": events.observation_ref(sighting), "decision": decision,
-            "reviewer": {"id": "de-bka/officer-2", "organisation_id": "de-bka"},
-            "at": format_time(notifier.clock() + timedelta(minutes=minutes)),
-        }  # fmt: skip
-        return new_event(MATCH_REVIEWED, "/kinlink/notifier", str(proposal.subject), data)
-
-    await notifier.apply(reviewed("rejected", 10), reviewed("confirmed", 5))  # out of order
+    now = notifier.clock()
+    rejected = events.reviewed(proposal, "rejected", at=now + timedelta(minutes=10))
+    confirmed = events.reviewed(proposal, "confirmed", at=now + timedelta(minutes=5))
+    await notifier.apply(rejected, confirmed)  # out of order: the later decision stands
     items = (await notifier.handlers.queue(POLICE, open_only=False, limit=10)).body["items"]
     assert [i["match"]["decision"] for i in items] == ["rejected"]
     assert (await notifier.handlers.queue(POLICE, open_only=True, limit=10)).body["items"] == []
@@ -292,3 +283,20 @@ async def test_a_confirmation_is_told_to_the_issuing_unit_at_once(notifier: Noti
     assert confirmed.payload["match"]["decision"] == "confirmed"
     notifier.clock.advance(WINDOW * 2)
     assert await notifier.escalate() == 0
+
+
+def test_the_events_these_tests_feed_are_valid_by_their_schemas(registry: SchemaRegistry) -> None:
+    alert, sighting, registration = events.alert(), events.sighting(), events.registration()
+    proposal = events.proposed(alert, sighting)
+    fed = [
+        alert,
+        sighting,
+        registration,
+        proposal,
+        events.proposed(alert, registration, revision=3),
+        events.withdrawn(proposal, revision=2),
+        events.updated(alert, {"category": "abduction_risk"}, at=events.LAST_SEEN),
+        events.reviewed(proposal, "confirmed", at=events.LAST_SEEN),
+    ]
+    for event in fed:
+        registry.check_data(event.type, event.data)
