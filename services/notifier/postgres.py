@@ -247,7 +247,9 @@ class _PostgresTransaction(NotificationQueries):
             f"SELECT * FROM {S}.matches WHERE match_id IN"
             f" (SELECT match_id FROM {S}.notifications WHERE recipient_org = $1)"
             " AND (NOT $2 OR (status = 'proposed' AND decision IS NULL))"
-            " ORDER BY changed_at DESC, match_id LIMIT $3",
+            " ORDER BY (escalated_at IS NOT NULL AND decision IS NULL) DESC,"
+            " (status = 'proposed' AND decision IS NULL) DESC, COALESCE(score, 0) DESC,"
+            " first_proposed_at, match_id LIMIT $3",
             org_id,
             open_only,
             limit,

@@ -117,7 +117,9 @@ class NotifierTransaction(IdempotencyStore, Protocol):
         """Open, unescalated matches first proposed before the time, oldest first."""
 
     async def queue(self, org_id: str, *, open_only: bool, limit: int) -> list[QueueItem]:
-        """Matches the organisation was notified of, most recently changed first."""
+        """Matches the organisation was notified of, most urgent first (so that a limit keeps
+        them): escalated and undecided, then open, then by score (highest first), then the
+        oldest proposal first."""
 
     # -- notifications
     async def add_notification(self, notification: Notification) -> Notification | None:

@@ -469,22 +469,29 @@ async def test_overdue_matches_are_open_unescalated_and_oldest_first(
         assert await tx.overdue_matches(T0 - timedelta(hours=3), 10) == []
 
 
-async def test_the_queue_holds_matches_the_organisation_was_told_of_latest_change_first(
+async def test_the_queue_holds_matches_the_organisation_was_told_of_most_urgent_first(
     store: Store[NotifierRepository],
 ) -> None:
     alert_id, obs_id = new_id(), new_id()
+    day = timedelta(days=1)
     tied = by_uuid([new_id(), new_id()])
-    withdrawn = match(alert_id, obs_id, status="withdrawn", changed_at=T0 + timedelta(hours=3))
-    reviewed = match(alert_id, decision="confirmed", changed_at=T0 + timedelta(hours=2))
-    open_tied = [match(alert_id, obs_id, match_id=m, changed_at=T0) for m in reversed(tied)]
-    unknown_context = match(changed_at=T0 - timedelta(hours=1))
+    escalated = match(alert_id, obs_id, score=0.3, first_proposed_at=T0 - day,
+                      escalated_at=T0 + timedelta(hours=11), changed_at=T0 - day)  # fmt: skip
+    high = match(alert_id, score=0.95, changed_at=T0 - day)
+    older = match(alert_id, obs_id, first_proposed_at=T0 - timedelta(hours=1))
+    open_tied = [match(alert_id, obs_id, match_id=m, changed_at=T0 + day) for m in reversed(tied)]
+    unscored = match(score=None, changed_at=T0 + 2 * day)  # and its context is unknown
+    withdrawn = match(alert_id, obs_id, status="withdrawn", score=0.99, changed_at=T0 + 3 * day)
+    reviewed = match(alert_id, obs_id, decision="confirmed", score=0.99,
+                     first_proposed_at=T0 - day, escalated_at=T0, changed_at=T0)  # fmt: skip
     told_others = match(alert_id, obs_id, changed_at=T0 + timedelta(hours=9))
+    mine = [escalated, high, older, *open_tied, unscored, withdrawn, reviewed]
     async with store.repository.transaction() as tx:
         await tx.save_alert_context(alert(alert_id))
         await tx.save_observation_context(sighting(obs_id))
-        for m in (withdrawn, reviewed, *open_tied, unknown_context, told_others):
+        for m in (*reversed(mine), told_others):
             await tx.save_match(m)
-        for m in (withdrawn, reviewed, *open_tied, unknown_context):
+        for m in mine:
             await tx.add_notification(note(m.match_id, INVESTIGATORS, new_id()))
         await tx.add_notification(note(withdrawn.match_id, INVESTIGATORS, None))  # told twice
         await tx.add_notification(note(told_others.match_id, OTHERS))
@@ -495,16 +502,17 @@ async def test_the_queue_holds_matches_the_organisation_was_told_of_latest_chang
         async with store.repository.transaction() as tx:
             return await tx.queue(org, open_only=open_only, limit=limit)
 
+    # escalated and undecided, then open, then by score, then the oldest proposal first
+    expected = [escalated, high, older, *sorted(open_tied, key=lambda m: uuid.UUID(m.match_id)),
+                unscored, reviewed, withdrawn]  # fmt: skip
     everything = await queued()
-    assert [i.match.match_id for i in everything] == [
-        withdrawn.match_id, reviewed.match_id, *tied, unknown_context.match_id,
-    ]  # fmt: skip
-    assert everything[0] == QueueItem(withdrawn, alert(alert_id), sighting(obs_id))
+    assert [i.match for i in everything] == expected
+    assert everything[0] == QueueItem(escalated, alert(alert_id), sighting(obs_id))
     assert everything[1].observation is None
-    assert everything[-1] == QueueItem(unknown_context, None, None)
-    open_ids = [i.match.match_id for i in await queued(open_only=True)]
-    assert open_ids == [*tied, unknown_context.match_id]
-    assert [i.match.match_id for i in await queued(open_only=True, limit=1)] == tied[:1]
+    assert everything[5] == QueueItem(unscored, None, None)
+    assert [i.match for i in await queued(open_only=True)] == expected[:6]
+    assert [i.match for i in await queued(open_only=True, limit=2)] == [escalated, high]
+    assert [i.match for i in await queued(limit=7)] == expected[:7]
     assert [i.match for i in await queued(OTHERS)] == [told_others]
     assert await queued(POLICE) == []
 

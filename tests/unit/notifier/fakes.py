@@ -400,9 +400,13 @@ class _MemoryTransaction(Closable):
             for m in self._tables.matches.values()
             if m.match_id in told and (not open_only or m.open)
         ]
-        # ORDER BY changed_at DESC, match_id
-        found.sort(key=lambda m: uuid.UUID(m.match_id))
-        found.sort(key=lambda m: m.changed_at, reverse=True)
+
+        def urgency(m: MatchState) -> tuple[bool, bool, float, datetime, uuid.UUID]:
+            escalated = m.escalated_at is not None and m.decision is None
+            return (not escalated, not m.open, -(m.score or 0.0), m.first_proposed_at,
+                    uuid.UUID(m.match_id))  # fmt: skip
+
+        found.sort(key=urgency)
         items = []
         for match in found[:limit]:
             alert = await self.alert_context(match.alert_id)

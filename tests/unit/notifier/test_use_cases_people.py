@@ -241,3 +241,20 @@ async def test_the_queue_puts_escalated_then_open_then_high_scores_first(
     assert (await notifier.handlers.queue(INVESTIGATOR, open_only=False, limit=10)).body == {
         "items": []
     }  # never told of these matches
+
+
+async def test_a_full_queue_keeps_the_most_urgent_matches_not_the_latest(
+    notifier: Notifier,
+) -> None:
+    overdue = await _proposed(notifier, score=0.5)
+    notifier.clock.advance(WINDOW)
+    assert await notifier.escalate() == 1
+    high = await _proposed(notifier, score=0.9)
+    for _ in range(3):  # newer, lower-scoring matches fill the page
+        await _proposed(notifier, score=0.6)
+    for open_only in (True, False):
+        page = await notifier.handlers.queue(POLICE, open_only=open_only, limit=2)
+        assert [i["match"]["match_id"] for i in page.body["items"]] == [
+            overdue.subject,
+            high.subject,
+        ]
