@@ -194,8 +194,9 @@ async def test_a_transaction_that_raises_leaves_nothing_behind(
     assert after is not None and after.seq > lost.seq > first.seq  # a sequence: never reused
     assert await store.emitted() == []
     assert await audit_log(store) == []
-    with pytest.raises(asyncpg.InterfaceError):  # the transaction is over: so is its handle
-        await tx.all_subscriptions()
+    for late in (tx.all_subscriptions(), tx.lock_routing()):
+        with pytest.raises(asyncpg.InterfaceError):  # the transaction is over: so is its handle
+            await late
 
 
 async def test_a_notification_is_stored_once_with_the_next_seq(
@@ -566,11 +567,12 @@ async def test_failures_disable_an_endpoint_and_enabling_sends_what_waited_at_on
     async with store.repository.transaction() as tx:
         for n, s in ((first, hook), (second, hook), (third, other)):
             await tx.enqueue_delivery(n.id, s.id, T0)
+        retry = T0 + timedelta(days=2)  # long after the endpoint is enabled again
         results = [
-            await tx.failed(first.id, T0 + timedelta(seconds=1), 3, T0),
-            await tx.failed(second.id, T0 + timedelta(seconds=1), 3, T0 + timedelta(seconds=1)),
-            await tx.failed(first.id, T0 + timedelta(hours=1), 3, T0 + timedelta(seconds=2)),
-            await tx.failed(first.id, T0 + timedelta(hours=1), 3, T0 + timedelta(seconds=3)),
+            await tx.failed(first.id, retry, 3, T0),
+            await tx.failed(second.id, retry, 3, T0 + timedelta(seconds=1)),
+            await tx.failed(first.id, retry, 3, T0 + timedelta(seconds=2)),
+            await tx.failed(first.id, retry, 3, T0 + timedelta(seconds=3)),
             await tx.failed(new_id(), T0, 1, T0),  # nothing to fail
         ]
         disabled = await tx.subscription(hook.id)

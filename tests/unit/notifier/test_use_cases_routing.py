@@ -42,10 +42,15 @@ async def test_a_proposal_before_its_context_is_routed_once_the_context_arrives(
         await notifier.apply(proposal, alert)
     assert await notifier.told(POLICE) == []  # the sighting is not known yet
     await notifier.apply(sighting)
-    await notifier.apply(events.sighting(str(sighting.subject)), alert)  # told again: no change
     (told,) = await notifier.told(POLICE)
     assert (told.kind, told.match_id, told.subscription_id) == (PROPOSED, proposal.subject, None)
     assert told.payload["observation"]["id"] == sighting.subject
+    # a revision is routed once: context told again reaches nobody new, not even a subscriber
+    # who would accept the match now
+    await notifier.subscribe(INVESTIGATOR, "since then")
+    await notifier.apply(events.sighting(str(sighting.subject)), alert, proposal)
+    assert await notifier.told(POLICE) == [told]
+    assert await notifier.told(INVESTIGATOR) == []
 
 
 async def test_the_issuing_unit_and_each_accepting_subscription_are_told(
@@ -99,6 +104,9 @@ async def test_a_replayed_or_older_revision_changes_nothing(notifier: Notifier) 
     alert, sighting = events.alert(), events.sighting()
     second = notifier.proposed(alert, sighting, revision=2, score=0.8)
     await notifier.apply(alert, sighting, second)
+    async with notifier.repo.transaction() as tx:
+        before = await tx.match(str(second.subject))
+    notifier.clock.advance(timedelta(hours=1))
     await notifier.apply(
         second,  # redelivered
         notifier.proposed(alert, sighting, revision=2, score=0.8),  # republished, new event id
@@ -108,6 +116,7 @@ async def test_a_replayed_or_older_revision_changes_nothing(notifier: Notifier) 
     assert (told.payload["match"]["revision"], told.payload["match"]["score"]) == (2, 0.8)
     async with notifier.repo.transaction() as tx:
         stored = await tx.match(str(second.subject))
+    assert stored == before  # not even the time of its last change moved
     assert stored is not None and (stored.revision, stored.score) == (2, 0.8)
 
 
