@@ -8,18 +8,14 @@ transaction and hands its connection to `in_transaction`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-import asyncpg
-
-from services.common.catalog import topic_for_type
 from services.common.envelope import CloudEvent
-from services.common.outbox import enqueue
-from services.common.schema_registry import SchemaRegistry
+from services.common.store import PostgresStore, PostgresTransaction
 from services.correlator.config import SCHEMA
 
 # Serialises alert changes (exclusive) against observations (shared) across instances.
@@ -125,32 +121,8 @@ class CorrelatorRepository(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[CorrelatorTransaction]: ...
 
 
-class PostgresCorrelatorRepository:
-    """The correlator's tables in PostgreSQL."""
-
-    def __init__(self, pool: Any, registry: SchemaRegistry, topic: Callable[[str], str]) -> None:
-        """`topic` maps a logical topic name to the physical one (the deployment's prefix)."""
-        self._pool = pool
-        self._registry = registry
-        self._topic = topic
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[CorrelatorTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield self.in_transaction(conn)
-
-    def in_transaction(self, conn: asyncpg.Connection) -> CorrelatorTransaction:
-        """The store seen through a connection whose transaction the caller owns."""
-        return _PostgresTransaction(conn, self._registry, self._topic)
-
-
-class _PostgresTransaction:
-    def __init__(
-        self, conn: asyncpg.Connection, registry: SchemaRegistry, topic: Callable[[str], str]
-    ) -> None:
-        self._conn = conn
-        self._registry = registry
-        self._topic = topic
+class _PostgresTransaction(PostgresTransaction):
+    schema = SCHEMA
 
     async def lock_alert_index(self, *, exclusive: bool) -> None:
         lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
@@ -323,6 +295,8 @@ class _PostgresTransaction:
                 obs_id,
             )
 
-    async def emit(self, event: CloudEvent) -> None:
-        topic = self._topic(topic_for_type(event.type))
-        await enqueue(self._conn, SCHEMA, event, topic, registry=self._registry)
+
+class PostgresCorrelatorRepository(PostgresStore[_PostgresTransaction]):
+    """The correlator's tables in PostgreSQL."""
+
+    transaction_class = _PostgresTransaction

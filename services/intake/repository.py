@@ -7,19 +7,18 @@ and the stored response of a keyed request commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 import asyncpg
 
-from services.common.catalog import topic_for_type
+from services.common.audit import AuditEntry, append
 from services.common.envelope import CloudEvent
-from services.common.outbox import enqueue
 from services.common.outcomes import IdempotencyStore, StoredResponse
-from services.common.schema_registry import SchemaRegistry
+from services.common.store import PostgresStore, PostgresTransaction
 from services.intake.config import SCHEMA
 
 RECORD_TABLES = {"alert": "alerts", "registration": "registrations", "sighting": "sightings"}
@@ -37,17 +36,6 @@ class StoredRecord:
     status: str | None = None
     resolution: dict[str, Any] | None = None
     updated_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    org_id: str
-    org_kind: str
-    subject: str
-    action: str
-    record_type: str
-    record_id: str
-    request_id: str
 
 
 @dataclass(frozen=True)
@@ -109,21 +97,6 @@ class IntakeRepository(Protocol):
     def transaction(self) -> AbstractAsyncContextManager[IntakeTransaction]: ...
 
 
-class PostgresIntakeRepository:
-    """Intake's tables in PostgreSQL."""
-
-    def __init__(self, pool: Any, registry: SchemaRegistry, topic: Callable[[str], str]) -> None:
-        """`topic` maps a logical topic name to the physical one (the deployment's prefix)."""
-        self._pool = pool
-        self._registry = registry
-        self._topic = topic
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[IntakeTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield _PostgresTransaction(conn, self._registry, self._topic)
-
-
 def _table(record_type: str) -> str:
     return f'"{SCHEMA}".{RECORD_TABLES[record_type]}'
 
@@ -141,13 +114,8 @@ def _record(row: asyncpg.Record) -> StoredRecord:
     )
 
 
-class _PostgresTransaction:
-    def __init__(
-        self, conn: asyncpg.Connection, registry: SchemaRegistry, topic: Callable[[str], str]
-    ) -> None:
-        self._conn = conn
-        self._registry = registry
-        self._topic = topic
+class _PostgresTransaction(PostgresTransaction):
+    schema = SCHEMA
 
     async def lock_idempotency_key(self, org_id: str, key: str) -> None:
         await self._conn.execute(
@@ -250,25 +218,7 @@ class _PostgresTransaction:
         return [_record(row) for row in rows]
 
     async def append_audit(self, entries: Sequence[AuditEntry]) -> None:
-        if not entries:
-            return
-        await self._conn.executemany(
-            f'INSERT INTO "{SCHEMA}".audit_log'
-            " (org_id, org_kind, subject, action, record_type, record_id, request_id)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            [
-                (
-                    e.org_id,
-                    e.org_kind,
-                    e.subject,
-                    e.action,
-                    e.record_type,
-                    e.record_id,
-                    e.request_id,
-                )
-                for e in entries
-            ],
-        )
+        await append(self._conn, SCHEMA, entries)
 
     async def list_audit(
         self, query: AuditQuery, *, after_id: int, limit: int
@@ -304,6 +254,8 @@ class _PostgresTransaction:
             for r in rows
         ]
 
-    async def emit(self, event: CloudEvent) -> None:
-        topic = self._topic(topic_for_type(event.type))
-        await enqueue(self._conn, SCHEMA, event, topic, registry=self._registry)
+
+class PostgresIntakeRepository(PostgresStore[_PostgresTransaction]):
+    """Intake's tables in PostgreSQL."""
+
+    transaction_class = _PostgresTransaction
