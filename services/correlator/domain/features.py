@@ -23,9 +23,16 @@ class RecordFeatures:
 
 
 def record_features(
-    person: Person, at: datetime | None, location: Location | None
+    person: Person,
+    at: datetime | None,
+    location: Location | None,
+    *,
+    since: datetime | None = None,
+    first_location: Location | None = None,
 ) -> RecordFeatures:
-    """Features of a person as one record describes them at time `at` and place `location`."""
+    """Features of a person as one record describes them at time `at` and place `location`
+    (for alerts whose last-seen report was updated: `since` and `first_location`, when and
+    where the child went missing)."""
     return RecordFeatures(
         names=build_profile(person),
         birth=birth_info(person, at),
@@ -35,5 +42,7 @@ def record_features(
         spacetime=SpaceTime(
             at.timestamp() if at is not None else None,
             coordinates(location) if location is not None else None,
+            since.timestamp() if since is not None else None,
+            coordinates(first_location) if first_location is not None else None,
         ),
     )
