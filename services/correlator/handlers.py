@@ -36,7 +36,6 @@ from services.correlator.domain.model import (
     parse_observation,
     parse_time,
 )
-from services.correlator.domain.scoring import compare
 from services.correlator.proposals import action_event
 from services.correlator.store import CorrelatorTransaction, MatchRecord, ObsRef
 
@@ -131,7 +130,7 @@ class CorrelatorHandlers:
         """The comparison levels the engine sees for a reviewed pair (kept to refit)."""
         if alert is None or obs is None:
             return None
-        return compare(alert, observation_features(obs), self.engine.frequencies).levels
+        return self.engine.compare_pair(alert, observation_features(obs)).levels
 
     async def _begin(self, tx: CorrelatorTransaction, *, alert_change: bool) -> None:
         await tx.lock_alert_index(exclusive=alert_change)

@@ -17,7 +17,7 @@ import hashlib
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from services.common.catalog import ALERT_PUBLISHED, ALERT_RESOLVED, ALERT_UPDATED
@@ -31,12 +31,15 @@ from services.correlator.domain.model import (
 )
 from services.correlator.domain.names import build_profile
 from services.correlator.domain.scoring import (
+    AGREEING_NAME_LEVELS,
     KINDS,
+    RARITIES,
     REFERENCE_LEVEL,
     SIGNAL_LEVELS,
     Comparison,
     Weights,
     default_weights,
+    route_level,
 )
 from services.correlator.domain.spacetime import VETO_LEVELS
 from services.correlator.domain.tables import EngineTables
@@ -50,8 +53,11 @@ RIDGE = 2.0
 MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
     "birth": (("exact", "year_month", "tight", "overlap", "near", "far", "conflict",
                "date_conflict"),),
-    "name": (("full", "full_fuzzy", "partial", "none"), ("given_conflict", "none")),
-    "name_rarity": (("rare", "uncommon", "ordinary", "common", "very_common"),),
+    "name": (
+        *(tuple(f"{level}_{r}" for r in RARITIES) for level in AGREEING_NAME_LEVELS),
+        *((f"full_{r}", f"full_fuzzy_{r}", f"partial_{r}") for r in RARITIES),
+        ("given_conflict", "none"),
+    ),
     "father_name": (("agree", "close", "missing", "disagree"),),
     "mother_name": (("agree", "close", "missing", "disagree"),),
     "sex": (("agree", "missing", "disagree"),),
@@ -76,6 +82,26 @@ class LabelledPair:
     levels: tuple[tuple[str, str], ...]
     label: int
     weight: float = 1.0
+    route: str | None = None
+
+
+MIN_ROUTE_MATCHES = 2  # a movement is "known" once this many confirmed matches made it
+
+
+def learn_routes(pairs: Iterable[LabelledPair]) -> frozenset[str]:
+    """Movements between coarse cells that confirmed (true) pairs made often enough."""
+    counts = Counter(p.route for p in pairs if p.label and p.route is not None)
+    return frozenset(r for r, n in counts.items() if n >= MIN_ROUTE_MATCHES)
+
+
+def with_routes(pairs: Iterable[LabelledPair], routes: frozenset[str]) -> list[LabelledPair]:
+    """The pairs with their route level read against `routes` (learnt on other pairs)."""
+    out = []
+    for pair in pairs:
+        levels = dict(pair.levels)
+        levels["route"] = route_level(pair.route, routes)
+        out.append(replace(pair, levels=tuple(sorted(levels.items()))))
+    return out
 
 
 def learned_token_counts(events: Iterable[Mapping[str, Any]]) -> Counter[str]:
@@ -120,7 +146,9 @@ def collect_pairs(
             return
         label = 1 if (alert_id, obs.kind, obs.obs_id) in true_pairs else 0
         levels = tuple(sorted(comparison.levels.items()))
-        pairs.append(LabelledPair(obs.kind, obs.obs_id, alert_id, levels, label))
+        pairs.append(
+            LabelledPair(obs.kind, obs.obs_id, alert_id, levels, label, 1.0, comparison.route)
+        )
 
     engine.observer = record
     for obs in observations:
@@ -166,6 +194,7 @@ def fit_weights(
     positives: Mapping[str, int],
     token_counts: Mapping[str, int],
     meta: Mapping[str, Any] | None = None,
+    routes: frozenset[str] = frozenset(),
 ) -> Weights:
     """Weights fitted on labelled pairs; `positives` counts the true pairs of each kind (also
     those the blocking never scored), for recall when choosing the decision rule."""
@@ -187,6 +216,7 @@ def fit_weights(
         true_pairs_scored=sum(p.label for p in pairs if p.weight == 1.0),
     )
     counts = {k: int(v) for k, v in sorted(token_counts.items())}
-    body = Weights("fit", baseline, bits, threshold, margin, counts, info).to_json()
+    known = tuple(sorted(routes))
+    body = Weights("fit", baseline, bits, threshold, margin, counts, info, known).to_json()
     digest = hashlib.sha256(body.encode()).hexdigest()[:10]
-    return Weights(f"fit-{digest}", baseline, bits, threshold, margin, counts, info)
+    return Weights(f"fit-{digest}", baseline, bits, threshold, margin, counts, info, known)

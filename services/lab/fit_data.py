@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from services.correlator.domain.scoring import Weights, default_weights
 from services.correlator.domain.tables import EngineTables
 from services.correlator.store import StoredReview
-from services.lab.fit import LabelledPair, collect_pairs, fit_weights, learned_token_counts
+from services.lab.fit import (
+    LabelledPair,
+    collect_pairs,
+    fit_weights,
+    learn_routes,
+    learned_token_counts,
+    with_routes,
+)
 from services.lab.scenario import generate_scenario
 
 # (seed, noise model) of the scenarios the shipped weights are fitted on.
@@ -61,12 +68,19 @@ def build_weights(
     tables = EngineTables(
         Weights(**{**default_weights().__dict__, "token_counts": dict(counts)}), name_words
     )
-    pairs: list[LabelledPair] = []
+    per_scenario: list[list[LabelledPair]] = []
     positives: Counter[str] = Counter()
     for scenario in scenarios:
         truth = scenario.true_pairs()
-        pairs += collect_pairs(scenario.events, truth, tables)
+        per_scenario.append(collect_pairs(scenario.events, truth, tables))
         positives.update(kind for _, kind, _ in truth)
+    # Known routes are read against the routes the other scenarios' true pairs taught, so a
+    # pair never vouches for its own movement.
+    pairs: list[LabelledPair] = []
+    for i, own in enumerate(per_scenario):
+        others = [p for j, group in enumerate(per_scenario) if j != i for p in group]
+        pairs += with_routes(own, learn_routes(others or own))
+    routes = learn_routes(p for group in per_scenario for p in group)
     pairs += review_pairs(spec.reviews, spec.review_weight)
     pairs += extra_pairs
     meta = {
@@ -74,4 +88,4 @@ def build_weights(
         "children": spec.children,
         "reviews": len(spec.reviews),
     }
-    return fit_weights(pairs, positives, counts, meta)
+    return fit_weights(pairs, positives, counts, meta, routes)

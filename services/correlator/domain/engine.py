@@ -112,6 +112,7 @@ class MatchEngine:
         }
         self.engine_version = f"{ENGINE_NAME}+weights/{self.weights.version}"
         self.frequencies = tables.frequencies
+        self.routes = tables.routes
         self._blocker = tables.blocker
         self.stats = EngineStats()
         self._budget = budget
@@ -204,8 +205,12 @@ class MatchEngine:
         self.stats.keys_skipped += skipped
         return found
 
+    def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
+        """The comparison levels of a pair, as scoring sees them."""
+        return compare(alert, obs, self.frequencies, self.routes)
+
     def score(self, alert: RecordFeatures, kind: str, obs: RecordFeatures) -> _Scored:
-        comparison = compare(alert, obs, self.frequencies)
+        comparison = self.compare_pair(alert, obs)
         bits = total_bits(self.weights, kind, comparison)
         return _Scored(comparison, bits, round(probability(bits), 6))
 

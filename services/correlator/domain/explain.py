@@ -52,6 +52,9 @@ _SIMPLE = {
     ("nationality", "disagree"): "nationalities differ",
     ("language", "agree"): "a language agrees",
     ("language", "disagree"): "languages differ",
+    ("route", "known"): "a movement seen before in confirmed matches",
+    ("route", "unknown"): "a movement not seen in confirmed matches",
+    ("route", "same_cell"): "observed in the same region as last seen",
 }
 _BIRTH_APART = {
     "near": "birth estimates {gap} apart: within their uncertainty",
@@ -69,6 +72,18 @@ _TRAVEL = {
 }
 
 
+def _name_sentence(level: str, facts: dict[str, float]) -> str | None:
+    if level in _NAME:
+        return _NAME[level]
+    for rarity, text in _RARITY.items():
+        if level.endswith("_" + rarity) and level[: -len(rarity) - 1] in _NAME:
+            sentence = f"{_NAME[level[: -len(rarity) - 1]]}; {text}"
+            if facts.get("name_tokens") == 1.0:
+                sentence += " (one agreeing part: rarity bonus capped)"
+            return sentence
+    return None
+
+
 def _days(days: float) -> str:
     if days < 2:
         return f"{days * 24:.0f} hours"
@@ -82,12 +97,7 @@ def _years(years: float) -> str:
 def sentence(signal: str, level: str, facts: dict[str, float]) -> str | None:
     """The plain sentence for one signal's level, None when the level says nothing."""
     if signal == "name":
-        return _NAME.get(level)
-    if signal == "name_rarity":
-        text = _RARITY.get(level)
-        if text and facts.get("name_tokens") == 1.0:
-            text += " (one agreeing part: bonus capped)"
-        return text
+        return _name_sentence(level, facts)
     if signal in ("father_name", "mother_name") and level in _PARENT:
         return _PARENT[level].format(who="father" if signal == "father_name" else "mother")
     if signal == "birth" and level in _BIRTH_APART:

@@ -42,9 +42,20 @@ from services.correlator.domain.spacetime import (
 )
 
 KINDS = ("registration", "sighting")
+# Movements between coarse cells seen in confirmed matches (learnt with the weights, never
+# taken from a generator's route table), within one cell, or not seen before.
+ROUTE_LEVELS = ("same_cell", "known", "unknown", "missing")
+# Name agreement and the rarity of the agreeing names form one signal: agreeing on two very
+# common names says far less than agreeing on two rare ones, and how much less depends on
+# how much agrees (a joint level captures the interaction).
+AGREEING_NAME_LEVELS = ("full", "full_fuzzy", "single", "partial")
+RARITIES = tuple(r for r in RARITY_LEVELS if r != "none")
+NAME_SIGNAL_LEVELS = tuple(f"{level}_{rarity}" for level in AGREEING_NAME_LEVELS
+                           for rarity in RARITIES) + tuple(
+    level for level in NAME_LEVELS if level not in AGREEING_NAME_LEVELS
+)
 SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
-    "name": NAME_LEVELS,
-    "name_rarity": RARITY_LEVELS,
+    "name": NAME_SIGNAL_LEVELS,
     "father_name": PARENT_LEVELS,
     "mother_name": PARENT_LEVELS,
     "sibling": ("likely", "no"),
@@ -54,10 +65,10 @@ SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "language": LANGUAGE_LEVELS,
     "place_time": SPACETIME_LEVELS,
     "elapsed": ELAPSED_LEVELS,
+    "route": ROUTE_LEVELS,
 }
 # The level of each signal that carries no evidence (its weight is 0 by definition).
-REFERENCE_LEVEL = {s: ("ordinary" if s == "name_rarity" else "no" if s == "sibling" else "missing")
-                   for s in SIGNAL_LEVELS}
+REFERENCE_LEVEL = {s: "no" if s == "sibling" else "missing" for s in SIGNAL_LEVELS}
 VETO_BITS = {"before_last_seen": -40.0, "impossible": -20.0}
 
 
@@ -65,6 +76,7 @@ VETO_BITS = {"before_last_seen": -40.0, "impossible": -20.0}
 class Comparison:
     levels: dict[str, str]
     facts: dict[str, float] = field(default_factory=dict)
+    route: str | None = None  # the cells moved between (for learning known routes)
 
     @property
     def vetoed(self) -> bool:
@@ -84,6 +96,7 @@ class Weights:
     margin_bits: dict[str, float]
     token_counts: dict[str, int] = field(default_factory=dict)
     fitted_on: dict[str, Any] = field(default_factory=dict)
+    routes: tuple[str, ...] = ()
 
     def level_bits(self, kind: str, signal: str, level: str) -> float:
         return self.bits.get(kind, {}).get(signal, {}).get(level, 0.0)
@@ -98,6 +111,7 @@ class Weights:
                 "margin_bits": self.margin_bits,
                 "token_counts": self.token_counts,
                 "fitted_on": self.fitted_on,
+                "routes": list(self.routes),
             },
             indent=1,
             sort_keys=True,
@@ -114,6 +128,7 @@ class Weights:
             {k: float(v) for k, v in raw["margin_bits"].items()},
             {k: int(v) for k, v in raw.get("token_counts", {}).items()},
             dict(raw.get("fitted_on", {})),
+            tuple(raw.get("routes", ())),
         )
 
 
@@ -131,20 +146,32 @@ def _sibling(levels: dict[str, str]) -> str:
         "agree",
         "close",
     )
-    differs = levels["name"] in ("given_conflict", "partial")
+    differs = levels["name"] == "given_conflict" or levels["name"].startswith("partial")
     return "likely" if parents and differs else "no"
 
 
-def compare(alert: RecordFeatures, obs: RecordFeatures, freqs: NameFrequencies) -> Comparison:
+def route_level(route: str | None, routes: frozenset[str]) -> str:
+    if route is None:
+        return "missing"
+    start, _, end = route.partition(">")
+    return "same_cell" if start == end else "known" if route in routes else "unknown"
+
+
+def compare(
+    alert: RecordFeatures,
+    obs: RecordFeatures,
+    freqs: NameFrequencies,
+    routes: frozenset[str] = frozenset(),
+) -> Comparison:
     spacetime = compare_spacetime(alert.spacetime, obs.spacetime)
     if spacetime.level in VETO_LEVELS:  # decided by place and time: names need not be compared
         return Comparison({"place_time": spacetime.level}, _place_facts(spacetime))
     names = compare_names(alert.names, obs.names, freqs)
     birth = compare_birth(alert.birth, obs.birth)
     a, b = alert.names, obs.names
+    name = f"{names.level}_{names.rarity}" if names.level in AGREEING_NAME_LEVELS else names.level
     levels = {
-        "name": names.level,
-        "name_rarity": names.rarity,
+        "name": name,
         "father_name": compare_parent(a.father, b.father, a, b),
         "mother_name": compare_parent(a.mother, b.mother, a, b),
         "birth": birth.level,
@@ -153,11 +180,12 @@ def compare(alert: RecordFeatures, obs: RecordFeatures, freqs: NameFrequencies) 
         "language": compare_languages(alert.languages, obs.languages),
         "place_time": spacetime.level,
         "elapsed": spacetime.elapsed,
+        "route": route_level(spacetime.route, routes),
     }
     levels["sibling"] = _sibling(levels)
     facts = {"birth_gap_years": round(birth.gap_years, 2), "name_tokens": float(names.agreeing)}
     facts.update(_place_facts(spacetime))
-    return Comparison(levels, facts)
+    return Comparison(levels, facts, spacetime.route)
 
 
 def _place_facts(spacetime: SpaceTimeComparison) -> dict[str, float]:

@@ -34,6 +34,7 @@ _SPEED_BOUNDS = ((20.0, "slow"), (100.0, "steady"), (400.0, "fast"))
 _ELAPSED_BOUNDS = ((3.0, "days_3"), (14.0, "days_14"), (60.0, "days_60"), (180.0, "days_180"))
 # The great-circle distance is within 0.5 % of the geodesic on the WGS-84 ellipsoid.
 _HAVERSINE_ERROR = 0.006
+ROUTE_CELL_DEGREES = 2.0
 
 Point = tuple[float, float]
 
@@ -59,6 +60,7 @@ class SpaceTimeComparison:
     elapsed: str
     km: float | None = None
     days: float | None = None
+    route: str | None = None  # coarse cell moved from and to ("r:c>r:c")
 
 
 MISSING = SpaceTimeComparison("missing", "missing")
@@ -78,6 +80,10 @@ def _reference(last_seen: SpaceTime, at: float) -> tuple[float, Point | None]:
     since = last_seen.missing_since
     assert since is not None
     return since, last_seen.first_point if last_seen.since is not None else last_seen.point
+
+
+def _cell(point: Point) -> str:
+    return f"{int(point[0] // ROUTE_CELL_DEGREES)}:{int(point[1] // ROUTE_CELL_DEGREES)}"
 
 
 def _elapsed_level(days: float) -> str:
@@ -109,13 +115,14 @@ def compare_spacetime(last_seen: SpaceTime, observed: SpaceTime) -> SpaceTimeCom
         return SpaceTimeComparison("missing", elapsed, None, days)
     reach = max_reach_km(hours)
     km = _km(ref_point, observed.point, reach)
+    route = f"{_cell(ref_point)}>{_cell(observed.point)}"
     if km > reach:
-        return SpaceTimeComparison("impossible", elapsed, km, days)
+        return SpaceTimeComparison("impossible", elapsed, km, days, route)
     if km <= _SAME_PLACE_KM:
-        return SpaceTimeComparison("same_place", elapsed, km, days)
+        return SpaceTimeComparison("same_place", elapsed, km, days, route)
     speed = km / max(days, 0.25)
     level = next((name for bound, name in _SPEED_BOUNDS if speed <= bound), "very_fast")
-    return SpaceTimeComparison(level, elapsed, km, days)
+    return SpaceTimeComparison(level, elapsed, km, days, route)
 
 
 def cheap_veto(last_seen: SpaceTime, observed: SpaceTime) -> bool:

@@ -24,6 +24,7 @@ class EngineTables:
     name_words: Counter[str]
     frequencies: NameFrequencies = field(init=False, repr=False, compare=False)
     blocker: Blocker = field(init=False, repr=False, compare=False)
+    routes: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(
@@ -32,6 +33,7 @@ class EngineTables:
             NameFrequencies(pooled_by_key(self.name_words), self.weights.token_counts),
         )
         object.__setattr__(self, "blocker", Blocker(common_skeletons(self.name_words)))
+        object.__setattr__(self, "routes", frozenset(self.weights.routes))
 
     def with_weights(self, weights: Weights) -> EngineTables:
         """The same name tables with other weights (fitting, evaluation of a refit)."""
