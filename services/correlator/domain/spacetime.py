@@ -34,7 +34,7 @@ _SPEED_BOUNDS = ((20.0, "slow"), (100.0, "steady"), (400.0, "fast"))
 _ELAPSED_BOUNDS = ((3.0, "days_3"), (14.0, "days_14"), (60.0, "days_60"), (180.0, "days_180"))
 # The great-circle distance is within 0.5 % of the geodesic on the WGS-84 ellipsoid.
 _HAVERSINE_ERROR = 0.006
-ROUTE_CELL_DEGREES = 2.0
+ROUTE_CELL_DEGREES = 1.0
 
 Point = tuple[float, float]
 
