@@ -34,6 +34,7 @@ from services.correlator.domain.tables import EngineTables
 MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
 ENGINE_NAME = "kinlink-correlator/3"
 RIVAL_BITS = 2.0  # "N other active alerts score within 2 bits of this one"
+_FEATURE_CACHE = 200_000
 
 __all__ = ["ENGINE_NAME", "MatchEngine", "Proposal", "backfill_since", "match_id"]
 
@@ -118,6 +119,8 @@ class MatchEngine:
         self._budget = budget
         self._alerts: dict[str, _AlertEntry] = {}
         self._index = InvertedIndex()
+        # Per-record features are computed once per observation (they are re-decided often).
+        self._obs_features: dict[tuple[str, str], RecordFeatures] = {}
         # Sees every scored pair (used to fit weights on labelled scenarios).
         self.observer: Callable[[str, Observation, Comparison], None] | None = None
 
@@ -137,9 +140,19 @@ class MatchEngine:
         entry = self._alerts.get(alert_id)
         return entry is not None and entry.resolved_at is None
 
+    def features_of(self, obs: Observation) -> RecordFeatures:
+        """The observation's features, computed once (an observation never changes)."""
+        key = (obs.kind, obs.obs_id)
+        features = self._obs_features.get(key)
+        if features is None:
+            if len(self._obs_features) >= _FEATURE_CACHE:
+                self._obs_features.clear()
+            features = self._obs_features[key] = observation_features(obs)
+        return features
+
     def observation_blocking_keys(self, obs: Observation) -> tuple[str, ...]:
         """Keys to store with an observation; alerts find it with `alert_blocking_keys`."""
-        return self._blocker.keys(observation_features(obs))
+        return self._blocker.keys(self.features_of(obs))
 
     def alert_blocking_keys(self, alert: Alert) -> tuple[str, ...]:
         """Keys to look up stored observations for an alert with (`keys && ...`)."""
@@ -227,7 +240,7 @@ class MatchEngine:
         """Whether a change of `alert_id` (from `before`, if it existed) can change the
         decision for `obs`: the alert reaches the threshold now or did before, or an alert
         the observation is proposed to left its candidates."""
-        features = observation_features(obs)
+        features = self.features_of(obs)
         current = self.alert_features(alert_id)
         if current is not None and self.contends(current, obs, features):
             return True
@@ -268,7 +281,7 @@ class MatchEngine:
         """The alerts that stand out for `obs`: every active alert reaching the threshold whose
         bits are within the margin of the best competitor's (a confirmed pair wins outright);
         `rejected` and `confirmed` are alert ids an investigator reviewed for this pair."""
-        features = observation_features(obs)
+        features = self.features_of(obs)
         self.stats.observations_matched += 1
         candidates = self.candidate_alerts(features)
         scored = self._scored(candidates, obs, features, rejected)

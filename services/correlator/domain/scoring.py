@@ -101,6 +101,19 @@ class Weights:
     def level_bits(self, kind: str, signal: str, level: str) -> float:
         return self.bits.get(kind, {}).get(signal, {}).get(level, 0.0)
 
+    def flat(self, kind: str) -> dict[tuple[str, str], float]:
+        """(signal, level) -> bits for one kind, built once (the scoring hot path)."""
+        cache: dict[str, dict[tuple[str, str], float]] = self.__dict__.setdefault("_flat", {})
+        table = cache.get(kind)
+        if table is None:
+            table = {
+                (signal, level): value
+                for signal, levels in self.bits.get(kind, {}).items()
+                for level, value in levels.items()
+            }
+            cache[kind] = table
+        return table
+
     def to_json(self) -> str:
         return json.dumps(
             {
@@ -202,12 +215,18 @@ def contributions(weights: Weights, kind: str, comparison: Comparison) -> dict[s
     if comparison.vetoed:
         level = comparison.levels["place_time"]
         return {"place_time": VETO_BITS[level]}
-    return {s: weights.level_bits(kind, s, lvl) for s, lvl in comparison.levels.items()}
+    table = weights.flat(kind)
+    return {s: table.get((s, lvl), 0.0) for s, lvl in comparison.levels.items()}
 
 
 def total_bits(weights: Weights, kind: str, comparison: Comparison) -> float:
     """Log2 odds that the pair is the same child: the baseline plus every contribution."""
-    return weights.baseline.get(kind, 0.0) + sum(contributions(weights, kind, comparison).values())
+    if comparison.vetoed:
+        return weights.baseline.get(kind, 0.0) + VETO_BITS[comparison.levels["place_time"]]
+    table = weights.flat(kind)
+    return weights.baseline.get(kind, 0.0) + sum(
+        table.get(item, 0.0) for item in comparison.levels.items()
+    )
 
 
 def probability(bits: float) -> float:
