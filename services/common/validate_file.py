@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.common.schema_registry import SchemaRegistry, ValidationProblem
+from services.common.schema_problems import ValidationProblem
+from services.common.schema_registry import SchemaRegistry
 
 
 @dataclass(frozen=True)

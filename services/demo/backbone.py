@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
+from typing import Any
 
 import asyncpg
 import click
@@ -23,10 +23,10 @@ from services.common.dead_letters import header
 from services.common.envelope import CloudEvent, from_structured, new_event, to_kafka
 from services.common.migrations import migrate
 from services.common.producer import EventProducer
-from services.common.schema_registry import SchemaRegistry
+from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.demo.topics import scan_topic
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "schemas" / "examples"
+EXAMPLES = SCHEMAS_ROOT / "examples"
 SCHEMA = "demo"
 
 
@@ -44,19 +44,7 @@ def example_events() -> list[CloudEvent]:
 async def run_backbone_demo(settings: CommonSettings) -> int:
     registry = SchemaRegistry.load()
     events = example_events()
-    wanted = {e.id for e in events}
     pool = await create_pool(settings.database_url, max_size=3)
-    seen: list[CloudEvent] = []
-
-    all_seen = asyncio.Event()
-
-    async def show(event: CloudEvent, conn: asyncpg.Connection) -> None:
-        if event.id in wanted:
-            seen.append(event)
-            click.echo(f"  consumed + validated  {event.type:<40} subject={event.subject}")
-            if len(seen) == len(events):
-                all_seen.set()
-
     try:
         async with pool.acquire() as conn:
             await migrate(conn, SCHEMA, None)
@@ -69,24 +57,7 @@ async def run_backbone_demo(settings: CommonSettings) -> int:
                 settings.topic(ALERTS), key, json.dumps(bad.data).encode(), headers
             )
             click.echo("publishing 1 malformed alert (bypassing validation) ...")
-            runner = ConsumerRunner(
-                settings=settings,
-                group_id="kinlink-demo",
-                topics=[ALERTS, REGISTRATIONS, SIGHTINGS, MATCHES, REVIEWS],
-                handler=show,
-                pool=pool,
-                schema=SCHEMA,
-                registry=registry,
-                dlq=producer,
-            )
-            task = asyncio.create_task(runner.run())
-            await asyncio.wait(
-                [task, asyncio.create_task(all_seen.wait())],
-                timeout=60,
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            runner.stop()
-            await task
+            seen = await _consume(settings, registry, pool, producer, {e.id for e in events})
         letters = await scan_topic(
             settings,
             DLQ,
@@ -94,13 +65,13 @@ async def run_backbone_demo(settings: CommonSettings) -> int:
             first_only=True,
             timeout=20,
         )
-        letter = letters[0] if letters else None
     finally:
         await pool.close()
     click.echo(f"{len(seen)}/{len(events)} example events consumed through the broker")
-    if letter is None:
+    if not letters:
         click.echo("the malformed record did not reach the dead-letter topic", err=True)
         return 1
+    letter = letters[0]
     click.echo(
         f"dead-letter topic {settings.topic(DLQ)}: record from "
         f"{header(letter.headers, 'dlq_original_topic')}"
@@ -109,3 +80,42 @@ async def run_backbone_demo(settings: CommonSettings) -> int:
         f"  reason: {header(letter.headers, 'dlq_reason')}"
     )
     return 0 if len(seen) == len(events) else 1
+
+
+async def _consume(
+    settings: CommonSettings,
+    registry: SchemaRegistry,
+    pool: Any,
+    dead_letters: EventProducer,
+    wanted: set[str],
+) -> list[CloudEvent]:
+    """Run the shared consumer runner until every wanted event was seen (or a minute passed)."""
+    seen: list[CloudEvent] = []
+    all_seen = asyncio.Event()
+
+    async def show(event: CloudEvent, conn: asyncpg.Connection) -> None:
+        if event.id in wanted:
+            seen.append(event)
+            click.echo(f"  consumed + validated  {event.type:<40} subject={event.subject}")
+            if len(seen) == len(wanted):
+                all_seen.set()
+
+    runner = ConsumerRunner(
+        settings=settings,
+        group_id="kinlink-demo",
+        topics=[ALERTS, REGISTRATIONS, SIGHTINGS, MATCHES, REVIEWS],
+        handler=show,
+        pool=pool,
+        schema=SCHEMA,
+        registry=registry,
+        dlq=dead_letters,
+    )
+    task = asyncio.create_task(runner.run())
+    await asyncio.wait(
+        [task, asyncio.create_task(all_seen.wait())],
+        timeout=60,
+        return_when=asyncio.FIRST_COMPLETED,
+    )
+    runner.stop()
+    await task
+    return seen

@@ -41,7 +41,15 @@ def demo(children: int, seed: int | None) -> None:
     click.echo("\n== 2. the HTTP doors: an alert and a registration through intake ==")
     intake_url = f"http://127.0.0.1:{os.environ.get('KINLINK_INTAKE_PORT', '8080')}"
     status |= asyncio.run(run_intake_demo(settings, intake_url))
+    from services.demo.investigators import investigator_token, show_notifications, subscribe
+
+    notifier_url = f"http://127.0.0.1:{os.environ.get('KINLINK_NOTIFIER_PORT', '8090')}"
+    token = investigator_token()
+    asyncio.run(subscribe(notifier_url, token))
     click.echo("\n== 3. matching: a synthetic scenario through the correlator ==")
-    status |= asyncio.run(run_matching_demo(settings, children, seed or int(time.time()) % 100000))
-    click.echo("the stack keeps running; `make down` stops it")
+    proposed = asyncio.run(run_matching_demo(settings, children, seed or int(time.time()) % 100000))
+    status |= 0 if proposed else 1
+    click.echo("\n== 4. investigators: notifications and the dashboard ==")
+    status |= asyncio.run(show_notifications(notifier_url, token, proposed))
+    click.echo("\nthe stack keeps running; `make down` stops it")
     sys.exit(status)

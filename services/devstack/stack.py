@@ -38,6 +38,7 @@ class ServiceProcess:
 SERVICES: tuple[ServiceProcess, ...] = (
     ServiceProcess("intake", "services.intake", "KINLINK_INTAKE_PORT", 8080),
     ServiceProcess("correlator", "services.correlator", "KINLINK_CORRELATOR_PORT", 8070),
+    ServiceProcess("notifier", "services.notifier", "KINLINK_NOTIFIER_PORT", 8090),
 )
 
 
@@ -77,7 +78,10 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         """Environment for processes that should use this stack."""
+        intake_port = env_int(os.environ, "KINLINK_INTAKE_PORT", 8080)
         return {
+            # The notifier forwards the dashboard's detail views to this stack's intake.
+            "KINLINK_INTAKE_URL": f"http://127.0.0.1:{intake_port}",
             **os.environ,
             "KINLINK_KAFKA_BOOTSTRAP": self.bootstrap,
             "KINLINK_DATABASE_URL": self.database_url,

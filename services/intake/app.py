@@ -14,6 +14,7 @@ from aiohttp import web
 
 from services.common.db import create_pool
 from services.common.health import database_ready, kafka_reachable
+from services.common.http_requests import VERIFIER
 from services.common.http_server import (
     METRICS_PROBES,
     READINESS_CHECKS,
@@ -21,13 +22,13 @@ from services.common.http_server import (
     standard_middlewares,
 )
 from services.common.migrations import migrate
+from services.common.openapi import load_bundled
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.intake.config import SCHEMA, IntakeSettings
 from services.intake.handlers import IntakeHandlers
-from services.intake.http import HANDLERS, OPENAPI, SETTINGS, VERIFIER, add_routes
-from services.intake.openapi import load_bundled
+from services.intake.http import HANDLERS, OPENAPI, SETTINGS, add_routes
 from services.intake.repository import PostgresIntakeRepository
 from services.intake.validation import ALL_BODY_SCHEMAS
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
-from services.common.auth import Principal
+from services.common.auth import Caller
 from services.common.catalog import (
     ALERT_PUBLISHED,
     ALERT_RESOLVED,
@@ -25,6 +23,7 @@ from services.common.catalog import (
 )
 from services.common.envelope import format_time, new_event
 from services.common.errors import Conflict, InvalidInput, InvalidQuery, NotAllowed, NotFound
+from services.common.outcomes import Effect, IdempotencyKey, Outcome, RecordRef, StoredResponse
 from services.common.schema_registry import SchemaRegistry
 from services.intake import validation as v
 from services.intake.authz import Scope, allowed_scope, may_touch
@@ -35,7 +34,6 @@ from services.intake.repository import (
     IntakeRepository,
     IntakeTransaction,
     StoredRecord,
-    StoredResponse,
 )
 from services.intake.views import (
     alert_view,
@@ -44,38 +42,6 @@ from services.intake.views import (
     encode_cursor,
     record_view,
 )
-
-
-@dataclass(frozen=True)
-class Caller:
-    principal: Principal
-    request_id: str
-
-
-@dataclass(frozen=True)
-class IdempotencyKey:
-    key: str
-    request_hash: str  # of what was asked, on what, with which body: a retry repeats all three
-
-
-class Effect(StrEnum):
-    CREATED = "created"
-    CHANGED = "changed"
-    READ = "read"
-
-
-@dataclass(frozen=True)
-class RecordRef:
-    record_type: str  # "alert" | "registration" | "sighting"
-    record_id: str
-
-
-@dataclass(frozen=True)
-class Outcome:
-    effect: Effect
-    body: Any
-    record: RecordRef | None = None
-
 
 Write = Callable[[IntakeTransaction], Awaitable[Outcome]]
 
@@ -285,21 +251,10 @@ class IntakeHandlers:
                 await tx.lock_idempotency_key(org, idem.key)
                 stored = await tx.stored_response(org, idem.key)
                 if stored is not None:
-                    return _replayed(stored, idem)
+                    return stored.replay(idem)
             outcome = await write(tx)
             if idem is not None:
-                ref = outcome.record
-                await tx.store_response(
-                    org,
-                    idem.key,
-                    StoredResponse(
-                        idem.request_hash,
-                        outcome.effect.value,
-                        outcome.body,
-                        ref.record_type if ref else None,
-                        ref.record_id if ref else None,
-                    ),
-                )
+                await tx.store_response(org, idem.key, StoredResponse.of(idem, outcome))
             return outcome
 
     async def _audit(
@@ -325,20 +280,6 @@ class IntakeHandlers:
     ) -> None:
         # The store validates the event: a bug fails this request rather than the outbox later.
         await tx.emit(new_event(ce_type, SOURCE_PREFIX + caller.principal.org, subject, data))
-
-
-def _replayed(stored: StoredResponse, idem: IdempotencyKey) -> Outcome:
-    if stored.request_hash != idem.request_hash:
-        raise InvalidInput(
-            "This Idempotency-Key was already used with another request.",
-            code="idempotency-key-reused",
-        )
-    ref = (
-        RecordRef(stored.record_type, stored.record_id)
-        if stored.record_type and stored.record_id
-        else None
-    )
-    return Outcome(Effect(stored.effect), stored.body, ref)
 
 
 def _alert_cursor(cursor: str) -> tuple[datetime, str]:

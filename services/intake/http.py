@@ -4,69 +4,30 @@ shared middleware (services.common.http_server)."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from services.common.auth import AuthError, TokenVerifier, bearer_token
 from services.common.http_problems import Problem
-from services.common.http_server import REQUEST_ID, json_response, read_json
+from services.common.http_requests import (
+    authenticate,
+    idempotency,
+    limit_param,
+    respond,
+    text_param,
+    time_param,
+)
+from services.common.http_server import json_response, read_json
 from services.intake.config import IntakeSettings
-from services.intake.handlers import Caller, Effect, IdempotencyKey, IntakeHandlers, Outcome
+from services.intake.handlers import IntakeHandlers
 from services.intake.repository import AuditQuery
 
 HANDLERS: web.AppKey[IntakeHandlers] = web.AppKey("handlers", IntakeHandlers)
-VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("verifier", TokenVerifier)
 SETTINGS: web.AppKey[IntakeSettings] = web.AppKey("settings", IntakeSettings)
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi", dict)
 
 PATHS = {"alert": "/v1/alerts/", "registration": "/v1/registrations/", "sighting": "/v1/sightings/"}
-_STATUS = {Effect.CREATED: 201, Effect.CHANGED: 200, Effect.READ: 200}
-
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
-_REALM = 'Bearer realm="kinlink"'
-
-
-def authenticate(request: web.Request) -> Caller:
-    """The verified caller, or 401 with a WWW-Authenticate challenge (RFC 6750)."""
-    header = request.headers.get("Authorization")
-    try:
-        principal = request.app[VERIFIER].verify(bearer_token(header))
-    except AuthError as exc:
-        challenge = (
-            _REALM if not header else f'{_REALM}, error="invalid_token", error_description="{exc}"'
-        )
-        raise Problem(
-            401,
-            f"A valid bearer token is required: {exc}.",
-            headers={"WWW-Authenticate": challenge},
-        ) from None
-    return Caller(principal, request[REQUEST_ID])
-
-
-def idempotency(request: web.Request, body: Any) -> IdempotencyKey | None:
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return None
-    if not _IDEMPOTENCY_KEY.match(key):
-        raise Problem(400, "Idempotency-Key must be 1 to 200 visible ASCII characters.")
-    canonical = json.dumps(
-        [request.method, request.path, body], sort_keys=True, separators=(",", ":")
-    )
-    return IdempotencyKey(key, hashlib.sha256(canonical.encode()).hexdigest())
-
-
-def respond(outcome: Outcome) -> web.Response:
-    """201 with Location for a created record, 200 with Location for a changed one, else 200."""
-    headers = None
-    if outcome.record is not None and outcome.effect is not Effect.READ:
-        headers = {"Location": PATHS[outcome.record.record_type] + outcome.record.record_id}
-    return json_response(outcome.body, _STATUS[outcome.effect], headers)
 
 
 async def _body(request: web.Request) -> Any:
@@ -82,7 +43,9 @@ def _handlers(request: web.Request) -> IntakeHandlers:
 async def post_alert(request: web.Request) -> web.Response:
     caller = authenticate(request)
     body = await _body(request)
-    return respond(await _handlers(request).publish_alert(caller, body, idempotency(request, body)))
+    return respond(
+        await _handlers(request).publish_alert(caller, body, idempotency(request, body)), PATHS
+    )
 
 
 async def patch_alert(request: web.Request) -> web.Response:
@@ -90,7 +53,8 @@ async def patch_alert(request: web.Request) -> web.Response:
     body = await _body(request)
     alert_id = request.match_info["id"]
     return respond(
-        await _handlers(request).update_alert(caller, alert_id, body, idempotency(request, body))
+        await _handlers(request).update_alert(caller, alert_id, body, idempotency(request, body)),
+        PATHS,
     )
 
 
@@ -99,7 +63,8 @@ async def resolve_alert(request: web.Request) -> web.Response:
     body = await _body(request)
     alert_id = request.match_info["id"]
     return respond(
-        await _handlers(request).resolve_alert(caller, alert_id, body, idempotency(request, body))
+        await _handlers(request).resolve_alert(caller, alert_id, body, idempotency(request, body)),
+        PATHS,
     )
 
 
@@ -107,21 +72,23 @@ async def post_registration(request: web.Request) -> web.Response:
     caller = authenticate(request)
     body = await _body(request)
     idem = idempotency(request, body)
-    return respond(await _handlers(request).record_registration(caller, body, idem))
+    return respond(await _handlers(request).record_registration(caller, body, idem), PATHS)
 
 
 async def post_sighting(request: web.Request) -> web.Response:
     caller = authenticate(request)
     body = await _body(request)
     return respond(
-        await _handlers(request).report_sighting(caller, body, idempotency(request, body))
+        await _handlers(request).report_sighting(caller, body, idempotency(request, body)), PATHS
     )
 
 
 def _reader(record_type: str) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def get_one(request: web.Request) -> web.Response:
         caller = authenticate(request)
-        return respond(await _handlers(request).read(caller, record_type, request.match_info["id"]))
+        return respond(
+            await _handlers(request).read(caller, record_type, request.match_info["id"]), PATHS
+        )
 
     return get_one
 
@@ -135,58 +102,31 @@ async def list_alerts(request: web.Request) -> web.Response:
     outcome = await _handlers(request).list_alerts(
         caller,
         status=status,
-        updated_since=_time_param(q.get("updated_since"), "updated_since"),
+        updated_since=time_param(q.get("updated_since"), "updated_since"),
         cursor=q.get("cursor") or None,
         limit=_limit(request),
     )
-    return respond(outcome)
+    return respond(outcome, PATHS)
 
 
 async def read_audit(request: web.Request) -> web.Response:
     caller = authenticate(request)
     q = request.query
     query = AuditQuery(
-        org_id=_text_param(q.get("org_id"), "org_id"),
-        record_id=_text_param(q.get("record_id"), "record_id"),
-        action=_text_param(q.get("action"), "action"),
-        since=_time_param(q.get("since"), "since"),
-        until=_time_param(q.get("until"), "until"),
+        org_id=text_param(q.get("org_id"), "org_id"),
+        record_id=text_param(q.get("record_id"), "record_id"),
+        action=text_param(q.get("action"), "action"),
+        since=time_param(q.get("since"), "since"),
+        until=time_param(q.get("until"), "until"),
     )
     outcome = await _handlers(request).read_audit(
         caller, query, cursor=q.get("cursor") or None, limit=_limit(request)
     )
-    return respond(outcome)
+    return respond(outcome, PATHS)
 
 
 def _limit(request: web.Request) -> int:
-    maximum = request.app[SETTINGS].page_size_max
-    raw = request.query.get("limit") or "50"
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= maximum:
-        raise Problem(400, f"Query parameter limit must be an integer from 1 to {maximum}.")
-    return int(raw)
-
-
-def _text_param(raw: str | None, name: str) -> str | None:
-    if not raw:
-        return None
-    if "\x00" in raw or len(raw) > 200:
-        raise Problem(400, f"Query parameter {name} must be at most 200 characters, without NUL.")
-    return raw
-
-
-def _time_param(raw: str | None, name: str) -> datetime | None:
-    if not raw:
-        return None
-    try:
-        # A `+` of an unencoded offset arrives as a space.
-        parsed = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            raise ValueError("no offset")
-        return parsed.astimezone(UTC)  # also refuses instants beyond year 9999 in UTC
-    except (ValueError, OverflowError):
-        raise Problem(
-            400, f"Query parameter {name} must be an RFC 3339 date-time with offset."
-        ) from None
+    return limit_param(request, request.app[SETTINGS].page_size_max)
 
 
 async def openapi(request: web.Request) -> web.Response:

@@ -18,6 +18,7 @@ import asyncpg
 from services.common.catalog import topic_for_type
 from services.common.envelope import CloudEvent
 from services.common.outbox import enqueue
+from services.common.outcomes import IdempotencyStore, StoredResponse
 from services.common.schema_registry import SchemaRegistry
 from services.intake.config import SCHEMA
 
@@ -57,17 +58,6 @@ class AuditRecord:
 
 
 @dataclass(frozen=True)
-class StoredResponse:
-    """The first outcome of a keyed request: replayed to retries that repeat it exactly."""
-
-    request_hash: str
-    effect: str  # "created" | "changed"
-    body: Any
-    record_type: str | None
-    record_id: str | None
-
-
-@dataclass(frozen=True)
 class AuditQuery:
     org_id: str | None = None
     record_id: str | None = None
@@ -76,15 +66,8 @@ class AuditQuery:
     until: datetime | None = None
 
 
-class IntakeTransaction(Protocol):
+class IntakeTransaction(IdempotencyStore, Protocol):
     """What a use case may read and change, atomically."""
-
-    async def lock_idempotency_key(self, org_id: str, key: str) -> None:
-        """Serialise concurrent requests with one key until the transaction ends."""
-
-    async def stored_response(self, org_id: str, key: str) -> StoredResponse | None: ...
-
-    async def store_response(self, org_id: str, key: str, response: StoredResponse) -> None: ...
 
     async def insert_alert(self, alert_id: str, org_id: str, data: Any) -> StoredRecord: ...
 

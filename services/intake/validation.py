@@ -14,7 +14,7 @@ from typing import Any
 
 from services.common.catalog import SCHEMA_BASE
 from services.common.errors import FieldError, InvalidInput
-from services.common.schema_registry import SchemaRegistry, problems_of
+from services.common.schema_registry import SchemaRegistry
 
 HTTP_SCHEMA_BASE = SCHEMA_BASE + "http/"
 ALERT_CREATE = HTTP_SCHEMA_BASE + "alert.create.v1.json"
@@ -34,12 +34,7 @@ def check_body(
     registry: SchemaRegistry, schema_id: str, body: Any, now: datetime, skew: timedelta
 ) -> None:
     """Raise InvalidInput listing every failing field, or return if the body is acceptable."""
-    errors = list(_unstorable_text(body, ""))
-    if not errors:
-        errors = [
-            FieldError(p.pointer, p.message)
-            for p in problems_of(registry.validator(schema_id), body)
-        ]
+    errors = registry.body_errors(schema_id, body)
     if not errors:
         errors = list(semantic_errors(body, now, skew))
     if errors:
@@ -47,32 +42,6 @@ def check_body(
         raise InvalidInput(
             f"The request body has {count} invalid field{'s' if count > 1 else ''}.", errors
         )
-
-
-def _unstorable_text(node: Any, pointer: str) -> Iterator[FieldError]:
-    """Strings PostgreSQL cannot store (NUL characters, lone surrogates), keys included."""
-
-    def bad(text: str) -> bool:
-        if "\x00" in text:
-            return True
-        try:
-            text.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-
-    if isinstance(node, str) and bad(node):
-        yield FieldError(pointer, "must not contain NUL characters or unpaired surrogates")
-    elif isinstance(node, dict):
-        for key, value in node.items():
-            child = f"{pointer}/{key.replace('~', '~0').replace('/', '~1')}"
-            if bad(key):
-                yield FieldError(pointer, "has a field name that cannot be stored")
-            else:
-                yield from _unstorable_text(value, child)
-    elif isinstance(node, list):
-        for index, item in enumerate(node):
-            yield from _unstorable_text(item, f"{pointer}/{index}")
 
 
 def semantic_errors(body: Any, now: datetime, skew: timedelta) -> Iterator[FieldError]:

@@ -93,7 +93,10 @@ def latest_proposals(proposals: Iterable[Mapping[str, Any]]) -> dict[Pair, float
     for raw in proposals:
         is_event = "data" in raw and "specversion" in raw
         data = raw["data"] if is_event else raw
-        withdrawn = is_event and str(raw.get("type", "")).startswith(WITHDRAWN_PREFIX)
+        if is_event:
+            withdrawn = str(raw.get("type", "")).startswith(WITHDRAWN_PREFIX)
+        else:  # match.withdrawn data carries a reason and no score
+            withdrawn = "reason" in data and "score" not in data
         obs = data["observation"]
         pair = (str(data["alert_id"]), str(obs["type"]), str(obs["id"]))
         revision = int(data.get("revision", 1))

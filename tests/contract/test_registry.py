@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from services.common.schema_problems import ValidationProblem
 from services.common.schema_registry import (
     EventValidationError,
     SchemaRegistry,
     UnknownEventType,
-    ValidationProblem,
     type_to_schema_path,
 )
 

@@ -1,33 +1,16 @@
-"""Geography's one door: Location to (lat, lon), geodesic distance, and a cheap pre-filter.
+"""The correlator's side of geography: a Location to (lat, lon), the pair geopy expects.
 
-No geocoding happens anywhere: events carry coordinates, and places without them are unknown.
+Distances come from the shared door (services.common.geo).
 """
 
 from __future__ import annotations
 
-import math
-
-from geopy.distance import geodesic
-
+from services.common.geo import distance_km, haversine_km
 from services.correlator.domain.model import Location
 
-_EARTH_RADIUS_KM = 6371.0088
+__all__ = ["coordinates", "distance_km", "haversine_km"]
 
 
 def coordinates(location: Location) -> tuple[float, float]:
     """The single conversion from a Location to the (lat, lon) pair geopy expects."""
     return (location.lat, location.lon)
-
-
-def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance: within 0.5 % of the geodesic, cheap enough for pre-filtering."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (a[0], a[1], b[0], b[1]))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * _EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
-
-
-def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    return float(geodesic(a, b).km)

@@ -19,14 +19,14 @@ import click
 )
 @click.option(
     "--only",
-    type=click.Choice(["quality", "speed", "engine", "intake"]),
+    type=click.Choice(["quality", "speed", "engine", "intake", "latency"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
 def bench(seeds: str, children: int, alerts: str, only: tuple[str, ...]) -> None:
     """Matching quality vs baselines, matching speed, engine throughput and memory, intake
-    throughput."""
-    parts = set(only) or {"quality", "speed", "engine", "intake"}
+    throughput, end-to-end latency."""
+    parts = set(only) or {"quality", "speed", "engine", "intake", "latency"}
     started = time.monotonic()
     held_out = tuple(int(s) for s in seeds.split(","))
     if "quality" in parts:
@@ -49,4 +49,9 @@ def bench(seeds: str, children: int, alerts: str, only: tuple[str, ...]) -> None
 
         click.echo("\n== intake throughput (HTTP, real PostgreSQL) ==")
         click.echo(intake_report())
+    if "latency" in parts:
+        from services.lab.bench.latency import report as latency_report
+
+        click.echo("\n== end-to-end latency (intake -> correlator -> notifier -> SSE) ==")
+        click.echo(latency_report())
     click.echo(f"\nbench finished in {time.monotonic() - started:.0f}s")

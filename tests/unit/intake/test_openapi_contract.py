@@ -12,10 +12,10 @@ from openapi_spec_validator import validate
 
 from services.common.auth import AuthSettings
 from services.common.config import CommonSettings
+from services.common.openapi import load_bundled
 from services.common.schema_registry import SchemaRegistry
 from services.intake.app import OPENAPI_FILE, create_app
 from services.intake.config import IntakeSettings
-from services.intake.openapi import load_bundled
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 

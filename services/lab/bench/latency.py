@@ -1,0 +1,285 @@
+"""End-to-end latency: from intake's POST of a sighting to the SSE notification reaching a
+subscribed investigator, through Kafka, the correlator and the notifier (real processes on the
+local stack), at a steady request rate; beside the raw produce->consume latency of one message
+through the same broker (acks=all, same client library), measured in the same run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from services.common.auth import AuthSettings, issue_token
+from services.common.catalog import MATCHES as MATCHES_TOPIC
+from services.common.catalog import SIGHTINGS as SIGHTINGS_TOPIC
+from services.common.topics import TopicSpec, ensure_topics, load_topic_specs
+from services.devstack.stack import Stack
+from services.lab.bench.intake import _free_port, _fresh_database, _wait_ready
+
+RATE_PER_SECOND = 4.0
+SIGHTINGS = 80
+WARMUP = 5
+RAW_MESSAGES = 200
+RAW_TOPIC = TopicSpec("bench.raw-latency", 1, 1, 3_600_000, "delete")
+CHILD = {
+    "given_names": "Samir",
+    "family_name": "Haidari",
+    "father_name": "Abdul Karim",
+    "sex": "male",
+    "date_of_birth": "2012-03-05",
+    "date_of_birth_kind": "exact",
+    "nationalities": ["AFG"],
+    "languages": ["prs"],
+}
+
+
+@dataclass(frozen=True)
+class Latencies:
+    samples: list[float]  # seconds
+
+    def percentile(self, q: float) -> float:
+        ordered = sorted(self.samples)
+        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
+
+    @property
+    def p50_ms(self) -> float:
+        return statistics.median(self.samples) * 1000 if self.samples else float("nan")
+
+    @property
+    def p99_ms(self) -> float:
+        return self.percentile(0.99) * 1000
+
+
+def _token(org: str, kind: str, country: str) -> str:
+    kid, key = AuthSettings.from_env().signing_key()
+    return issue_token(key, kid, org=org, org_kind=kind, country=country, subject=f"{org}/bench")
+
+
+def _sighting(at: datetime) -> dict[str, Any]:
+    return {
+        "observed_at": at.isoformat(),
+        "location": {"lat": 43.70, "lon": 7.27, "place": "Nice station", "country": "FRA"},
+        "child": CHILD,
+    }
+
+
+def _alert(at: datetime) -> dict[str, Any]:
+    child = {**CHILD, "other_names": [], "age_range": {"min": 12, "max": 14}}
+    return {
+        "category": "missing_protected",
+        "child": child,
+        "last_seen": {
+            "at": at.isoformat(),
+            "location": {"lat": 43.79, "lon": 7.61, "place": "Ventimiglia", "country": "ITA"},
+        },
+    }
+
+
+async def _sse(url: str, token: str, arrived: dict[str, float], ready: asyncio.Event) -> None:
+    headers = {"Authorization": f"Bearer {token}"}
+    timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+    async with (
+        aiohttp.ClientSession(timeout=timeout) as http,
+        http.get(f"{url}/v1/notifications/stream", headers=headers) as response,
+    ):
+        ready.set()
+        async for raw in response.content:
+            line = raw.decode().strip()
+            if line.startswith("data: "):
+                data = json.loads(line[6:])
+                arrived.setdefault(data["observation"]["id"], time.time())
+
+
+async def _end_to_end(
+    intake_url: str, notifier_url: str
+) -> tuple[Latencies, int, dict[str, float], dict[str, float]]:
+    police = _token(f"bench-police-{uuid.uuid4().hex[:6]}", "police", "ITA")
+    investigator = _token(f"bench-investigators-{uuid.uuid4().hex[:6]}", "investigator", "NLD")
+    reporter = _token("bench-hotline", "hotline", "FRA")
+    now = datetime.now(UTC)
+    arrived: dict[str, float] = {}
+    async with aiohttp.ClientSession() as http:
+        subscription = {"name": "bench", "filters": {"observation_types": ["sighting"]}}
+        async with http.post(f"{notifier_url}/v1/subscriptions", json=subscription,
+                             headers={"Authorization": f"Bearer {investigator}"}) as r:  # fmt: skip
+            assert r.status == 201, await r.text()
+        async with http.post(f"{intake_url}/v1/alerts", json=_alert(now - timedelta(days=3)),
+                             headers={"Authorization": f"Bearer {police}"}) as r:  # fmt: skip
+            assert r.status == 201, await r.text()
+        ready = asyncio.Event()
+        listener = asyncio.create_task(_sse(notifier_url, investigator, arrived, ready))
+        await ready.wait()
+        await asyncio.sleep(3.0)  # let the correlator index the alert
+        headers = {"Authorization": f"Bearer {reporter}"}
+        # Warm-up, not measured: the first matches load the name tables of every service.
+        warmup = await _post_sightings(http, intake_url, headers, now, WARMUP, 1.0)
+        await _wait_for(warmup, arrived, seconds=120)
+        sent = await _post_sightings(http, intake_url, headers, now, SIGHTINGS, RATE_PER_SECOND)
+        await _wait_for(sent, arrived, seconds=60)
+        listener.cancel()
+    samples = [arrived[k] - sent[k] for k in sent if k in arrived]
+    return Latencies(samples), len(sent) - len(samples), sent, arrived
+
+
+async def _post_sightings(
+    http: aiohttp.ClientSession,
+    intake_url: str,
+    headers: dict[str, str],
+    now: datetime,
+    count: int,
+    rate: float,
+) -> dict[str, float]:
+    """POST `count` sightings at `rate` per second; sighting id -> when its POST started."""
+    sent: dict[str, float] = {}
+    for n in range(count):
+        started = time.time()
+        body = _sighting(now - timedelta(days=2) + timedelta(seconds=len(sent) + n * 7))
+        async with http.post(f"{intake_url}/v1/sightings", json=body, headers=headers) as r:
+            sent[(await r.json())["sighting_id"]] = started
+        await asyncio.sleep(max(0.0, 1.0 / rate - (time.time() - started)))
+    return sent
+
+
+async def _wait_for(sent: dict[str, float], arrived: dict[str, float], seconds: float) -> None:
+    for _ in range(int(seconds * 5)):
+        if set(sent) <= set(arrived):
+            return
+        await asyncio.sleep(0.2)
+
+
+async def _record_times(bootstrap: str, topic: str) -> dict[str, float]:
+    """Observation id -> when its event was produced to `topic` (record timestamp, seconds)."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False)  # fmt: skip
+    await consumer.start()
+    times: dict[str, float] = {}
+    try:
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)
+        ends = await consumer.end_offsets(list(consumer.assignment()))
+        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                for r in records:
+                    data = json.loads(r.value)
+                    key = data.get("sighting_id") or data.get("observation", {}).get("id")
+                    times.setdefault(str(key), r.timestamp / 1000)
+    finally:
+        await consumer.stop()
+    return times
+
+
+async def _hops(
+    bootstrap: str, prefix: str, sent: dict[str, float], arrived: dict[str, float]
+) -> dict[str, Latencies]:
+    """Where the time goes: intake to the sightings topic, the correlator (sightings topic to
+    matches topic), the notifier (matches topic to the SSE client)."""
+    posted = await _record_times(bootstrap, f"{prefix}{SIGHTINGS_TOPIC}")
+    proposed = await _record_times(bootstrap, f"{prefix}{MATCHES_TOPIC}")
+    done = [k for k in sent if k in arrived and k in posted and k in proposed]
+    return {
+        "intake: POST -> event on kinlink.sightings": Latencies(
+            [posted[k] - sent[k] for k in done]
+        ),
+        "correlator: sighting -> match.proposed": Latencies(
+            [proposed[k] - posted[k] for k in done]
+        ),
+        "notifier: match.proposed -> SSE client": Latencies(
+            [arrived[k] - proposed[k] for k in done]
+        ),
+    }
+
+
+async def _raw_kafka(bootstrap: str, topic: str) -> Latencies:
+    """One message at a time, at the same rate order of magnitude: produce (acks=all) and
+    wait until a subscribed consumer of another group receives it."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="latest",
+                                group_id=f"bench-raw-{uuid.uuid4().hex[:6]}")  # fmt: skip
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
+    await consumer.start()
+    await producer.start()
+    samples: list[float] = []
+    try:
+        while not consumer.assignment():
+            await consumer.getmany(timeout_ms=100)
+        await consumer.seek_to_end()
+        for n in range(RAW_MESSAGES):
+            started = time.perf_counter()
+            await producer.send_and_wait(topic, f"{n}".encode(), key=b"k")
+            got = False
+            while not got:
+                batches = await consumer.getmany(timeout_ms=1000)
+                got = any(r.value == f"{n}".encode() for rs in batches.values() for r in rs)
+            samples.append(time.perf_counter() - started)
+            await asyncio.sleep(max(0.0, 0.05 - (time.perf_counter() - started)))
+    finally:
+        await producer.stop()
+        await consumer.stop()
+    return Latencies(samples)
+
+
+def report() -> str:
+    stack = Stack.from_env()
+    stack.start_infra()
+    database_url = asyncio.run(_fresh_database(stack))
+    prefix = f"benchlat{uuid.uuid4().hex[:6]}."
+    specs = [*load_topic_specs(), RAW_TOPIC]
+    asyncio.run(ensure_topics(stack.bootstrap, specs, prefix=prefix))
+    ports = {name: _free_port() for name in ("intake", "correlator", "notifier")}
+    env = {
+        **os.environ,
+        "KINLINK_KAFKA_BOOTSTRAP": stack.bootstrap,
+        "KINLINK_DATABASE_URL": database_url,
+        "KINLINK_TOPIC_PREFIX": prefix,
+        "KINLINK_INTAKE_PORT": str(ports["intake"]),
+        "KINLINK_CORRELATOR_PORT": str(ports["correlator"]),
+        "KINLINK_NOTIFIER_PORT": str(ports["notifier"]),
+        "KINLINK_INTAKE_URL": f"http://127.0.0.1:{ports['intake']}",
+        "KINLINK_CORRELATOR_GROUP": f"{prefix}correlator",
+        "KINLINK_NOTIFIER_GROUP": f"{prefix}notifier",
+        "KINLINK_LOG_LEVEL": "WARNING",
+    }
+    procs = {
+        name: subprocess.Popen(
+            [sys.executable, "-m", f"services.{name}"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for name in ports
+    }
+    try:
+        for name, port in ports.items():
+            _wait_ready(port, procs[name], timeout=120)
+        raw = asyncio.run(_raw_kafka(stack.bootstrap, f"{prefix}{RAW_TOPIC.name}"))
+        url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
+        e2e, missing, sent, arrived = asyncio.run(_end_to_end(url["intake"], url["notifier"]))
+        hops = asyncio.run(_hops(stack.bootstrap, prefix, sent, arrived))
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+            proc.wait(30)
+    return "\n".join(
+        [
+            f"{SIGHTINGS} sightings at {RATE_PER_SECOND:g}/s, each matching one alert; "
+            f"{RAW_MESSAGES} raw messages one at a time",
+            f"{'path':<46} {'p50 ms':>8} {'p99 ms':>8}",
+            f"{'intake POST -> SSE notification (end to end)':<46} "
+            f"{e2e.p50_ms:8.0f} {e2e.p99_ms:8.0f}",
+            *(f"  {name:<44} {hop.p50_ms:8.0f} {hop.p99_ms:8.0f}" for name, hop in hops.items()),
+            f"{'raw Kafka produce -> consume (reference)':<46} {raw.p50_ms:8.0f} {raw.p99_ms:8.0f}",
+            f"end-to-end p99 = {e2e.p99_ms / raw.p99_ms:.1f}x the raw Kafka p99 (target <= 10x); "
+            f"p50 {e2e.p50_ms / raw.p50_ms:.1f}x; notifications missing: {missing}",
+        ]
+    )

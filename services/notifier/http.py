@@ -1,0 +1,269 @@
+"""The notifier's HTTP adapter: routes for subscriptions, notifications (poll and SSE), the match
+queue and reviews, the forwarding route to intake's audited reads, the dashboard; no rules.
+
+Domain errors become problem+json in the shared middleware (services.common.http_server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from services.common.http_problems import Problem
+from services.common.http_requests import (
+    authenticate,
+    idempotency,
+    limit_param,
+    respond,
+)
+from services.common.http_server import REQUEST_ID, json_response, read_json
+from services.notifier.config import NotifierSettings
+from services.notifier.handlers import NotifierHandlers
+from services.notifier.stream import NotificationHub, frame, last_event_id, open_stream
+
+HANDLERS: web.AppKey[NotifierHandlers] = web.AppKey("handlers", NotifierHandlers)
+SETTINGS: web.AppKey[NotifierSettings] = web.AppKey("settings", NotifierSettings)
+HUB: web.AppKey[NotificationHub] = web.AppKey("hub", NotificationHub)
+INTAKE_CLIENT: web.AppKey[aiohttp.ClientSession] = web.AppKey("intake", aiohttp.ClientSession)
+OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi", dict)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+PATHS = {"subscription": "/v1/subscriptions/", "match": "/v1/matches/"}
+# The dashboard loads nothing from another site: scripts, styles, data and the map are ours.
+_CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self';"
+    " connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+
+
+def _handlers(request: web.Request) -> NotifierHandlers:
+    return request.app[HANDLERS]
+
+
+async def _body(request: web.Request) -> Any:
+    return await read_json(
+        request, request.app[SETTINGS].max_body_bytes, extra_types=("application/merge-patch+json",)
+    )
+
+
+def _limit(request: web.Request) -> int:
+    return limit_param(request, request.app[SETTINGS].page_size_max)
+
+
+def _since(request: web.Request) -> int:
+    raw = request.query.get("since") or "0"
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        raise Problem(400, "Query parameter since must be a notification seq (an integer >= 0).")
+    return int(raw)
+
+
+def _subscription_filter(request: web.Request) -> str | None:
+    raw = request.query.get("subscription_id") or None
+    if raw is not None and not (len(raw) == 36 and raw.count("-") == 4):
+        raise Problem(400, "Query parameter subscription_id must be a subscription id.")
+    return raw
+
+
+# -- subscriptions ---------------------------------------------------------------------
+
+
+async def create_subscription(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    body = await _body(request)
+    rules = _handlers(request).subscriptions
+    return respond(await rules.create(caller, body, idempotency(request, body)), PATHS)
+
+
+async def list_subscriptions(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    return respond(await _handlers(request).subscriptions.list(caller), PATHS)
+
+
+async def read_subscription(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    outcome = await _handlers(request).subscriptions.read(caller, request.match_info["id"])
+    return respond(outcome, PATHS)
+
+
+async def update_subscription(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    body = await _body(request)
+    rules = _handlers(request).subscriptions
+    return respond(await rules.update(caller, request.match_info["id"], body), PATHS)
+
+
+async def delete_subscription(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    outcome = await _handlers(request).subscriptions.delete(caller, request.match_info["id"])
+    return respond(outcome, PATHS)
+
+
+async def enable_webhook(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    rules = _handlers(request).subscriptions
+    return respond(await rules.enable_webhook(caller, request.match_info["id"]), PATHS)
+
+
+async def deliveries(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    rules = _handlers(request).subscriptions
+    outcome = await rules.deliveries(caller, request.match_info["id"], _limit(request))
+    return respond(outcome, PATHS)
+
+
+# -- notifications ---------------------------------------------------------------------
+
+
+async def poll(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    outcome = await _handlers(request).notifications(
+        caller,
+        since=_since(request),
+        limit=_limit(request),
+        subscription_id=_subscription_filter(request),
+    )
+    return respond(outcome, PATHS)
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """SSE: what follows Last-Event-ID, then live; a heartbeat comment when idle."""
+    caller = authenticate(request)
+    after = last_event_id(request)
+    subscription_id = _subscription_filter(request)
+    hub = request.app[HUB]
+    heartbeat = request.app[SETTINGS].sse_heartbeat_seconds
+    handlers = _handlers(request)
+    response = await open_stream(request)
+    woken = hub.watch(caller.principal.org)
+    try:
+        while not hub.closing:
+            woken.clear()  # before reading: a notification committed meanwhile wakes us again
+            outcome = await handlers.notifications(
+                caller, since=after, limit=200, subscription_id=subscription_id
+            )
+            items = outcome.body["items"]
+            for item in items:
+                await response.write(frame(item))
+                after = item["seq"]
+            if len(items) == 200:
+                continue
+            try:
+                await asyncio.wait_for(woken.wait(), heartbeat)
+            except TimeoutError:
+                await response.write(b": heartbeat\n\n")
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass  # the client went away; it resumes with Last-Event-ID
+    finally:
+        hub.unwatch(caller.principal.org, woken)
+    with contextlib.suppress(ConnectionResetError):
+        await response.write_eof()
+    return response
+
+
+# -- matches and reviews ---------------------------------------------------------------
+
+
+async def list_matches(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    status = request.query.get("status") or "open"
+    if status not in ("open", "all"):
+        raise Problem(400, "Query parameter status must be open or all.")
+    outcome = await _handlers(request).queue(
+        caller, open_only=status == "open", limit=_limit(request)
+    )
+    return respond(outcome, PATHS)
+
+
+async def read_match(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    return respond(await _handlers(request).match(caller, request.match_info["id"]), PATHS)
+
+
+async def review_match(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    body = await _body(request)
+    handlers = _handlers(request)
+    outcome = await handlers.review(
+        caller, request.match_info["id"], body, idempotency(request, body)
+    )
+    return respond(outcome, PATHS)
+
+
+# -- details through intake's audited door ---------------------------------------------
+
+
+def _forwarder(kind: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def forward(request: web.Request) -> web.Response:
+        """The record as intake shows it to this caller: intake authorises and audits the
+        read with the caller's own token; the notifier keeps nothing of it."""
+        authenticate(request)
+        record_id = request.match_info["id"]
+        url = f"{request.app[SETTINGS].intake_url}/v1/{kind}/{record_id}"
+        headers = {
+            "Authorization": request.headers["Authorization"],
+            "X-Request-Id": request[REQUEST_ID],
+        }
+        try:
+            async with request.app[INTAKE_CLIENT].get(url, headers=headers) as upstream:
+                body = await upstream.read()
+                return web.Response(
+                    status=upstream.status,
+                    body=body,
+                    headers={"Content-Type": upstream.headers.get("Content-Type", "")},
+                )
+        except (aiohttp.ClientError, TimeoutError):
+            raise Problem(503, "Intake, which holds the record, is not answering.") from None
+
+    return forward
+
+
+# -- dashboard and documents -----------------------------------------------------------
+
+
+async def dashboard(_: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """The dashboard's pages may load only this site's own scripts, styles and data."""
+    if request.path.startswith("/dashboard"):
+        response.headers["Content-Security-Policy"] = _CSP
+        response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+
+
+async def to_dashboard(_: web.Request) -> web.Response:
+    raise web.HTTPFound("/dashboard/")
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return json_response(request.app[OPENAPI])
+
+
+def add_routes(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/v1/subscriptions", create_subscription)
+    r.add_get("/v1/subscriptions", list_subscriptions, allow_head=False)
+    r.add_get("/v1/subscriptions/{id}", read_subscription, allow_head=False)
+    r.add_patch("/v1/subscriptions/{id}", update_subscription)
+    r.add_delete("/v1/subscriptions/{id}", delete_subscription)
+    r.add_post("/v1/subscriptions/{id}/webhook/enable", enable_webhook)
+    r.add_get("/v1/subscriptions/{id}/deliveries", deliveries, allow_head=False)
+    r.add_get("/v1/notifications", poll, allow_head=False)
+    r.add_get("/v1/notifications/stream", stream, allow_head=False)
+    r.add_get("/v1/matches", list_matches, allow_head=False)
+    r.add_get("/v1/matches/{id}", read_match, allow_head=False)
+    r.add_post("/v1/matches/{id}/review", review_match)
+    for kind in ("alerts", "registrations", "sightings"):
+        r.add_get(f"/v1/intake/{kind}/{{id}}", _forwarder(kind), allow_head=False)
+    r.add_get("/v1/openapi.json", openapi, allow_head=False)
+    r.add_get("/", to_dashboard, allow_head=False)
+    r.add_get("/dashboard/", dashboard, allow_head=False)
+    if STATIC_DIR.is_dir():
+        r.add_static("/dashboard/static/", STATIC_DIR, append_version=False)
