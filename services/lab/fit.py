@@ -63,7 +63,11 @@ MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
     "sex": (("agree", "missing", "disagree"),),
     "nationality": (("agree", "confusable", "disagree"),),
     "language": (("agree", "missing", "disagree"),),
-    "place_time": (("fast", "very_fast"),),
+    # Nearer in space for the time elapsed, sooner, within one region: never less plausible
+    # (a generator whose children always move on must not teach that staying is suspect).
+    "place_time": (("same_place", "slow", "steady", "fast", "very_fast"),),
+    "elapsed": (("days_3", "days_14", "days_60", "days_180", "longer"),),
+    "route": (("same_cell", "unknown"), ("known", "unknown")),
 }
 FEATURES: list[tuple[str, str]] = [
     (signal, level)
