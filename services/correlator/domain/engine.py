@@ -13,12 +13,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from services.correlator.domain.decisions import Decision, Proposal
 from services.correlator.domain.explain import explain, rivals_entry
-from services.correlator.domain.features import RecordFeatures, record_features
+from services.correlator.domain.features import (
+    RecordFeatures,
+    alert_features,
+    backfill_since,
+    observation_features,
+)
 from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
 from services.correlator.domain.model import (
     Alert,
@@ -28,7 +33,7 @@ from services.correlator.domain.model import (
     parse_time,
 )
 from services.correlator.domain.scoring import Comparison, compare, probability, total_bits
-from services.correlator.domain.spacetime import TOLERANCE_HOURS, cheap_veto
+from services.correlator.domain.spacetime import cheap_veto
 from services.correlator.domain.tables import EngineTables
 
 MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
@@ -36,34 +41,20 @@ ENGINE_NAME = "kinlink-correlator/3"
 RIVAL_BITS = 2.0  # "N other active alerts score within 2 bits of this one"
 _FEATURE_CACHE = 200_000
 
-__all__ = ["ENGINE_NAME", "MatchEngine", "Proposal", "backfill_since", "match_id"]
-
-
-def backfill_since(alert: Alert) -> datetime | None:
-    """The earliest observation time a change of `alert` can matter for: earlier ones are
-    vetoed (observed before the child went missing)."""
-    since = alert.first_seen_at or alert.last_seen_at
-    return since - timedelta(hours=TOLERANCE_HOURS) if since is not None else None
+__all__ = [
+    "ENGINE_NAME",
+    "MatchEngine",
+    "Proposal",
+    "alert_features",
+    "backfill_since",
+    "match_id",
+    "observation_features",
+]
 
 
 def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:
     """Deterministic match id: reprocessing the same pair never creates a second match."""
     return str(uuid.uuid5(MATCH_NAMESPACE, f"{alert_id}/{obs_type}/{obs_id}"))
-
-
-def observation_features(obs: Observation) -> RecordFeatures:
-    return record_features(obs.person, obs.time, obs.location)
-
-
-def alert_features(alert: Alert) -> RecordFeatures:
-    # An alert's age range is the age when last seen.
-    return record_features(
-        alert.child,
-        alert.last_seen_at,
-        alert.last_seen_location,
-        since=alert.first_seen_at,
-        first_location=alert.first_seen_location,
-    )
 
 
 @dataclass(slots=True)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.correlator.domain.birth import BirthInfo, birth_info
 from services.correlator.domain.geo import coordinates
-from services.correlator.domain.model import Location, Person
+from services.correlator.domain.model import Alert, Location, Observation, Person
 from services.correlator.domain.names import NameProfile, build_profile
-from services.correlator.domain.spacetime import SpaceTime
+from services.correlator.domain.spacetime import TOLERANCE_HOURS, SpaceTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,3 +46,25 @@ def record_features(
             coordinates(first_location) if first_location is not None else None,
         ),
     )
+
+
+def observation_features(obs: Observation) -> RecordFeatures:
+    return record_features(obs.person, obs.time, obs.location)
+
+
+def alert_features(alert: Alert) -> RecordFeatures:
+    # An alert's age range is the age when last seen.
+    return record_features(
+        alert.child,
+        alert.last_seen_at,
+        alert.last_seen_location,
+        since=alert.first_seen_at,
+        first_location=alert.first_seen_location,
+    )
+
+
+def backfill_since(alert: Alert) -> datetime | None:
+    """The earliest observation time a change of `alert` can matter for: earlier ones are
+    vetoed (observed before the child went missing)."""
+    since = alert.first_seen_at or alert.last_seen_at
+    return since - timedelta(hours=TOLERANCE_HOURS) if since is not None else None

@@ -26,32 +26,8 @@ from services.correlator.domain.name_variants import VARIANT_GROUPS
 EXACT, EQUIVALENT, CLOSE, NONE = 3, 2, 1, 0
 
 _PARTICLES = frozenset(
-    [
-        "al",
-        "el",
-        "ul",
-        "il",
-        "ad",
-        "ar",
-        "as",
-        "at",
-        "az",
-        "bin",
-        "ben",
-        "ibn",
-        "bint",
-        "binti",
-        "ould",
-        "wad",
-        "wuld",
-        "ag",
-        "de",
-        "da",
-        "di",
-        "du",
-        "van",
-        "von",
-    ]
+    ("al", "el", "ul", "il", "ad", "ar", "as", "at", "az", "bin", "ben", "ibn", "bint", "binti")
+    + ("ould", "wad", "wuld", "ag", "de", "da", "di", "du", "van", "von")
 )
 _JOINING = frozenset(
     ["abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu", "abdur", "abu", "abou", "abo"]
