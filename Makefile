@@ -9,6 +9,10 @@ PY := $(VENV)/bin/python
 KINLINK := $(VENV)/bin/kinlink
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
+# The dashboard's map and scripts, built from pinned npm packages (services/notifier/web/).
+WEB := services/notifier/web
+VENDOR := services/notifier/static/vendor
+VENDOR_STAMP := $(VENDOR)/.built
 
 .PHONY: help setup up down status demo test test-unit lint bench clean
 
@@ -22,7 +26,7 @@ help:
 	@echo "make bench  - benchmarks (figures as ratios to a reference measured in the same run)"
 	@echo "make clean  - remove the venv and the cache (jars, data directories)"
 
-setup: $(STAMP) .cache/kafka/libs/.pom.sha256
+setup: $(STAMP) .cache/kafka/libs/.pom.sha256 $(VENDOR_STAMP) .cache/.browser
 
 # PyICU (transliteration, via rigour) builds against the system ICU: install its headers with
 # apt-get when they are missing and we may (root on Debian); otherwise say what is needed.
@@ -35,6 +39,34 @@ setup: $(STAMP) .cache/kafka/libs/.pom.sha256
 	fi
 	@command -v java >/dev/null || { echo "Java 17+ is required (Debian: openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is required (Debian: maven)"; exit 1; }
+	@touch $@
+
+# The browser test drives Debian's Chromium (Playwright's own browser download is not used):
+# install it like the ICU headers, or point KINLINK_CHROMIUM at another Chromium/Chrome binary.
+.cache/.browser:
+	@mkdir -p .cache
+	@if [ -z "$$KINLINK_CHROMIUM" ] && ! command -v chromium >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "please install Chromium for the browser test (Debian: chromium)," \
+	    "or set KINLINK_CHROMIUM to a Chromium/Chrome executable"; exit 1; fi; \
+	fi
+	@touch $@
+
+# npm ci in .cache/web (node_modules stay out of the source tree), then copy the few built
+# files the page loads into static/vendor/ (git-ignored): d3-array, d3-geo, topojson-client
+# and Natural Earth's country shapes from world-atlas, with their licences.
+$(VENDOR_STAMP): $(WEB)/package.json $(WEB)/package-lock.json $(WEB)/vendor.txt
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	  else echo "npm is required to build the dashboard's assets (Debian: npm)"; exit 1; fi; }
+	@rm -rf .cache/web && mkdir -p .cache/web $(VENDOR)
+	cp $(WEB)/package.json $(WEB)/package-lock.json .cache/web/
+	cd .cache/web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@grep -v '^#' $(WEB)/vendor.txt | while read -r from to; do \
+	  [ -z "$$from" ] || cp ".cache/web/node_modules/$$from" "$(VENDOR)/$$to" || exit 1; \
+	done
 	@touch $@
 
 $(STAMP): pyproject.toml .cache/.sysdeps
@@ -76,4 +108,4 @@ bench: setup $(BENCH_STAMP)
 	$(KINLINK) bench
 
 clean: down
-	rm -rf $(VENV) .cache
+	rm -rf $(VENV) .cache $(VENDOR)

@@ -170,6 +170,11 @@ class ConsumerRunner:
                     else:
                         log.info("duplicate event ignored", event_id=event.id, group=self._group_id)
                 return
+            except asyncpg.exceptions.DataError:
+                # Valid by its schema, yet PostgreSQL cannot store it (a NUL or a lone surrogate
+                # in free text): bad data, not a bug. The database's message quotes the data, so
+                # neither it nor the traceback is kept.
+                raise RejectEvent("the event holds text the database cannot store") from None
             except TRANSIENT as exc:
                 if self._stopping.is_set():
                     raise

@@ -1,8 +1,8 @@
 """The notifier's Kafka adapter: which use case each event type goes to (nothing else).
 
 The consumer runner (services.common.consumer) decodes, validates, claims the event in the
-inbox and opens the transaction; `EventDispatcher.handle` hands the event's data to the router
-with the store bound to that transaction.
+inbox and opens the transaction; `EventDispatcher.handle` binds the store to that transaction and
+`dispatch` hands the event's data to the router (unit tests call `dispatch` on a fake store).
 """
 
 from __future__ import annotations
@@ -26,11 +26,28 @@ from services.common.catalog import (
 )
 from services.common.envelope import CloudEvent
 from services.notifier.postgres import PostgresNotifierRepository
+from services.notifier.repository import NotifierTransaction
 from services.notifier.routing import Router
 
 TOPICS = (ALERTS, REGISTRATIONS, SIGHTINGS, MATCHES, REVIEWS)
 _OBSERVATIONS = {REGISTRATION_RECORDED: "registration", SIGHTING_REPORTED: "sighting"}
 _MATCH_STATUS = {MATCH_PROPOSED: "proposed", MATCH_WITHDRAWN: "withdrawn"}
+
+
+async def dispatch(router: Router, event: CloudEvent, tx: NotifierTransaction) -> None:
+    data = event.data
+    if event.type == ALERT_PUBLISHED:
+        await router.alert_published(data, tx)
+    elif event.type == ALERT_UPDATED:
+        await router.alert_updated(data, tx)
+    elif event.type == ALERT_RESOLVED:
+        await router.alert_resolved(data, tx)
+    elif event.type in _OBSERVATIONS:
+        await router.observation_recorded(_OBSERVATIONS[event.type], data, tx)
+    elif event.type in _MATCH_STATUS:
+        await router.match_changed(_MATCH_STATUS[event.type], data, event.time, tx)
+    elif event.type == MATCH_REVIEWED:
+        await router.match_reviewed(data, tx)
 
 
 class EventDispatcher:
@@ -39,17 +56,4 @@ class EventDispatcher:
         self._repository = repository
 
     async def handle(self, event: CloudEvent, conn: asyncpg.Connection) -> None:
-        tx = self._repository.in_transaction(conn)
-        data = event.data
-        if event.type == ALERT_PUBLISHED:
-            await self._router.alert_published(data, tx)
-        elif event.type == ALERT_UPDATED:
-            await self._router.alert_updated(data, tx)
-        elif event.type == ALERT_RESOLVED:
-            await self._router.alert_resolved(data, tx)
-        elif event.type in _OBSERVATIONS:
-            await self._router.observation_recorded(_OBSERVATIONS[event.type], data, tx)
-        elif event.type in _MATCH_STATUS:
-            await self._router.match_changed(_MATCH_STATUS[event.type], data, event.time, tx)
-        elif event.type == MATCH_REVIEWED:
-            await self._router.match_reviewed(data, tx)
+        await dispatch(self._router, event, self._repository.in_transaction(conn))

@@ -119,3 +119,27 @@ async def test_redelivered_and_republished_events_change_nothing(
     assert await stored_matches(pool) == {
         match_id(alert_id, "registration", reg_id): (1, proposals[0].data["score"])
     }
+
+
+async def test_text_the_database_cannot_store_is_dead_lettered_and_matching_goes_on(
+    settings: CommonSettings, pool: Any
+) -> None:
+    from services.common.catalog import DLQ
+    from services.common.dead_letters import header
+    from tests.integration.kafka_helpers import read_topic
+
+    alert_id, bad_id, good_id = r.new_id(), r.new_id(), r.new_id()
+    nul = r.registration(bad_id, r.child("Muhammad\x00", "Stanikzai", "Ghulam", "2010-06-14"))
+    await publish(settings, [r.alert(alert_id), nul, r.registration(good_id)])
+    service = await start_correlator(settings)
+    try:
+        await wait_until_idle(pool, settings, GROUP, expected=3)
+    finally:
+        await service.stop()
+    [letter] = await read_topic(settings.kafka_bootstrap, settings.topic(DLQ), expected=1)
+    assert header(letter.headers, "ce_id") == nul.id
+    assert header(letter.headers, "dlq_reason") == (
+        "rejected: the event holds text the database cannot store"
+    )
+    proposals = await proposals_on_topic(settings, expected=1)
+    assert [p.data["observation"]["id"] for p in proposals] == [good_id]

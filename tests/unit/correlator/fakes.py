@@ -1,0 +1,277 @@
+"""`InMemoryCorrelatorRepository`: the correlator's store in memory, for unit tests of the use
+cases.
+
+It behaves as `PostgresCorrelatorRepository` does, and tests/integration/correlator/
+test_repository_contract.py runs the same tests against both: transactions are all or nothing;
+every alert change takes the next `change_seq` (a sequence: never reused, even when the change is
+rolled back); ids are UUIDs in canonical form; candidate observations share a blocking key and
+come oldest first; a rejected pair is kept even before its match exists; `emit` validates as the
+outbox does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from services.common.envelope import CloudEvent
+from services.common.schema_registry import SchemaRegistry
+from services.correlator.repository import (
+    AlertChange,
+    CorrelatorTransaction,
+    MatchRecord,
+    Pair,
+    StoredMatch,
+)
+from tests.unit.fake_store import Closable, OutboxRows, TransactionGate, enqueue, stored_json
+
+OBSERVATION_TYPES = ("registration", "sighting")
+DECISIONS = ("confirmed", "rejected")
+
+
+@dataclass
+class StoredAlert:
+    change: AlertChange
+    last_seen_at: datetime | None
+    resolution: str | None = None
+
+
+@dataclass
+class StoredObservation:
+    observed_at: datetime
+    data: dict[str, Any]
+    keys: frozenset[str]
+
+
+@dataclass
+class StoredMatchRow:
+    record: MatchRecord
+    review: str | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass
+class CorrelatorTables:
+    alerts: dict[str, StoredAlert] = field(default_factory=dict)
+    observations: dict[tuple[str, str], StoredObservation] = field(default_factory=dict)
+    matches: dict[str, StoredMatchRow] = field(default_factory=dict)
+    rejected: dict[Pair, tuple[str, datetime]] = field(default_factory=dict)  # match id, when
+    outbox: OutboxRows = field(default_factory=list)
+
+
+class InMemoryCorrelatorRepository:
+    """The correlator's tables in memory; `emitted` lists the events of committed transactions."""
+
+    def __init__(
+        self, registry: SchemaRegistry, topic: Callable[[str], str] = lambda name: name
+    ) -> None:
+        self.registry = registry
+        self.topic = topic
+        self._gate = TransactionGate(CorrelatorTables())
+        self._change_seq = 0
+
+    @property
+    def tables(self) -> CorrelatorTables:
+        return self._gate.state
+
+    @property
+    def emitted(self) -> list[CloudEvent]:
+        return [event for _, event in self.tables.outbox]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[CorrelatorTransaction]:
+        async with self._gate.begin() as tables:
+            tx = _MemoryTransaction(self, tables)
+            try:
+                yield tx
+            finally:
+                tx.closed = True
+
+    def next_change_seq(self) -> int:
+        self._change_seq += 1
+        return self._change_seq
+
+
+def _uuid(text: str) -> str:
+    """As PostgreSQL's uuid type stores and returns it (raises for a non-UUID)."""
+    return str(uuid.UUID(text))
+
+
+def _utc(moment: datetime) -> datetime:
+    """As a timestamptz comes back: the same instant, in UTC."""
+    return moment.astimezone(UTC)
+
+
+def _pair(alert_id: str, obs_type: str, obs_id: str) -> Pair:
+    return (_uuid(alert_id), obs_type, _uuid(obs_id))
+
+
+class _MemoryTransaction(Closable):
+    def __init__(self, repo: InMemoryCorrelatorRepository, tables: CorrelatorTables) -> None:
+        self._repo = repo
+        self._tables = tables
+
+    async def lock_alert_index(self, *, exclusive: bool) -> None:
+        self._check_open()  # transactions already run one at a time
+
+    async def alert_changes_since(self, after_seq: int) -> list[AlertChange]:
+        self._check_open()
+        changes = [
+            a.change for a in self._tables.alerts.values() if a.change.change_seq > after_seq
+        ]
+        return [
+            replace(c, data=stored_json(c.data))
+            for c in sorted(changes, key=lambda c: c.change_seq)
+        ]
+
+    async def insert_alert(
+        self,
+        alert_id: str,
+        data: dict[str, Any],
+        published_at: datetime,
+        last_seen_at: datetime | None,
+    ) -> bool:
+        self._check_open()
+        key = _uuid(alert_id)
+        if key in self._tables.alerts:
+            return False
+        change = AlertChange(
+            key, "active", stored_json(data), _utc(published_at), self._repo.next_change_seq()
+        )
+        self._tables.alerts[key] = StoredAlert(change, last_seen_at)
+        return True
+
+    def _active(self, alert_id: str) -> StoredAlert | None:
+        stored = self._tables.alerts.get(_uuid(alert_id))
+        return stored if stored is not None and stored.change.status == "active" else None
+
+    async def update_alert(
+        self, alert_id: str, changes: dict[str, Any], last_seen_at: datetime | None
+    ) -> bool:
+        self._check_open()
+        stored = self._active(alert_id)
+        if stored is None:
+            return False
+        merged = stored_json({**stored.change.data, **changes})  # jsonb `||`: top level
+        seq = self._repo.next_change_seq()
+        stored.change = replace(stored.change, data=merged, change_seq=seq)
+        stored.last_seen_at = last_seen_at or stored.last_seen_at
+        return True
+
+    async def resolve_alert(self, alert_id: str, resolution: str) -> bool:
+        self._check_open()
+        stored = self._active(alert_id)
+        if stored is None:
+            return False
+        seq = self._repo.next_change_seq()
+        stored.change = replace(stored.change, status="resolved", change_seq=seq)
+        stored.resolution = resolution
+        return True
+
+    async def insert_observation(
+        self,
+        obs_type: str,
+        obs_id: str,
+        observed_at: datetime,
+        data: dict[str, Any],
+        keys: Sequence[str],
+    ) -> bool:
+        self._check_open()
+        if obs_type not in OBSERVATION_TYPES:
+            raise asyncpg.CheckViolationError("observations_obs_type_check")
+        key = (obs_type, _uuid(obs_id))
+        if key in self._tables.observations:
+            return False
+        self._tables.observations[key] = StoredObservation(
+            _utc(observed_at), stored_json(data), frozenset(keys)
+        )
+        return True
+
+    async def candidate_observations(
+        self, keys: Sequence[str], since: datetime | None, limit: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        self._check_open()
+        wanted = set(keys)
+        found = [
+            (obs.observed_at, obs_type, uuid.UUID(obs_id), obs.data)
+            for (obs_type, obs_id), obs in self._tables.observations.items()
+            if obs.keys & wanted and (since is None or obs.observed_at >= since)
+        ]
+        found.sort(key=lambda row: row[:3])
+        return [(obs_type, stored_json(data)) for _, obs_type, _, data in found[:limit]]
+
+    async def stored_matches(self, match_ids: Sequence[str]) -> dict[str, StoredMatch]:
+        self._check_open()
+        rows = {_uuid(m): self._tables.matches.get(_uuid(m)) for m in match_ids}
+        return {
+            match_id: StoredMatch(row.record.revision, row.record.score, row.review)
+            for match_id, row in rows.items()
+            if row is not None
+        }
+
+    async def rejected_among(self, pairs: Sequence[Pair]) -> set[Pair]:
+        self._check_open()
+        return {_pair(*p) for p in pairs if _pair(*p) in self._tables.rejected}
+
+    async def all_rejected(self) -> list[Pair]:
+        self._check_open()
+        return list(self._tables.rejected)
+
+    async def save_match(self, match: MatchRecord) -> None:
+        self._check_open()
+        match = replace(
+            match,
+            match_id=_uuid(match.match_id),
+            alert_id=_uuid(match.alert_id),
+            obs_id=_uuid(match.obs_id),
+            explanation=stored_json(match.explanation),
+        )
+        current = self._tables.matches.get(match.match_id)
+        if current is not None:  # ON CONFLICT (match_id): new revision, score, explanation
+            current.record = replace(
+                current.record,
+                revision=match.revision,
+                score=match.score,
+                explanation=match.explanation,
+                engine_version=match.engine_version,
+            )
+            return
+        pair = (match.alert_id, match.obs_type, match.obs_id)
+        if any((m.alert_id, m.obs_type, m.obs_id) == pair for m in self._records()):
+            raise asyncpg.UniqueViolationError("a match for this pair exists under another id")
+        self._tables.matches[match.match_id] = StoredMatchRow(match)
+
+    def _records(self) -> list[MatchRecord]:
+        return [row.record for row in self._tables.matches.values()]
+
+    async def record_review(
+        self,
+        *,
+        match_id: str,
+        alert_id: str,
+        obs_type: str,
+        obs_id: str,
+        decision: str,
+        at: datetime,
+    ) -> None:
+        self._check_open()
+        match_id, pair = _uuid(match_id), _pair(alert_id, obs_type, obs_id)
+        row = self._tables.matches.get(match_id)
+        if row is not None:
+            if decision not in DECISIONS:
+                raise asyncpg.CheckViolationError("matches_review_check")
+            row.review, row.reviewed_at = decision, _utc(at)
+        if decision == "rejected":
+            self._tables.rejected.setdefault(pair, (match_id, _utc(at)))
+        else:
+            self._tables.rejected.pop(pair, None)
+
+    async def emit(self, event: CloudEvent) -> None:
+        self._check_open()
+        enqueue(self._tables.outbox, event, self._repo.registry, self._repo.topic)

@@ -1,0 +1,214 @@
+"""`InMemoryIntakeRepository`: intake's store in memory, for unit tests of the use cases.
+
+It behaves as `PostgresIntakeRepository` does, and tests/integration/intake/
+test_repository_contract.py runs the same tests against both: transactions are all or nothing;
+`created_at`, `updated_at` of an insert and an audit entry's `at` are the transaction's start
+time (PostgreSQL `now()`), a save moves `updated_at` to the moment of the save; ids are UUIDs
+in canonical form; audit ids are drawn from a sequence; `emit` validates as the outbox does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+
+from services.common.envelope import CloudEvent
+from services.common.outcomes import StoredResponse
+from services.common.schema_registry import SchemaRegistry
+from services.intake.repository import (
+    RECORD_TABLES,
+    AuditEntry,
+    AuditQuery,
+    AuditRecord,
+    IntakeTransaction,
+    StoredRecord,
+)
+from tests.unit.fake_store import Closable, OutboxRows, TransactionGate, enqueue, stored_json
+
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class IntakeTables:
+    records: dict[str, dict[str, StoredRecord]] = field(
+        default_factory=lambda: {record_type: {} for record_type in RECORD_TABLES}
+    )
+    responses: dict[tuple[str, str], StoredResponse] = field(default_factory=dict)
+    audit: list[AuditRecord] = field(default_factory=list)
+    outbox: OutboxRows = field(default_factory=list)
+
+
+class InMemoryIntakeRepository:
+    """Intake's tables in memory; `emitted` lists the events of committed transactions."""
+
+    def __init__(
+        self,
+        registry: SchemaRegistry,
+        topic: Callable[[str], str] = lambda name: name,
+        clock: Clock = _now,
+    ) -> None:
+        self.registry = registry
+        self.topic = topic
+        self.clock = clock
+        self._gate = TransactionGate(IntakeTables())
+        self._audit_seq = 0
+
+    @property
+    def tables(self) -> IntakeTables:
+        return self._gate.state
+
+    @property
+    def emitted(self) -> list[CloudEvent]:
+        return [event for _, event in self.tables.outbox]
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[IntakeTransaction]:
+        async with self._gate.begin() as tables:
+            tx = _MemoryTransaction(self, tables)
+            try:
+                yield tx
+            finally:
+                tx.closed = True
+
+    def next_audit_id(self) -> int:
+        self._audit_seq += 1
+        return self._audit_seq
+
+
+def _canonical(record_id: str) -> str:
+    """The id as PostgreSQL's uuid type stores and returns it (raises for a non-UUID)."""
+    return str(uuid.UUID(record_id))
+
+
+def _copy(record: StoredRecord) -> StoredRecord:
+    return replace(record, data=stored_json(record.data), resolution=stored_json(record.resolution))
+
+
+class _MemoryTransaction(Closable):
+    def __init__(self, repo: InMemoryIntakeRepository, tables: IntakeTables) -> None:
+        self._repo = repo
+        self._tables = tables
+        self._now = repo.clock()  # PostgreSQL now(): the start of the transaction
+
+    async def lock_idempotency_key(self, org_id: str, key: str) -> None:
+        self._check_open()  # transactions already run one at a time
+
+    async def stored_response(self, org_id: str, key: str) -> StoredResponse | None:
+        self._check_open()
+        found = self._tables.responses.get((org_id, key))
+        return replace(found, body=stored_json(found.body)) if found is not None else None
+
+    async def store_response(self, org_id: str, key: str, response: StoredResponse) -> None:
+        self._check_open()
+        if (org_id, key) in self._tables.responses:
+            raise asyncpg.UniqueViolationError("idempotency key already stored")
+        if response.effect not in ("created", "changed"):
+            raise asyncpg.CheckViolationError("idempotency_effect")
+        self._tables.responses[(org_id, key)] = replace(response, body=stored_json(response.body))
+
+    async def insert_alert(self, alert_id: str, org_id: str, data: Any) -> StoredRecord:
+        record = StoredRecord(
+            _canonical(alert_id), org_id, stored_json(data), self._now, "active", None, self._now
+        )
+        return self._insert("alert", record)
+
+    async def insert_record(
+        self, record_type: str, record_id: str, org_id: str, data: Any
+    ) -> StoredRecord:
+        record = StoredRecord(_canonical(record_id), org_id, stored_json(data), self._now)
+        return self._insert(record_type, record)
+
+    def _insert(self, record_type: str, record: StoredRecord) -> StoredRecord:
+        self._check_open()
+        table = self._tables.records[record_type]
+        if record.id in table:
+            raise asyncpg.UniqueViolationError(f"duplicate {record_type} id")
+        table[record.id] = record
+        return _copy(record)
+
+    async def get_record(
+        self, record_type: str, record_id: str, *, for_update: bool = False
+    ) -> StoredRecord | None:
+        self._check_open()
+        found = self._tables.records[record_type].get(_canonical(record_id))
+        return _copy(found) if found is not None else None
+
+    async def save_alert(
+        self, alert_id: str, status: str, data: Any, resolution: Any
+    ) -> StoredRecord:
+        self._check_open()
+        alerts = self._tables.records["alert"]
+        current = alerts[_canonical(alert_id)]  # KeyError: the real one fails too
+        if status not in ("active", "resolved"):
+            raise asyncpg.CheckViolationError("alerts_status_check")
+        saved = replace(
+            current,
+            status=status,
+            data=stored_json(data),
+            resolution=stored_json(resolution),
+            updated_at=self._repo.clock(),  # clock_timestamp(): the moment of the save
+        )
+        alerts[saved.id] = saved
+        return _copy(saved)
+
+    async def list_alerts(
+        self,
+        *,
+        org_id: str | None,
+        status: str | None,
+        updated_since: datetime | None,
+        after: tuple[datetime, str] | None,
+        limit: int,
+    ) -> list[StoredRecord]:
+        self._check_open()
+
+        def order(record: StoredRecord) -> tuple[datetime, uuid.UUID]:
+            assert record.updated_at is not None
+            return record.updated_at, uuid.UUID(record.id)
+
+        cursor = (after[0], uuid.UUID(after[1])) if after else None
+        rows = [
+            r
+            for r in self._tables.records["alert"].values()
+            if (org_id is None or r.org_id == org_id)
+            and (status is None or r.status == status)
+            and (updated_since is None or order(r)[0] >= updated_since)
+            and (cursor is None or order(r) > cursor)
+        ]
+        return [_copy(r) for r in sorted(rows, key=order)[:limit]]
+
+    async def append_audit(self, entries: Sequence[AuditEntry]) -> None:
+        self._check_open()
+        for entry in entries:
+            self._tables.audit.append(AuditRecord(self._repo.next_audit_id(), self._now, entry))
+
+    async def list_audit(
+        self, query: AuditQuery, *, after_id: int, limit: int
+    ) -> list[AuditRecord]:
+        self._check_open()
+        q = query
+        rows = [
+            r
+            for r in self._tables.audit
+            if r.id > after_id
+            and (q.org_id is None or r.entry.org_id == q.org_id)
+            and (q.record_id is None or r.entry.record_id == q.record_id)
+            and (q.action is None or r.entry.action == q.action)
+            and (q.since is None or r.at >= q.since)
+            and (q.until is None or r.at < q.until)
+        ]
+        return sorted(rows, key=lambda r: r.id)[:limit]
+
+    async def emit(self, event: CloudEvent) -> None:
+        self._check_open()
+        enqueue(self._tables.outbox, event, self._repo.registry, self._repo.topic)
