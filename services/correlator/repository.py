@@ -1,127 +1,49 @@
-"""The correlator's store: alerts, observations, matches and rejected pairs (schema `correlator`).
+"""The correlator's store: alerts, observations, matches, reviews and name-token counts (schema
+`correlator`).
 
-`CorrelatorRepository` is the port the use cases see; `PostgresCorrelatorRepository` implements
-it with plain SQL. All work happens inside a transaction (`CorrelatorTransaction`): opened by
-`transaction()`, or by the consumer runner, which claims the event in the inbox in the same
-transaction and hands its connection to `in_transaction`.
+`CorrelatorRepository` (store.py) is the port the use cases see; `PostgresCorrelatorRepository`
+implements it with plain SQL. All work happens inside a transaction (`CorrelatorTransaction`):
+opened by `transaction()`, or by the consumer runner, which claims the event in the inbox in the
+same transaction and hands its connection to `in_transaction`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from services.common.envelope import CloudEvent
 from services.common.store import PostgresStore, PostgresTransaction
 from services.correlator.config import SCHEMA
+from services.correlator.domain.decisions import MatchState
+from services.correlator.review_sql import ReviewSql
+from services.correlator.store import (
+    AlertChange,
+    CorrelatorRepository,
+    CorrelatorTransaction,
+    MatchRecord,
+    ObsRef,
+    Pair,
+    StoredMatch,
+    StoredReview,
+)
+
+__all__ = [
+    "AlertChange",
+    "CorrelatorRepository",
+    "CorrelatorTransaction",
+    "MatchRecord",
+    "ObsRef",
+    "Pair",
+    "PostgresCorrelatorRepository",
+    "StoredMatch",
+    "StoredReview",
+]
 
 # Serialises alert changes (exclusive) against observations (shared) across instances.
 _INDEX_LOCK_KEY = 0x6B696E6C696E6B  # "kinlink"
 
-Pair = tuple[str, str, str]  # (alert id, observation type, observation id)
-
-
-@dataclass(frozen=True)
-class AlertChange:
-    alert_id: str
-    status: str
-    data: dict[str, Any]
-    published_at: datetime
-    change_seq: int
-
-
-@dataclass(frozen=True)
-class StoredMatch:
-    revision: int
-    score: float
-    review: str | None
-
-
-@dataclass(frozen=True)
-class MatchRecord:
-    match_id: str
-    alert_id: str
-    obs_type: str
-    obs_id: str
-    revision: int
-    score: float
-    explanation: list[dict[str, Any]]
-    engine_version: str
-
-
-class CorrelatorTransaction(Protocol):
-    """What a use case may read and change, atomically, while applying one event."""
-
-    async def lock_alert_index(self, *, exclusive: bool) -> None:
-        """Exclusive for alert changes, shared for observations, until the transaction ends."""
-
-    async def alert_changes_since(self, after_seq: int) -> list[AlertChange]: ...
-
-    async def insert_alert(
-        self,
-        alert_id: str,
-        data: dict[str, Any],
-        published_at: datetime,
-        last_seen_at: datetime | None,
-    ) -> bool:
-        """Store a newly published alert; False if it was already known."""
-
-    async def update_alert(
-        self, alert_id: str, changes: dict[str, Any], last_seen_at: datetime | None
-    ) -> bool:
-        """Merge changed fields into an active alert; False if there is no such active alert."""
-
-    async def resolve_alert(self, alert_id: str, resolution: str) -> bool: ...
-
-    async def insert_observation(
-        self,
-        obs_type: str,
-        obs_id: str,
-        observed_at: datetime,
-        data: dict[str, Any],
-        keys: Sequence[str],
-    ) -> bool:
-        """Store an observation with its blocking keys; False if it was already known."""
-
-    async def candidate_observations(
-        self, keys: Sequence[str], since: datetime | None, limit: int
-    ) -> list[tuple[str, dict[str, Any]]]:
-        """(type, data) of observations sharing a key, observed since `since`, oldest first."""
-
-    async def stored_matches(self, match_ids: Sequence[str]) -> dict[str, StoredMatch]: ...
-
-    async def rejected_among(self, pairs: Sequence[Pair]) -> set[Pair]: ...
-
-    async def all_rejected(self) -> list[Pair]: ...
-
-    async def save_match(self, match: MatchRecord) -> None:
-        """Insert the match or replace its revision, score and explanation."""
-
-    async def record_review(
-        self,
-        *,
-        match_id: str,
-        alert_id: str,
-        obs_type: str,
-        obs_id: str,
-        decision: str,
-        at: datetime,
-    ) -> None:
-        """Store an investigator's decision; a rejected pair is remembered even before its
-        match exists, a confirmation forgets an earlier rejection."""
-
-    async def emit(self, event: CloudEvent) -> None:
-        """Publish `event` if and only if this transaction commits (the outbox)."""
-
-
-class CorrelatorRepository(Protocol):
-    def transaction(self) -> AbstractAsyncContextManager[CorrelatorTransaction]: ...
-
-
-class _PostgresTransaction(PostgresTransaction):
+class _PostgresTransaction(ReviewSql, PostgresTransaction):
     schema = SCHEMA
 
     async def lock_alert_index(self, *, exclusive: bool) -> None:
@@ -130,12 +52,15 @@ class _PostgresTransaction(PostgresTransaction):
 
     async def alert_changes_since(self, after_seq: int) -> list[AlertChange]:
         rows = await self._conn.fetch(
-            f"SELECT alert_id::text, status, data, published_at, change_seq FROM {SCHEMA}.alerts"
-            " WHERE change_seq > $1 ORDER BY change_seq",
+            "SELECT alert_id::text, status, data, published_at, change_seq, resolved_at"
+            f" FROM {SCHEMA}.alerts WHERE change_seq > $1 ORDER BY change_seq",
             after_seq,
         )
         return [
-            AlertChange(r["alert_id"], r["status"], r["data"], r["published_at"], r["change_seq"])
+            AlertChange(
+                r["alert_id"], r["status"], r["data"], r["published_at"], r["change_seq"],
+                r["resolved_at"],
+            )
             for r in rows
         ]
 
@@ -159,8 +84,11 @@ class _PostgresTransaction(PostgresTransaction):
     async def update_alert(
         self, alert_id: str, changes: dict[str, Any], last_seen_at: datetime | None
     ) -> bool:
+        # The first last-seen report is kept: the child went missing then and there.
+        first = "CASE WHEN $2::jsonb ? 'last_seen' AND NOT data ? 'first_seen' THEN" \
+            " jsonb_build_object('first_seen', data->'last_seen') ELSE '{}'::jsonb END"
         row = await self._conn.fetchrow(
-            f"UPDATE {SCHEMA}.alerts SET data = data || $2::jsonb,"
+            f"UPDATE {SCHEMA}.alerts SET data = data || $2::jsonb || {first},"
             " last_seen_at = COALESCE($3, last_seen_at),"
             f" change_seq = nextval('{SCHEMA}.alert_change_seq'), updated_at = now()"
             " WHERE alert_id = $1 AND status = 'active' RETURNING 1",
@@ -170,13 +98,17 @@ class _PostgresTransaction(PostgresTransaction):
         )
         return row is not None
 
-    async def resolve_alert(self, alert_id: str, resolution: str) -> bool:
+    async def resolve_alert(
+        self, alert_id: str, resolution: str, resolved_at: datetime | None = None
+    ) -> bool:
         row = await self._conn.fetchrow(
             f"UPDATE {SCHEMA}.alerts SET status = 'resolved', resolution = $2,"
+            " resolved_at = COALESCE($3, now()),"
             f" change_seq = nextval('{SCHEMA}.alert_change_seq'), updated_at = now()"
             " WHERE alert_id = $1 AND status = 'active' RETURNING 1",
             alert_id,
             resolution,
+            resolved_at,
         )
         return row is not None
 
@@ -245,10 +177,12 @@ class _PostgresTransaction(PostgresTransaction):
     async def save_match(self, match: MatchRecord) -> None:
         await self._conn.execute(
             f"INSERT INTO {SCHEMA}.matches (match_id, alert_id, obs_type, obs_id, revision,"
-            " score, explanation, engine_version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+            " score, explanation, engine_version, status, reason)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
             " ON CONFLICT (match_id) DO UPDATE SET revision = EXCLUDED.revision,"
             " score = EXCLUDED.score, explanation = EXCLUDED.explanation,"
-            " engine_version = EXCLUDED.engine_version, updated_at = now()",
+            " engine_version = EXCLUDED.engine_version, status = EXCLUDED.status,"
+            " reason = EXCLUDED.reason, updated_at = now()",
             match.match_id,
             match.alert_id,
             match.obs_type,
@@ -257,43 +191,54 @@ class _PostgresTransaction(PostgresTransaction):
             match.score,
             match.explanation,
             match.engine_version,
+            match.status,
+            match.reason,
         )
 
-    async def record_review(
-        self,
-        *,
-        match_id: str,
-        alert_id: str,
-        obs_type: str,
-        obs_id: str,
-        decision: str,
-        at: datetime,
+    async def withdraw_match(
+        self, match_id: str, revision: int, reason: str, engine_version: str
     ) -> None:
         await self._conn.execute(
-            f"UPDATE {SCHEMA}.matches SET review = $2, reviewed_at = $3, updated_at = now()"
-            " WHERE match_id = $1",
+            f"UPDATE {SCHEMA}.matches SET status = 'withdrawn', revision = $2, reason = $3,"
+            " engine_version = $4, updated_at = now() WHERE match_id = $1",
             match_id,
-            decision,
-            at,
+            revision,
+            reason,
+            engine_version,
         )
-        if decision == "rejected":
-            await self._conn.execute(
-                f"INSERT INTO {SCHEMA}.rejected_pairs (alert_id, obs_type, obs_id, match_id,"
-                " rejected_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
-                alert_id,
-                obs_type,
-                obs_id,
-                match_id,
-                at,
+
+    async def observation(self, obs_type: str, obs_id: str) -> dict[str, Any] | None:
+        data: dict[str, Any] | None = await self._conn.fetchval(
+            f"SELECT data FROM {SCHEMA}.observations WHERE obs_type = $1 AND obs_id = $2",
+            obs_type,
+            obs_id,
+        )
+        return data
+
+    async def match_states(self, refs: Sequence[ObsRef]) -> dict[ObsRef, dict[str, MatchState]]:
+        ordered = sorted(set(refs))
+        types, ids = [t for t, _ in ordered], [i for _, i in ordered]
+        # Lock the observations in one order (no deadlock between two instances).
+        await self._conn.execute(
+            f"SELECT 1 FROM {SCHEMA}.observations WHERE (obs_type, obs_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::uuid[]))"
+            " ORDER BY obs_type, obs_id FOR UPDATE",
+            types,
+            ids,
+        )
+        rows = await self._conn.fetch(
+            "SELECT match_id::text, alert_id::text, obs_type, obs_id::text, revision, status,"
+            f" score, review FROM {SCHEMA}.matches WHERE (obs_type, obs_id) IN"
+            " (SELECT * FROM unnest($1::text[], $2::uuid[]))",
+            types,
+            ids,
+        )
+        out: dict[ObsRef, dict[str, MatchState]] = {ref: {} for ref in ordered}
+        for r in rows:
+            out.setdefault((r["obs_type"], r["obs_id"]), {})[r["match_id"]] = MatchState(
+                r["match_id"], r["alert_id"], r["revision"], r["status"], r["score"], r["review"]
             )
-        else:
-            await self._conn.execute(
-                f"DELETE FROM {SCHEMA}.rejected_pairs WHERE alert_id = $1 AND obs_type = $2"
-                " AND obs_id = $3",
-                alert_id,
-                obs_type,
-                obs_id,
-            )
+        return out
 
 
 class PostgresCorrelatorRepository(PostgresStore[_PostgresTransaction]):
