@@ -37,7 +37,7 @@ from services.correlator.domain.model import (
     parse_time,
 )
 from services.correlator.proposals import action_event
-from services.correlator.store import CorrelatorTransaction, MatchRecord, ObsRef
+from services.correlator.repository import CorrelatorTransaction, MatchRecord, ObsRef
 
 log = get_logger(__name__)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from services.correlator.domain.scoring import Weights
-from services.correlator.store import StoredReview
+from services.correlator.repository import StoredReview
 from services.lab.fit_data import FIT_CHILDREN, FIT_SCENARIOS, REVIEW_WEIGHT, FitSpec
 
 REPORT_SEEDS = (1, 2)
@@ -37,7 +37,7 @@ def read_reviews(path: Path) -> list[StoredReview]:
 async def _from_store(url: str) -> tuple[list[StoredReview], dict[str, int]]:
     from services.common.db import create_pool
     from services.common.schema_registry import SchemaRegistry
-    from services.correlator.repository import PostgresCorrelatorRepository
+    from services.correlator.postgres import PostgresCorrelatorRepository
 
     pool = await create_pool(url, max_size=1)
     try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from services.correlator.domain.scoring import Weights, default_weights
 from services.correlator.domain.tables import EngineTables
-from services.correlator.store import StoredReview
+from services.correlator.repository import StoredReview
 from services.lab.fit import (
     LabelledPair,
     collect_pairs,

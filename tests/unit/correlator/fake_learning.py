@@ -1,5 +1,5 @@
 """The learning part of the in-memory correlator store (reviews with the levels the engine saw,
-name-token counts), as `services/correlator/review_sql.py` does it in PostgreSQL."""
+name-token counts), as `services/correlator/postgres_reviews.py` does it in PostgreSQL."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from services.correlator.store import StoredReview
+from services.correlator.repository import StoredReview
 from services.correlator.tables import WEIGHTS_FILE, load_weights
 from services.lab.fit import collect_pairs, fit_weights, learned_token_counts
 from services.lab.fit_data import FitSpec, build_weights, review_pairs

@@ -1,6 +1,6 @@
 """SQL for what the correlator learns from: investigators' reviews (with the comparison levels
 the engine saw) and the counts of name tokens over the stored records. Part of the PostgreSQL
-store (`repository.py`), kept apart to keep each module short."""
+store (`postgres.py`), kept apart to keep each module short."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from services.correlator.config import SCHEMA
-from services.correlator.store import ObsRef, StoredReview
+from services.correlator.repository import ObsRef, StoredReview
 
 
 class ReviewSql:
