@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import signal
 import sys
+from typing import Protocol
 
 from aiohttp import web
 
-from services.common.logging import get_logger
+from services.common.config import CommonSettings
+from services.common.logging import configure_logging, get_logger
 from services.common.workers import WORKERS
 
 log = get_logger(__name__)
@@ -50,7 +52,28 @@ async def _serve(app: web.Application, host: str, port: int, shutdown_grace: flo
     return crashed
 
 
-def serve(app: web.Application, *, host: str, port: int, shutdown_grace: float) -> None:
-    """Serve `app` on host:port; exit non-zero if a background worker crashed."""
-    if asyncio.run(_serve(app, host, port, shutdown_grace)):
+class ServiceSettings(Protocol):
+    """What `serve` reads of a service's (frozen) settings."""
+
+    @property
+    def common(self) -> CommonSettings: ...
+
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int: ...
+
+    @property
+    def shutdown_grace_seconds(self) -> float: ...
+
+
+def serve(service: str, settings: ServiceSettings, app: web.Application) -> None:
+    """Log as `service`, serve `app` where the settings say; exit non-zero if a background
+    worker crashed. Every service's `__main__` is this one call."""
+    configure_logging(settings.common.log_level, service=service)
+    crashed = asyncio.run(
+        _serve(app, settings.host, settings.port, settings.shutdown_grace_seconds)
+    )
+    if crashed:
         sys.exit(1)

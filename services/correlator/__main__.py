@@ -3,7 +3,6 @@ until a background worker crashes (exits 1 so that it is restarted)."""
 
 from __future__ import annotations
 
-from services.common.logging import configure_logging
 from services.common.serve import serve
 from services.correlator.app import create_app
 from services.correlator.config import CorrelatorSettings
@@ -11,13 +10,7 @@ from services.correlator.config import CorrelatorSettings
 
 def main() -> None:
     settings = CorrelatorSettings.from_env()
-    configure_logging(settings.common.log_level, service="correlator")
-    serve(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        shutdown_grace=settings.shutdown_grace_seconds,
-    )
+    serve("correlator", settings, create_app(settings))
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from services.correlator.config import SCHEMA, CorrelatorSettings
 from services.correlator.consumers import TOPICS, EventDispatcher
 from services.correlator.domain.engine import MatchEngine
 from services.correlator.handlers import CorrelatorHandlers
-from services.correlator.repository import PostgresCorrelatorRepository
+from services.correlator.postgres import PostgresCorrelatorRepository
 from services.correlator.tables import load_tables
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

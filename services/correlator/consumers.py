@@ -22,7 +22,8 @@ from services.common.catalog import (
 from services.common.envelope import CloudEvent
 from services.correlator.domain.model import OBSERVATION_EVENT_KINDS
 from services.correlator.handlers import CorrelatorHandlers
-from services.correlator.repository import CorrelatorTransaction, PostgresCorrelatorRepository
+from services.correlator.postgres import PostgresCorrelatorRepository
+from services.correlator.repository import CorrelatorTransaction
 
 TOPICS = (ALERTS, REGISTRATIONS, SIGHTINGS, REVIEWS)
 

@@ -1,38 +1,45 @@
-"""The correlator's use cases: keep alert and observation state, match both ways, propose.
+"""The correlator's use cases: keep alert and observation state, decide, propose and withdraw.
 
 Each use case applies one event inside one transaction of the store (the consumer runner claims
-the event in the inbox in that same transaction), and the proposals it makes are emitted
-through the store's outbox, so state, proposals and the consumed offset move together.
+the event in the inbox in that same transaction), and what it says about matches (proposed,
+withdrawn) goes out through the store's outbox, so state, events and the consumed offset move
+together.
 
 Several instances share one consumer group, so each holds only some partitions, yet every
-observation must meet every active alert. Each instance therefore keeps the full index of
-active alerts in memory and catches it up from the stored alerts at the start of every use
-case. Alert changes take the index lock exclusively and observations share it: an observation
-is matched either by the alert index (the alert committed first) or by the alert's backfill
-query (the observation committed first), never by neither.
+observation must meet every alert. Each instance therefore keeps the full index of alerts in
+memory and catches it up from the stored alerts at the start of every use case. Alert changes
+take the index lock exclusively and observations share it: an observation is decided either
+with the alert in the index (the alert committed first) or again by the alert's backfill (the
+observation committed first). Whatever the order, each observation ends decided against the
+final set of alerts, which is what `kinlink match` computes offline.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from services.common.errors import RejectEvent
 from services.common.logging import get_logger
-from services.correlator.domain.engine import MatchEngine, Proposal
+from services.correlator.domain.decisions import Action, MatchState, Propose, reconcile
+from services.correlator.domain.engine import (
+    MatchEngine,
+    backfill_since,
+    observation_features,
+)
+from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.model import (
+    Observation,
     ObservationKind,
     parse_alert,
     parse_observation,
     parse_time,
 )
-from services.correlator.proposals import proposal_event
-from services.correlator.repository import CorrelatorTransaction, MatchRecord
+from services.correlator.proposals import action_event
+from services.correlator.repository import CorrelatorTransaction, MatchRecord, ObsRef
 
 log = get_logger(__name__)
-# Clock skew between a last-seen report and an observation's time stamp.
-BACKFILL_TOLERANCE = timedelta(hours=1)
 
 
 class CorrelatorHandlers:
@@ -44,10 +51,8 @@ class CorrelatorHandlers:
         self._applied_seq = 0
 
     async def load(self, tx: CorrelatorTransaction) -> None:
-        """Rebuild the in-memory index and the rejected pairs from the store (on start)."""
+        """Rebuild the in-memory index of alerts from the store (on start)."""
         await self._catch_up(tx)
-        for alert_id, obs_type, obs_id in await tx.all_rejected():
-            self.engine.reject_pair(alert_id, obs_type, obs_id)
         log.info("alert index loaded", active_alerts=self.engine.active_alerts)
 
     async def alert_published(
@@ -58,23 +63,26 @@ class CorrelatorHandlers:
         if not await tx.insert_alert(alert.alert_id, data, published_at, alert.last_seen_at):
             return  # the same alert published twice (a retried request): nothing new
         await self._catch_up(tx)
-        await self._backfill(alert.alert_id, tx)
+        await self._alert_changed(alert.alert_id, None, tx)
 
     async def alert_updated(self, data: dict[str, Any], tx: CorrelatorTransaction) -> None:
         await self._begin(tx, alert_change=True)
         changes = data["changes"]
         seen = changes.get("last_seen") if isinstance(changes, dict) else None
         last_seen_at = parse_time(seen.get("at")) if isinstance(seen, dict) else None
+        before = self.engine.alert_features(data["alert_id"])
         if not await tx.update_alert(data["alert_id"], changes, last_seen_at):
             log.info("update of an unknown or resolved alert ignored", alert_id=data["alert_id"])
             return
         await self._catch_up(tx)
-        await self._backfill(data["alert_id"], tx)
+        await self._alert_changed(data["alert_id"], before, tx)
 
     async def alert_resolved(self, data: dict[str, Any], tx: CorrelatorTransaction) -> None:
         await self._begin(tx, alert_change=True)
-        if await tx.resolve_alert(data["alert_id"], data["resolution"]):
+        resolved_at = parse_time(data.get("at"))
+        if await tx.resolve_alert(data["alert_id"], data["resolution"], resolved_at):
             await self._catch_up(tx)
+            await self._alert_changed(data["alert_id"], None, tx)
 
     async def observation_reported(
         self,
@@ -86,27 +94,43 @@ class CorrelatorHandlers:
         await self._begin(tx, alert_change=False)
         obs = parse_observation(kind, data)
         observed_at = obs.time or reported_at
+        features = observation_features(obs)
         keys = self.engine.observation_blocking_keys(obs)
         if not await tx.insert_observation(kind, obs.obs_id, observed_at, data, keys):
             return
-        await self._propose(self.engine.match_parsed_observation(obs), tx)
+        await tx.count_name_tokens([token.key for token in features.names.core])
+        await self._decide([obs], tx)
 
     async def match_reviewed(self, data: dict[str, Any], tx: CorrelatorTransaction) -> None:
         at = parse_time(data.get("at"))
         if at is None:
             raise RejectEvent("review without a usable time")
         await self._begin(tx, alert_change=False)
-        observation = data["observation"]
+        ref = data["observation"]
+        stored = await tx.observation(ref["type"], ref["id"])
+        obs = parse_observation(ref["type"], stored) if stored is not None else None
+        alert = self.engine.alert_features(data["alert_id"])
+        levels = self._levels(alert, obs)
         await tx.record_review(
             match_id=data["match_id"],
             alert_id=data["alert_id"],
-            obs_type=observation["type"],
-            obs_id=observation["id"],
+            obs_type=ref["type"],
+            obs_id=ref["id"],
             decision=data["decision"],
             at=at,
+            levels=levels,
+            engine_version=self.engine.engine_version if levels else None,
         )
-        if data["decision"] == "rejected":
-            self.engine.reject_pair(data["alert_id"], observation["type"], observation["id"])
+        if obs is not None:
+            await self._decide([obs], tx)
+
+    def _levels(
+        self, alert: RecordFeatures | None, obs: Observation | None
+    ) -> dict[str, str] | None:
+        """The comparison levels the engine sees for a reviewed pair (kept to refit)."""
+        if alert is None or obs is None:
+            return None
+        return self.engine.compare_pair(alert, observation_features(obs)).levels
 
     async def _begin(self, tx: CorrelatorTransaction, *, alert_change: bool) -> None:
         await tx.lock_alert_index(exclusive=alert_change)
@@ -114,55 +138,74 @@ class CorrelatorHandlers:
 
     async def _catch_up(self, tx: CorrelatorTransaction) -> None:
         for change in await tx.alert_changes_since(self._applied_seq):
-            if change.status == "active":
-                self.engine.apply_alert_published(change.data, change.published_at)
-            else:
-                self.engine.apply_alert_resolved({"alert_id": change.alert_id})
+            self.engine.apply_alert_published(change.data, change.published_at)
+            if change.status != "active":
+                self.engine.apply_alert_resolved({"alert_id": change.alert_id}, change.resolved_at)
             self._applied_seq = change.change_seq
 
-    async def _backfill(self, alert_id: str, tx: CorrelatorTransaction) -> None:
+    async def _alert_changed(
+        self, alert_id: str, before: RecordFeatures | None, tx: CorrelatorTransaction
+    ) -> None:
+        """Re-decide the stored observations whose decision the alert's change can alter."""
         alert = self.engine.alert(alert_id)
         if alert is None:
             return
-        since = alert.last_seen_at - BACKFILL_TOLERANCE if alert.last_seen_at else None
-        keys = self.engine.alert_blocking_keys(alert)
-        rows = await tx.candidate_observations(keys, since, self._max_backfill)
+        keys = set(self.engine.alert_blocking_keys(alert))
+        if before is not None:
+            keys.update(self.engine.features_blocking_keys(before))
+        rows = await tx.candidate_observations(
+            sorted(keys), backfill_since(alert), self._max_backfill
+        )
         observations = [parse_observation(kind, data) for kind, data in rows]  # type: ignore[arg-type]
-        await self._propose(self.engine.match_alert(alert_id, observations), tx)
+        states = await tx.match_states([_ref(o) for o in observations])
+        affected = [
+            o for o in observations
+            if self.engine.needs_decision(alert_id, before, o, _live(states.get(_ref(o), {})))
+        ]
+        await self._decide(affected, tx, states)
 
-    async def _propose(self, proposals: Sequence[Proposal], tx: CorrelatorTransaction) -> None:
-        if not proposals:
+    async def _decide(
+        self,
+        observations: Sequence[Observation],
+        tx: CorrelatorTransaction,
+        states: dict[ObsRef, dict[str, MatchState]] | None = None,
+    ) -> None:
+        if not observations:
             return
-        pairs = [(p.alert_id, p.observation_type, p.observation_id) for p in proposals]
-        rejected = await tx.rejected_among(pairs)
-        stored = await tx.stored_matches([p.match_id for p in proposals])
-        for proposal in proposals:
-            if (proposal.alert_id, proposal.observation_type, proposal.observation_id) in rejected:
-                continue
-            previous = stored.get(proposal.match_id)
-            if previous is not None and (
-                previous.review is not None or abs(previous.score - proposal.score) < 1e-6
-            ):
-                continue  # reviewed already, or a replay that scores the same: nothing new
-            revision = 1 if previous is None else previous.revision + 1
+        refs = [_ref(o) for o in observations]
+        if states is None:
+            states = await tx.match_states(refs)
+        reviews = await tx.reviews_for(refs)
+        for obs in sorted(observations, key=_ref):
+            reviewed = reviews.get(_ref(obs), {})
+            decision = self.engine.decide(
+                obs,
+                rejected={a for a, d in reviewed.items() if d == "rejected"},
+                confirmed={a for a, d in reviewed.items() if d == "confirmed"},
+            )
+            for action in reconcile(decision, states.get(_ref(obs), {}), self.engine.is_active):
+                await self._save(action, tx)
+
+    async def _save(self, action: Action, tx: CorrelatorTransaction) -> None:
+        if isinstance(action, Propose):
+            p = action.proposal
             await tx.save_match(
-                MatchRecord(
-                    match_id=proposal.match_id,
-                    alert_id=proposal.alert_id,
-                    obs_type=proposal.observation_type,
-                    obs_id=proposal.observation_id,
-                    revision=revision,
-                    score=proposal.score,
-                    explanation=proposal.explanation,
-                    engine_version=proposal.engine_version,
-                )
+                MatchRecord(p.match_id, p.alert_id, p.observation_type, p.observation_id,
+                            action.revision, p.score, p.explanation, p.engine_version)
             )
-            await tx.emit(proposal_event(proposal, revision))
-            log.info(
-                "match proposed",
-                match_id=proposal.match_id,
-                revision=revision,
-                alert_id=proposal.alert_id,
-                observation_id=proposal.observation_id,
-                score=proposal.score,
-            )
+            log.info("match proposed", match_id=p.match_id, revision=action.revision,
+                     alert_id=p.alert_id, observation_id=p.observation_id, score=p.score)
+        else:
+            await tx.withdraw_match(action.match_id, action.revision, action.reason,
+                                    action.engine_version)
+            log.info("match withdrawn", match_id=action.match_id, revision=action.revision,
+                     reason=action.reason)
+        await tx.emit(action_event(action))
+
+
+def _ref(obs: Observation) -> ObsRef:
+    return (obs.kind, obs.obs_id)
+
+
+def _live(states: dict[str, MatchState]) -> Collection[str]:
+    return [s.alert_id for s in states.values() if s.live]

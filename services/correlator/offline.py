@@ -1,24 +1,28 @@
-"""Offline matching: structured CloudEvents in, `match.proposed` CloudEvents out (no Kafka, no DB).
+"""Offline matching: structured CloudEvents in, `match.proposed` and `match.withdrawn`
+CloudEvents out (no Kafka, no DB).
 
-Runs exactly the engine the streaming service runs, in file order.  Output is deterministic:
-event ids derive from the match id and revision, times from the triggering event.
+Runs exactly the engine and the decision rules the streaming service runs, in file order.
+Output is deterministic: event ids derive from the match id and revision, times from the
+triggering event. The output read to its end is the final state: for each match, its highest
+revision says whether it stands proposed or was withdrawn (`final_state`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from services.common.catalog import MATCH_PROPOSED, MATCH_WITHDRAWN
 from services.common.envelope import to_structured
 from services.correlator.domain.engine import MatchEngine
-from services.correlator.domain.replay import Replayer, RevisedProposal
-from services.correlator.proposals import proposal_event
+from services.correlator.domain.replay import Replayer, TimedAction
+from services.correlator.proposals import action_event
 
 
-def structured_proposal(revised: RevisedProposal) -> dict[str, Any]:
-    """A structured-mode `match.proposed` CloudEvent for one revised proposal."""
-    return to_structured(proposal_event(revised.proposal, revised.revision, revised.event_time))
+def structured_action(timed: TimedAction) -> dict[str, Any]:
+    """A structured-mode CloudEvent for one action."""
+    return to_structured(action_event(timed.action, timed.event_time))
 
 
 def run_match(
@@ -27,12 +31,27 @@ def run_match(
     *,
     counts: Counter[str] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yield one match.proposed event per proposal; `counts` receives event-type counts
-    (unknown types under "ignored")."""
+    """Yield one match.proposed or match.withdrawn event per action; `counts` receives
+    event-type counts (unknown types under "ignored")."""
     replayer = Replayer(engine)
     try:
-        for revised in replayer.run(events):
-            yield structured_proposal(revised)
+        for timed in replayer.run(events):
+            yield structured_action(timed)
     finally:
         if counts is not None:
             counts.update(replayer.counts)
+
+
+def final_state(events: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The data of the highest revision of every match that stands proposed at the end of a
+    stream of match events (structured CloudEvents), by match id."""
+    latest: dict[str, tuple[int, str, Mapping[str, Any]]] = {}
+    for event in events:
+        if event.get("type") not in (MATCH_PROPOSED, MATCH_WITHDRAWN):
+            continue
+        data = event["data"]
+        revision = int(data["revision"])
+        previous = latest.get(data["match_id"])
+        if previous is None or revision > previous[0]:
+            latest[data["match_id"]] = (revision, str(event["type"]), data)
+    return {m: dict(d) for m, (_, kind, d) in latest.items() if kind == MATCH_PROPOSED}

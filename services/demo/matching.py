@@ -53,7 +53,8 @@ async def run_matching_demo(settings: CommonSettings, children: int, seed: int) 
     records = await scan_topic(settings, MATCHES, in_scenario, timeout=120)
     proposals = [from_kafka(r.key, r.value, r.headers).data for r in records]
     click.echo(f"correlator proposed {len(proposals)} matches in {time.monotonic() - started:.1f}s")
-    best = sorted(proposals, key=lambda p: -p["score"])[:5]
+    # Withdrawals (match.withdrawn) carry no score: show the best standing proposals.
+    best = sorted((p for p in proposals if "score" in p), key=lambda p: -p["score"])[:5]
     for p in best:
         signals = ", ".join(
             f"{e['signal']} {e['contribution']:+.1f}" for e in p["explanation"] if e["contribution"]

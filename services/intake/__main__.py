@@ -7,7 +7,6 @@ crashed relay (a bug) stops the process with status 1 so that it is restarted.
 
 from __future__ import annotations
 
-from services.common.logging import configure_logging
 from services.common.serve import serve
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
@@ -15,13 +14,7 @@ from services.intake.config import IntakeSettings
 
 def main() -> None:
     settings = IntakeSettings.from_env()
-    configure_logging(settings.common.log_level, service="intake")
-    serve(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        shutdown_grace=settings.shutdown_grace_seconds,
-    )
+    serve("intake", settings, create_app(settings))
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from services.common.workers import WORKERS, Workers
 from services.intake.config import SCHEMA, IntakeSettings
 from services.intake.handlers import IntakeHandlers
 from services.intake.http import HANDLERS, OPENAPI, SETTINGS, add_routes
-from services.intake.repository import PostgresIntakeRepository
+from services.intake.postgres import PostgresIntakeRepository
 from services.intake.validation import ALL_BODY_SCHEMAS
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

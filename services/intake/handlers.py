@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.common.audit import AuditEntry
 from services.common.auth import Caller
 from services.common.catalog import (
     ALERT_PUBLISHED,
@@ -29,7 +30,6 @@ from services.intake import validation as v
 from services.intake.authz import Scope, allowed_scope, may_touch
 from services.intake.config import SOURCE_PREFIX, IntakeSettings
 from services.intake.repository import (
-    AuditEntry,
     AuditQuery,
     IntakeRepository,
     IntakeTransaction,
@@ -265,15 +265,7 @@ class IntakeHandlers:
         record_type: str,
         record_ids: Sequence[str],
     ) -> None:
-        p = caller.principal
-        await tx.append_audit(
-            [
-                AuditEntry(
-                    p.org, p.org_kind, p.subject, action, record_type, rid, caller.request_id
-                )
-                for rid in record_ids
-            ]
-        )
+        await tx.append_audit([AuditEntry.by(caller, action, record_type, r) for r in record_ids])
 
     async def _emit(
         self, tx: IntakeTransaction, caller: Caller, ce_type: str, subject: str, data: Any

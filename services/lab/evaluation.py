@@ -5,7 +5,8 @@ match.proposed event (or the whole CloudEvent); the same pair proposed several t
 once, with its latest revision. Every figure is reported overall, per observation kind
 (registration, sighting) and per script the observation's names were written in.
 
-- precision / recall / F1 of proposed pairs against true pairs;
+- precision / recall / F1 of the pairs standing proposed at the end (withdrawn ones do not
+  count, except those withdrawn because their alert was resolved) against true pairs;
 - recall@1 per observation: of the observations that truly belong to an alerted child after
   it went missing, the share whose best-scored proposal names a right alert;
 - recall@k per alert: of each alert's true observations, how many are among its k best-scored
@@ -23,6 +24,7 @@ from typing import Any
 from services.lab.scenario.model import TruthRecord, true_pairs_from
 
 Pair = tuple[str, str, str]
+WITHDRAWN_PREFIX = "org.kinlink.match.withdrawn."
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,28 @@ class Metrics:
 
 
 def latest_proposals(proposals: Iterable[Mapping[str, Any]]) -> dict[Pair, float]:
-    """Score per pair from its highest revision (the later one wins a tie)."""
-    best: dict[Pair, tuple[int, float]] = {}
+    """Score per pair standing proposed at the end: its highest revision decides (match.proposed
+    data, or whole match.proposed / match.withdrawn CloudEvents). A pair withdrawn only because
+    its alert was resolved still counts, with its last score: it was right while it mattered."""
+    best: dict[Pair, tuple[int, float | None]] = {}
+    last_score: dict[Pair, float] = {}
     for raw in proposals:
-        data = raw["data"] if "data" in raw and "specversion" in raw else raw
+        is_event = "data" in raw and "specversion" in raw
+        data = raw["data"] if is_event else raw
+        if is_event:
+            withdrawn = str(raw.get("type", "")).startswith(WITHDRAWN_PREFIX)
+        else:  # match.withdrawn data carries a reason and no score
+            withdrawn = "reason" in data and "score" not in data
         obs = data["observation"]
         pair = (str(data["alert_id"]), str(obs["type"]), str(obs["id"]))
         revision = int(data.get("revision", 1))
+        if not withdrawn:
+            last_score[pair] = float(data["score"])
         if pair not in best or revision >= best[pair][0]:
-            best[pair] = (revision, float(data["score"]))
-    return {pair: score for pair, (_, score) in best.items()}
+            resolved = withdrawn and data.get("reason") == "alert_resolved"
+            score = None if withdrawn and not resolved else last_score.get(pair)
+            best[pair] = (revision, score)
+    return {pair: score for pair, (_, score) in best.items() if score is not None}
 
 
 def evaluate(

@@ -1,197 +1,226 @@
-"""Fit Fellegi-Sunter weights from a labelled scenario (never from evaluation data).
+"""Fit the engine's model from labelled pairs: scenarios and investigators' reviews.
 
-m (level frequency among true pairs) and u (among non-pairs the blocking produced) are counted
-per signal with additive smoothing; the name term-frequency scale is chosen by log-loss; a
-logistic calibration maps total bits to a probability; the threshold maximises F1 on the fitting
-scenario.  `python -m services.lab.fit` refits the correlator's weights.json from seed 1000.
+Pairs are collected as the final state sees them: every alert is applied, then each observation
+is decided against the final set of alerts and every candidate pair it scores is kept with its
+comparison levels and label. Per observation kind, a logistic regression over the one-hot
+levels is fitted jointly (monotone where the evidence must be); reviews (`match.reviewed`
+decisions stored with the levels the engine saw) are added as weighted examples. The proposal
+threshold and the rivals' margin are then chosen per kind to maximise F1 on the fitting data
+under the engine's own decision rule. Name-token counts learned from the fitting records are
+stored with the weights. Everything is deterministic: the same inputs give the same file.
+Never fit on evaluation seeds.
 """
 
 from __future__ import annotations
 
-import bisect
-import itertools
+import hashlib
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
+from services.common.catalog import ALERT_PUBLISHED, ALERT_RESOLVED, ALERT_UPDATED
 from services.correlator.domain.engine import MatchEngine
-from services.correlator.domain.model import Observation
-from services.correlator.domain.replay import Replayer
+from services.correlator.domain.model import (
+    OBSERVATION_EVENT_KINDS,
+    Observation,
+    parse_alert,
+    parse_observation,
+    parse_time,
+)
+from services.correlator.domain.names import build_profile
 from services.correlator.domain.scoring import (
-    FIXED_BITS,
+    AGREEING_NAME_LEVELS,
+    KINDS,
+    RARITIES,
+    REFERENCE_LEVEL,
     SIGNAL_LEVELS,
     Comparison,
     Weights,
     default_weights,
-    total_bits,
+    route_level,
 )
+from services.correlator.domain.spacetime import VETO_LEVELS
 from services.correlator.domain.tables import EngineTables
+from services.lab.fit_rules import choose_decision_rule
+from services.lab.logistic import Problem, fit_logistic
 
 Pair = tuple[str, str, str]
-FIT_SEED = 1000
-FIT_CHILDREN = 600
-_SMOOTHING = 1.0
-_RIDGE = 1.0
-_MAX_BITS = 14.0
-_TF_SCALES = (0.0, 0.25, 0.5, 0.75, 1.0, 1.25)
-# Only "no margin": a dominance rule ("propose only the observation's best alerts") makes the
-# streaming correlator's proposals depend on the order in which alerts and observations
-# arrive (a weaker alert backfilled before the dominant one is published stays proposed), so
-# two instances, a restarted one and an uninterrupted one would disagree. Proposals must be a
-# function of the pair alone; ranking is left to the review queue. (Measured on seeds 7/8:
-# a fitted 1-bit margin would add about 0.02-0.03 F1.)
-_MARGINS = (99.0,)
+LN2 = math.log(2)
+RIDGE = 2.0
+# Chains of levels whose weights must not increase along the chain ("missing" is fixed at 0).
+MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
+    "birth": (("exact", "year_month", "tight", "overlap", "near", "far", "conflict",
+               "date_conflict"),),
+    "name": (
+        *(tuple(f"{level}_{r}" for r in RARITIES) for level in AGREEING_NAME_LEVELS),
+        *((f"full_{r}", f"full_fuzzy_{r}", f"partial_{r}") for r in RARITIES),
+        ("given_conflict", "none"),
+    ),
+    "father_name": (("agree", "close", "missing", "disagree"),),
+    "mother_name": (("agree", "close", "missing", "disagree"),),
+    "sex": (("agree", "missing", "disagree"),),
+    "nationality": (("agree", "confusable", "disagree"),),
+    "language": (("agree", "missing", "disagree"),),
+    # Nearer in space for the time elapsed, sooner, within one region: never less plausible
+    # (a generator whose children always move on must not teach that staying is suspect).
+    "place_time": (("same_place", "slow", "steady", "fast", "very_fast"),),
+    "elapsed": (("days_3", "days_14", "days_60", "days_180", "longer"),),
+    "route": (("same_cell", "unknown"), ("known", "unknown")),
+}
+FEATURES: list[tuple[str, str]] = [
+    (signal, level)
+    for signal, levels in SIGNAL_LEVELS.items()
+    for level in levels
+    if level != REFERENCE_LEVEL[signal] and not (signal == "place_time" and level in VETO_LEVELS)
+]
+_INDEX = {feature: i for i, feature in enumerate(FEATURES)}
 
 
-def collect_comparisons(
-    events: Iterable[dict[str, Any]], tables: EngineTables
-) -> dict[Pair, Comparison]:
-    """Every blocked candidate pair with its comparison vector (the last one scored wins)."""
+@dataclass(frozen=True)
+class LabelledPair:
+    kind: str
+    observation_id: str
+    alert_id: str
+    levels: tuple[tuple[str, str], ...]
+    label: int
+    weight: float = 1.0
+    route: str | None = None
+
+
+MIN_ROUTE_MATCHES = 2  # a movement is "known" once this many confirmed matches made it
+
+
+def learn_routes(pairs: Iterable[LabelledPair]) -> frozenset[str]:
+    """Movements between coarse cells that confirmed (true) pairs made often enough."""
+    counts = Counter(p.route for p in pairs if p.label and p.route is not None)
+    return frozenset(r for r, n in counts.items() if n >= MIN_ROUTE_MATCHES)
+
+
+def with_routes(pairs: Iterable[LabelledPair], routes: frozenset[str]) -> list[LabelledPair]:
+    """The pairs with their route level read against `routes` (learnt on other pairs)."""
+    out = []
+    for pair in pairs:
+        levels = dict(pair.levels)
+        levels["route"] = route_level(pair.route, routes)
+        out.append(replace(pair, levels=tuple(sorted(levels.items()))))
+    return out
+
+
+def learned_token_counts(events: Iterable[Mapping[str, Any]]) -> Counter[str]:
+    """How many records (alerts and observations) carry each name-token key."""
+    counts: Counter[str] = Counter()
+    for event in events:
+        data, kind = event.get("data"), event.get("type")
+        if not isinstance(data, dict):
+            continue
+        if kind == ALERT_PUBLISHED:
+            person = parse_alert(data).child
+        elif kind in OBSERVATION_EVENT_KINDS:
+            person = parse_observation(OBSERVATION_EVENT_KINDS[str(kind)], data).person
+        else:
+            continue
+        counts.update({token.key for token in build_profile(person).core})
+    return counts
+
+
+def collect_pairs(
+    events: Sequence[Mapping[str, Any]], true_pairs: set[Pair], tables: EngineTables
+) -> list[LabelledPair]:
+    """Every candidate pair of the final state with its levels and label (vetoes left out)."""
     engine = MatchEngine(tables.with_weights(default_weights()), threshold=2.0)
-    scored: dict[Pair, Comparison] = {}
+    observations: list[Observation] = []
+    for event in events:
+        kind, data, time = event.get("type"), event.get("data"), parse_time(event.get("time"))
+        if not isinstance(data, dict):
+            continue
+        if kind == ALERT_PUBLISHED:
+            engine.apply_alert_published(data, time)
+        elif kind == ALERT_UPDATED:
+            engine.apply_alert_updated(data)
+        elif kind == ALERT_RESOLVED:
+            engine.apply_alert_resolved(data, time)
+        elif kind in OBSERVATION_EVENT_KINDS:
+            observations.append(parse_observation(OBSERVATION_EVENT_KINDS[str(kind)], data))
+    pairs: list[LabelledPair] = []
 
     def record(alert_id: str, obs: Observation, comparison: Comparison) -> None:
-        scored[(alert_id, obs.kind, obs.obs_id)] = comparison
+        if comparison.vetoed:
+            return
+        label = 1 if (alert_id, obs.kind, obs.obs_id) in true_pairs else 0
+        levels = tuple(sorted(comparison.levels.items()))
+        pairs.append(
+            LabelledPair(obs.kind, obs.obs_id, alert_id, levels, label, 1.0, comparison.route)
+        )
 
     engine.observer = record
-    for _ in Replayer(engine).run(events):
-        pass
-    return scored
+    for obs in observations:
+        engine.decide(obs)
+    return pairs
 
 
-def _level_bits(pairs: dict[Pair, Comparison], truth: set[Pair]) -> dict[str, dict[str, float]]:
-    bits: dict[str, dict[str, float]] = {}
+def _problem(pairs: Iterable[LabelledPair]) -> Problem:
+    pooled: dict[tuple[int, ...], list[float]] = {}
+    for pair in pairs:
+        pattern = tuple(sorted(_INDEX[f] for f in pair.levels if f in _INDEX))
+        slot = pooled.setdefault(pattern, [0.0, 0.0])
+        slot[0 if pair.label else 1] += pair.weight
+    patterns = sorted(pooled)
+    chains = [
+        [_INDEX.get((signal, level), -1) for level in chain]
+        for signal, signal_chains in MONOTONE.items()
+        for chain in signal_chains
+    ]
+    return Problem(
+        len(FEATURES),
+        patterns,
+        [pooled[p][0] for p in patterns],
+        [pooled[p][1] for p in patterns],
+        chains,
+    )
+
+
+def fit_kind(pairs: Sequence[LabelledPair]) -> tuple[float, dict[str, dict[str, float]]]:
+    """Baseline and level weights (bits) for one observation kind."""
+    beta = fit_logistic(_problem(pairs), ridge=RIDGE)
+    bits: dict[str, dict[str, float]] = {s: {} for s in SIGNAL_LEVELS}
     for signal, levels in SIGNAL_LEVELS.items():
-        m_counts: Counter[str] = Counter()
-        u_counts: Counter[str] = Counter()
-        for pair, comparison in pairs.items():
-            target = m_counts if pair in truth else u_counts
-            target[comparison.levels[signal]] += 1
-        m_total = sum(m_counts.values()) + _SMOOTHING * len(levels)
-        u_total = sum(u_counts.values()) + _SMOOTHING * len(levels)
-        bits[signal] = {}
         for level in levels:
-            m = (m_counts[level] + _SMOOTHING) / m_total
-            u = (u_counts[level] + _SMOOTHING) / u_total
-            value = max(-_MAX_BITS, min(_MAX_BITS, math.log2(m / u)))
-            bits[signal][level] = round(FIXED_BITS.get((signal, level), value), 4)
-    # "missing" carries no evidence by definition: keep it neutral.
-    for levels_bits in bits.values():
-        if "missing" in levels_bits:
-            levels_bits["missing"] = 0.0
-    return bits
-
-
-def _logistic(xs: list[float], ys: list[int]) -> tuple[float, float, float]:
-    """Fit p = sigmoid((a x + b) ln 2) by Newton's method; returns (a, b, mean log-loss)."""
-    a, b = 1.0, -5.0
-    ln2 = math.log(2)
-    for _ in range(50):
-        ga = gb = haa = hab = hbb = 0.0
-        for x, y in zip(xs, ys, strict=True):
-            z = max(-60.0, min(60.0, (a * x + b) * ln2))
-            p = 1.0 / (1.0 + math.exp(-z))
-            r = (p - y) * ln2
-            w = p * (1 - p) * ln2 * ln2
-            ga, gb = ga + r * x, gb + r
-            haa, hab, hbb = haa + w * x * x, hab + w * x, hbb + w
-        # A little ridge keeps Newton stable when the classes separate almost perfectly.
-        ga, haa = ga + _RIDGE * (a - 1.0), haa + _RIDGE
-        gb, hbb = gb + _RIDGE * b, hbb + _RIDGE
-        det = haa * hbb - hab * hab
-        step_a = (hbb * ga - hab * gb) / det
-        step_b = (haa * gb - hab * ga) / det
-        a -= max(-0.5, min(0.5, step_a))
-        b -= max(-5.0, min(5.0, step_b))
-    loss = 0.0
-    for x, y in zip(xs, ys, strict=True):
-        z = max(-30.0, min(30.0, (a * x + b) * ln2))
-        p = 1.0 / (1.0 + math.exp(-z))
-        loss -= math.log(p if y else 1 - p)
-    return a, b, loss / max(1, len(xs))
-
-
-def _best_threshold(
-    pairs: list[Pair], scores: list[float], bits: list[float], ys: list[int]
-) -> tuple[float, float]:
-    """The (threshold, margin in bits) maximising F1: a pair is proposed when its score reaches
-    the threshold and its bits are within the margin of its observation's best alert."""
-    best_of: dict[tuple[str, str], float] = {}
-    for pair, value in zip(pairs, bits, strict=True):
-        key = (pair[1], pair[2])
-        best_of[key] = max(best_of.get(key, value), value)
-    gaps = [best_of[(p[1], p[2])] - value for p, value in zip(pairs, bits, strict=True)]
-    positives = sum(ys)
-    best_f1, best = -1.0, (0.5, 99.0)
-    for margin in _MARGINS:
-        kept = sorted((s, y) for s, y, g in zip(scores, ys, gaps, strict=True) if g <= margin)
-        kept_scores = [s for s, _ in kept]
-        # Positives at or above each position, counted from the top.
-        above = list(itertools.accumulate((y for _, y in reversed(kept)), initial=0))
-        for t in (i / 100 for i in range(5, 96)):
-            count = len(kept) - bisect.bisect_left(kept_scores, t)
-            tp = above[count]
-            fp = count - tp
-            f1 = 2 * tp / (2 * tp + fp + (positives - tp)) if positives else 0.0
-            if f1 > best_f1 + 1e-9:
-                best_f1, best = f1, (t, margin)
-    return best
+            index = _INDEX.get((signal, level))
+            value = 0.0 if index is None else beta[index + 1] / LN2
+            bits[signal][level] = round(value, 4)
+    return round(beta[0] / LN2, 4), bits
 
 
 def fit_weights(
-    events: Iterable[dict[str, Any]],
-    true_pairs: set[Pair],
-    tables: EngineTables,
-    meta: dict[str, Any] | None = None,
+    pairs: Sequence[LabelledPair],
+    positives: Mapping[str, int],
+    token_counts: Mapping[str, int],
+    meta: Mapping[str, Any] | None = None,
+    routes: frozenset[str] = frozenset(),
 ) -> Weights:
-    """Weights fitted on labelled events; `tables` supplies the name tables (its weights are
-    not used)."""
-    pairs = collect_comparisons(events, tables)
-    bits = _level_bits(pairs, true_pairs)
-    ys = [1 if pair in true_pairs else 0 for pair in pairs]
-    best: tuple[float, float, float, float] | None = None
-    for scale in _TF_SCALES:
-        trial = Weights("trial", bits, tf_scale=scale)
-        xs = [total_bits(trial, c) for c in pairs.values()]
-        a, b, loss = _logistic(xs, ys)
-        if best is None or loss < best[3]:
-            best = (scale, a, b, loss)
-    assert best is not None
-    scale, a, b, _ = best
-    fitted = Weights("fit", bits, round(scale, 3), round(a, 5), round(b, 5))
-    pair_bits = [total_bits(fitted, c) for c in pairs.values()]
-    scores = [1 / (1 + 2 ** -max(-60.0, min(60.0, a * x + b))) for x in pair_bits]
-    threshold, margin = _best_threshold(list(pairs), scores, pair_bits, ys)
+    """Weights fitted on labelled pairs; `positives` counts the true pairs of each kind (also
+    those the blocking never scored), for recall when choosing the decision rule."""
+    baseline: dict[str, float] = {}
+    bits: dict[str, dict[str, dict[str, float]]] = {}
+    for kind in KINDS:
+        baseline[kind], bits[kind] = fit_kind([p for p in pairs if p.kind == kind])
+    provisional = Weights("fit", baseline, bits, dict.fromkeys(KINDS, 0.5),
+                          dict.fromkeys(KINDS, 99.0))
+    threshold: dict[str, float] = {}
+    margin: dict[str, float] = {}
+    for kind in KINDS:
+        threshold[kind], margin[kind] = choose_decision_rule(
+            provisional, kind, [p for p in pairs if p.kind == kind], positives.get(kind, 0)
+        )
     info = dict(meta or {})
-    info.update(candidate_pairs=len(pairs), true_pairs=len(true_pairs), true_pairs_blocked=sum(ys))
-    version = f"fit-{info.get('seed', 'x')}-{info.get('children', 'x')}"
-    return Weights(
-        version,
-        bits,
-        fitted.tf_scale,
-        fitted.calibration_slope,
-        fitted.calibration_intercept,
-        threshold,
-        margin,
-        info,
+    info.update(
+        candidate_pairs=len(pairs),
+        true_pairs_scored=sum(p.label for p in pairs if p.weight == 1.0),
     )
-
-
-def main() -> None:
-    from services.correlator.tables import WEIGHTS_FILE, load_tables
-    from services.lab.scenario import generate_scenario
-
-    scenario = generate_scenario(FIT_SEED, children=FIT_CHILDREN)
-    weights = fit_weights(
-        scenario.events,
-        scenario.true_pairs(),
-        load_tables(),
-        {"seed": FIT_SEED, "children": FIT_CHILDREN},
-    )
-    WEIGHTS_FILE.write_text(weights.to_json() + "\n", encoding="utf-8")
-    print(weights.to_json())
-
-
-if __name__ == "__main__":
-    main()
+    counts = {k: int(v) for k, v in sorted(token_counts.items())}
+    known = tuple(sorted(routes))
+    body = Weights("fit", baseline, bits, threshold, margin, counts, info, known).to_json()
+    digest = hashlib.sha256(body.encode()).hexdigest()[:10]
+    return Weights(f"fit-{digest}", baseline, bits, threshold, margin, counts, info, known)

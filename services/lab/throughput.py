@@ -183,6 +183,13 @@ def format_report(measurement: Measurement) -> str:
         )
     memory = measurement.memory_bytes_per_100k
     lines.append(f"memory per 100 000 alerts: {memory / 1e6:.1f} MB (resident)")
+    rows = measurement.rows
+    if len(rows) > 1 and rows[-1].observations_per_second:
+        cost = rows[0].observations_per_second / rows[-1].observations_per_second
+        lines.append(
+            f"cost per observation at {rows[-1].alerts:,} alerts: {cost:.2f}x its cost at "
+            f"{rows[0].alerts:,}"
+        )
     return "\n".join(lines)
 
 

@@ -3,7 +3,6 @@ until a background worker crashes (exits 1 so that it is restarted)."""
 
 from __future__ import annotations
 
-from services.common.logging import configure_logging
 from services.common.serve import serve
 from services.notifier.app import create_app
 from services.notifier.config import NotifierSettings
@@ -11,13 +10,7 @@ from services.notifier.config import NotifierSettings
 
 def main() -> None:
     settings = NotifierSettings.from_env()
-    configure_logging(settings.common.log_level, service="notifier")
-    serve(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        shutdown_grace=settings.shutdown_grace_seconds,
-    )
+    serve("notifier", settings, create_app(settings))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from services.common.audit import AuditEntry
 from services.common.auth import Caller
 from services.common.catalog import MATCH_REVIEWED
 from services.common.envelope import format_time, new_event
@@ -22,7 +23,6 @@ from services.common.schema_registry import SchemaRegistry
 from services.notifier.domain.model import MatchState
 from services.notifier.domain.payloads import context_summary, match_summary
 from services.notifier.repository import (
-    AuditEntry,
     NotifierRepository,
     NotifierTransaction,
     Review,
@@ -162,19 +162,7 @@ class NotifierHandlers:
         reviewed = match.evolve(decision=decision, reviewed_at=now)
         await tx.save_match(reviewed)
         await tx.emit(self._reviewed_event(reviewed, review, body.get("note")))
-        await tx.append_audit(
-            [
-                AuditEntry(
-                    p.org,
-                    p.org_kind,
-                    p.subject,
-                    f"match.{decision}",
-                    "match",
-                    match.match_id,
-                    caller.request_id,
-                )
-            ]
-        )
+        await tx.append_audit([AuditEntry.by(caller, f"match.{decision}", "match", match.match_id)])
         if decision == "confirmed":
             await self._router.confirmed(reviewed, tx)
         return Outcome(Effect.CREATED, _review_view(review), RecordRef("match", match.match_id))

@@ -142,27 +142,27 @@ async def stream(request: web.Request) -> web.StreamResponse:
     response = await open_stream(request)
     woken = hub.watch(caller.principal.org)
     try:
-        while not hub.closing:
-            woken.clear()  # before reading: a notification committed meanwhile wakes us again
-            outcome = await handlers.notifications(
-                caller, since=after, limit=200, subscription_id=subscription_id
-            )
-            items = outcome.body["items"]
-            for item in items:
-                await response.write(frame(item))
-                after = item["seq"]
-            if len(items) == 200:
-                continue
-            try:
-                await asyncio.wait_for(woken.wait(), heartbeat)
-            except TimeoutError:
-                await response.write(b": heartbeat\n\n")
-    except (ConnectionResetError, asyncio.CancelledError):
-        pass  # the client went away; it resumes with Last-Event-ID
+        # A client that goes away surfaces as ConnectionResetError on write: it resumes later
+        # with Last-Event-ID, so there is nothing to clean up but the watch.
+        with contextlib.suppress(ConnectionResetError):
+            while not hub.closing:
+                woken.clear()  # before reading: a notification committed meanwhile wakes us
+                outcome = await handlers.notifications(
+                    caller, since=after, limit=200, subscription_id=subscription_id
+                )
+                items = outcome.body["items"]
+                for item in items:
+                    await response.write(frame(item))
+                    after = item["seq"]
+                if len(items) == 200:
+                    continue
+                try:
+                    await asyncio.wait_for(woken.wait(), heartbeat)
+                except TimeoutError:
+                    await response.write(b": heartbeat\n\n")
+            await response.write_eof()
     finally:
         hub.unwatch(caller.principal.org, woken)
-    with contextlib.suppress(ConnectionResetError):
-        await response.write_eof()
     return response
 
 

@@ -6,19 +6,11 @@ and the webhook deliverer wake at once instead of polling.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any
 
-import asyncpg
-
-from services.common.catalog import topic_for_type
-from services.common.envelope import CloudEvent
-from services.common.outbox import enqueue
 from services.common.outcomes import StoredResponse
-from services.common.schema_registry import SchemaRegistry
+from services.common.store import PostgresStore, PostgresTransaction
 from services.notifier.config import SCHEMA
 from services.notifier.domain.model import (
     AlertContext,
@@ -30,7 +22,6 @@ from services.notifier.domain.model import (
 from services.notifier.postgres_notifications import NotificationQueries
 from services.notifier.records import match_of, subscription_of
 from services.notifier.repository import (
-    NotifierTransaction,
     QueueItem,
 )
 
@@ -38,30 +29,8 @@ _ROUTING_LOCK = 0x6E6F74696679  # "notify"
 S = f'"{SCHEMA}"'
 
 
-class PostgresNotifierRepository:
-    def __init__(self, pool: Any, registry: SchemaRegistry, topic: Callable[[str], str]) -> None:
-        """`topic` maps a logical topic name to the physical one (the deployment's prefix)."""
-        self._pool = pool
-        self._registry = registry
-        self._topic = topic
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[NotifierTransaction]:
-        async with self._pool.acquire() as conn, conn.transaction():
-            yield self.in_transaction(conn)
-
-    def in_transaction(self, conn: asyncpg.Connection) -> NotifierTransaction:
-        """The store seen through a connection whose transaction the caller owns."""
-        return _PostgresTransaction(conn, self._registry, self._topic)
-
-
-class _PostgresTransaction(NotificationQueries):
-    def __init__(
-        self, conn: asyncpg.Connection, registry: SchemaRegistry, topic: Callable[[str], str]
-    ) -> None:
-        self._conn = conn
-        self._registry = registry
-        self._topic = topic
+class _PostgresTransaction(NotificationQueries, PostgresTransaction):
+    schema = SCHEMA
 
     async def lock_routing(self) -> None:
         await self._conn.execute("SELECT pg_advisory_xact_lock($1)", _ROUTING_LOCK)
@@ -262,6 +231,8 @@ class _PostgresTransaction(NotificationQueries):
             items.append(QueueItem(match, alert, observation))
         return items
 
-    async def emit(self, event: CloudEvent) -> None:
-        topic = self._topic(topic_for_type(event.type))
-        await enqueue(self._conn, SCHEMA, event, topic, registry=self._registry)
+
+class PostgresNotifierRepository(PostgresStore[_PostgresTransaction]):
+    """The notifier's tables in PostgreSQL."""
+
+    transaction_class = _PostgresTransaction

@@ -9,10 +9,11 @@ from datetime import datetime
 
 import asyncpg
 
+from services.common.audit import AuditEntry, append
 from services.notifier.config import SCHEMA
 from services.notifier.domain.model import Notification
 from services.notifier.records import notification_of, subscription_of
-from services.notifier.repository import AuditEntry, DeliveryAttempt, DueDelivery, Review
+from services.notifier.repository import DeliveryAttempt, DueDelivery, Review
 
 NOTIFICATIONS_CHANNEL = "kinlink_notifier_notifications"
 DELIVERIES_CHANNEL = "kinlink_notifier_deliveries"
@@ -207,9 +208,4 @@ class NotificationQueries:
         return [Review(*r.values()) for r in rows]
 
     async def append_audit(self, entries: Sequence[AuditEntry]) -> None:
-        if entries:
-            await self._conn.executemany(
-                f"INSERT INTO {S}.audit_log (org_id, org_kind, subject, action, record_type,"
-                " record_id, request_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                [tuple(asdict(e).values()) for e in entries],
-            )
+        await append(self._conn, SCHEMA, entries)

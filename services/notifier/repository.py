@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from services.common.audit import AuditEntry
 from services.common.envelope import CloudEvent
 from services.common.outcomes import IdempotencyStore
 from services.notifier.domain.model import (
@@ -22,17 +23,6 @@ from services.notifier.domain.model import (
     ObservationContext,
     Subscription,
 )
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    org_id: str
-    org_kind: str
-    subject: str
-    action: str
-    record_type: str
-    record_id: str
-    request_id: str
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from services.common.audit import AuditEntry
 from services.common.auth import Caller
 from services.common.envelope import format_time
 from services.common.errors import FieldError, InvalidInput, NotAllowed, NotFound
@@ -24,7 +25,7 @@ from services.common.schema_registry import SchemaRegistry
 from services.notifier.domain.filters import filters_from_json, filters_to_json
 from services.notifier.domain.model import Subscription, Webhook
 from services.notifier.domain.signing import new_secret
-from services.notifier.repository import AuditEntry, NotifierRepository, NotifierTransaction
+from services.notifier.repository import NotifierRepository, NotifierTransaction
 
 CREATE_BODY = "https://schemas.kinlink.org/http/subscription.create.v1.json"
 UPDATE_BODY = "https://schemas.kinlink.org/http/subscription.update.v1.json"
@@ -191,14 +192,7 @@ async def _owned(tx: NotifierTransaction, caller: Caller, subscription_id: str) 
 
 
 async def _audit(tx: NotifierTransaction, caller: Caller, action: str, record_id: str) -> None:
-    p = caller.principal
-    await tx.append_audit(
-        [
-            AuditEntry(
-                p.org, p.org_kind, p.subject, action, "subscription", record_id, caller.request_id
-            )
-        ]  # fmt: skip
-    )
+    await tx.append_audit([AuditEntry.by(caller, action, "subscription", record_id)])
 
 
 def view(subscription: Subscription, *, with_secret: bool = False) -> dict[str, Any]:

@@ -1,39 +1,55 @@
-"""The matching engine: active alerts, candidate generation, scoring and proposals (no I/O).
+"""The matching engine: alerts, candidate generation, scoring and decisions (no I/O).
 
-The streaming correlator and the offline `kinlink match` command drive this same class.  A
-pair's score is a pure function of the alert's current data, the observation and the bundled
-tables and weights; which alerts are proposed for an observation depends, beyond that, only on
-the set of active alerts (its candidates and the best of them), never on event history.
+The streaming correlator and the offline `kinlink match` command drive this same class. A
+pair's score is a pure function of the alert's current data, the observation and the engine's
+tables. An observation's decision (which alerts stand out for it) depends, beyond that, only on
+the set of alerts competing for it: active alerts, and resolved ones for observations made
+before their resolution (a child found does not hand its sightings to the runner-up). Ties are
+broken by alert id, so the decision never depends on the order events arrived in.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.correlator.domain.features import RecordFeatures, record_features
+from services.correlator.domain.decisions import Decision, Proposal
+from services.correlator.domain.explain import explain, rivals_entry
+from services.correlator.domain.features import (
+    RecordFeatures,
+    alert_features,
+    backfill_since,
+    observation_features,
+)
 from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
 from services.correlator.domain.model import (
     Alert,
     Observation,
-    ObservationKind,
     parse_alert,
     parse_observation,
+    parse_time,
 )
-from services.correlator.domain.scoring import (
-    Comparison,
-    compare,
-    explain,
-    probability,
-    total_bits,
-)
+from services.correlator.domain.scoring import Comparison, compare, probability, total_bits
+from services.correlator.domain.spacetime import cheap_veto
 from services.correlator.domain.tables import EngineTables
 
 MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
-ENGINE_NAME = "kinlink-correlator/2"
+ENGINE_NAME = "kinlink-correlator/3"
+RIVAL_BITS = 2.0  # "N other active alerts score within 2 bits of this one"
+_FEATURE_CACHE = 200_000
+
+__all__ = [
+    "ENGINE_NAME",
+    "MatchEngine",
+    "Proposal",
+    "alert_features",
+    "backfill_since",
+    "match_id",
+    "observation_features",
+]
 
 
 def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:
@@ -41,33 +57,12 @@ def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:
     return str(uuid.uuid5(MATCH_NAMESPACE, f"{alert_id}/{obs_type}/{obs_id}"))
 
 
-def observation_features(obs: Observation) -> RecordFeatures:
-    return record_features(obs.person, obs.time, obs.location)
-
-
-def alert_features(alert: Alert) -> RecordFeatures:
-    # An alert's age range is the age when last seen.
-    return record_features(alert.child, alert.last_seen_at, alert.last_seen_location)
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    match_id: str
-    alert_id: str
-    observation_type: str
-    observation_id: str
-    score: float
-    bits: float
-    explanation: list[dict[str, Any]]
-    engine_version: str
-
-
 @dataclass(slots=True)
 class EngineStats:
     observations_matched: int = 0
     candidates_scored: int = 0
     keys_skipped: int = 0
-    alerts_backfilled: int = 0
+    vetoed_cheaply: int = 0
 
     @property
     def candidates_per_observation(self) -> float:
@@ -84,56 +79,83 @@ class _Scored:
 
 
 class _AlertEntry:
-    __slots__ = ("alert", "features")
+    __slots__ = ("alert", "features", "resolved_at")
 
-    def __init__(self, alert: Alert, features: RecordFeatures) -> None:
+    def __init__(self, alert: Alert, features: RecordFeatures, resolved_at: float | None) -> None:
         self.alert = alert
         self.features = features
+        self.resolved_at = resolved_at
+
+    def competes(self, at: float | None) -> bool:
+        """Active, or resolved after the observation was made."""
+        return self.resolved_at is None or (at is not None and at < self.resolved_at)
 
 
 class MatchEngine:
-    """Scores observations against active alerts and alerts against given observations."""
+    """Holds the alerts and decides which of them stand out for an observation."""
 
     def __init__(
-        self,
-        tables: EngineTables,
-        threshold: float | None = None,
-        budget: int = DEFAULT_BUDGET,
+        self, tables: EngineTables, threshold: float | None = None, budget: int = DEFAULT_BUDGET
     ) -> None:
         self.weights = tables.weights
-        self.threshold = threshold if threshold is not None else self.weights.threshold
+        self.thresholds = {
+            kind: threshold if threshold is not None else value
+            for kind, value in self.weights.threshold.items()
+        }
         self.engine_version = f"{ENGINE_NAME}+weights/{self.weights.version}"
-        # Static tables only: a pair's score never depends on what the engine saw before.
         self.frequencies = tables.frequencies
+        self.routes = tables.routes
         self._blocker = tables.blocker
         self.stats = EngineStats()
         self._budget = budget
         self._alerts: dict[str, _AlertEntry] = {}
         self._index = InvertedIndex()
-        self._rejected: set[tuple[str, str, str]] = set()
+        # Per-record features are computed once per observation (they are re-decided often).
+        self._obs_features: dict[tuple[str, str], RecordFeatures] = {}
         # Sees every scored pair (used to fit weights on labelled scenarios).
         self.observer: Callable[[str, Observation, Comparison], None] | None = None
 
     @property
     def active_alerts(self) -> int:
-        return len(self._alerts)
+        return sum(1 for e in self._alerts.values() if e.resolved_at is None)
 
     def alert(self, alert_id: str) -> Alert | None:
         entry = self._alerts.get(alert_id)
         return entry.alert if entry is not None else None
 
+    def alert_features(self, alert_id: str) -> RecordFeatures | None:
+        entry = self._alerts.get(alert_id)
+        return entry.features if entry is not None else None
+
+    def is_active(self, alert_id: str) -> bool:
+        entry = self._alerts.get(alert_id)
+        return entry is not None and entry.resolved_at is None
+
+    def features_of(self, obs: Observation) -> RecordFeatures:
+        """The observation's features, computed once (an observation never changes)."""
+        key = (obs.kind, obs.obs_id)
+        features = self._obs_features.get(key)
+        if features is None:
+            if len(self._obs_features) >= _FEATURE_CACHE:
+                self._obs_features.clear()
+            features = self._obs_features[key] = observation_features(obs)
+        return features
+
     def observation_blocking_keys(self, obs: Observation) -> tuple[str, ...]:
-        """Keys to store with an observation (PostgreSQL text[] with a GIN index): a new or
-        updated alert finds its candidate observations with `keys && alert_blocking_keys`."""
-        return self._blocker.keys(observation_features(obs))
+        """Keys to store with an observation; alerts find it with `alert_blocking_keys`."""
+        return self._blocker.keys(self.features_of(obs))
 
     def alert_blocking_keys(self, alert: Alert) -> tuple[str, ...]:
         """Keys to look up stored observations for an alert with (`keys && ...`)."""
         return self._blocker.keys(alert_features(alert), query="alert")
 
-    def _store(self, alert: Alert) -> None:
+    def features_blocking_keys(self, features: RecordFeatures) -> tuple[str, ...]:
+        """Alert query keys from already computed features (e.g. an alert before an update)."""
+        return self._blocker.keys(features, query="alert")
+
+    def _store(self, alert: Alert, resolved_at: float | None = None) -> None:
         features = alert_features(alert)
-        self._alerts[alert.alert_id] = _AlertEntry(alert, features)
+        self._alerts[alert.alert_id] = _AlertEntry(alert, features, resolved_at)
         self._index.add(alert.alert_id, self._blocker.keys(features))
 
     def apply_alert_published(
@@ -142,53 +164,144 @@ class MatchEngine:
         alert = parse_alert(data)
         if alert.last_seen_at is None and event_time is not None:
             alert = Alert(
-                alert.alert_id,
-                alert.status,
-                alert.category,
-                alert.authority_id,
-                alert.authority_country,
-                alert.child,
-                event_time,
-                alert.last_seen_location,
+                alert.alert_id, alert.status, alert.category, alert.authority_id,
+                alert.authority_country, alert.child, event_time, alert.last_seen_location,
             )
-        if alert.status not in ("active", "published"):
-            self.apply_alert_resolved({"alert_id": alert.alert_id})
-            return alert
-        self._store(alert)
+        inactive = alert.status not in ("active", "published")
+        resolved_at = None
+        if inactive:
+            resolved_at = event_time.timestamp() if event_time else float("-inf")
+        self._store(alert, resolved_at)
         return alert
 
-    def apply_alert_updated(self, data: dict[str, Any]) -> Alert | None:
-        """Apply changes to an active alert and re-index it; None if the alert is not active."""
+    def apply_alert_updated(
+        self, data: dict[str, Any]
+    ) -> tuple[RecordFeatures, Alert] | None:
+        """Apply changes to an active alert; (its features before, the alert after), or None if
+        the alert is not active."""
         entry = self._alerts.get(str(data.get("alert_id", "")))
         changes = data.get("changes")
-        if entry is None or not isinstance(changes, dict):
+        if entry is None or entry.resolved_at is not None or not isinstance(changes, dict):
             return None
+        before = entry.features
         updated = entry.alert.with_changes(changes)
         self._store(updated)
-        return updated
+        return before, updated
 
-    def apply_alert_resolved(self, data: dict[str, Any]) -> None:
-        alert_id = str(data.get("alert_id", ""))
-        self._alerts.pop(alert_id, None)
-        self._index.remove(alert_id)
-
-    def reject_pair(self, alert_id: str, obs_type: str, obs_id: str) -> None:
-        self._rejected.add((alert_id, obs_type, obs_id))
-
-    def compare_pair(self, alert_id: str, obs: RecordFeatures) -> Comparison | None:
-        entry = self._alerts.get(alert_id)
-        return compare(entry.features, obs, self.frequencies) if entry is not None else None
+    def apply_alert_resolved(
+        self, data: dict[str, Any], event_time: datetime | None = None
+    ) -> Alert | None:
+        """Mark an alert resolved: it stops being proposed, and competes only for
+        observations made before its resolution."""
+        entry = self._alerts.get(str(data.get("alert_id", "")))
+        if entry is None or entry.resolved_at is not None:
+            return None
+        at = parse_time(data.get("at")) or event_time
+        entry.resolved_at = at.timestamp() if at is not None else float("-inf")
+        return entry.alert
 
     def candidate_alerts(self, obs: RecordFeatures) -> list[str]:
-        """Active alerts sharing a blocking key with the observation; a function of the set of
-        active alerts only (never of the order they arrived in)."""
+        """Alerts sharing a blocking key with the observation; a function of the set of
+        alerts only (never of the order they arrived in)."""
         found, skipped = self._index.candidates(
             self._blocker.keys(obs, query="observation"), self._budget
         )
         self.stats.keys_skipped += skipped
         return found
 
-    def _proposal(self, alert_id: str, obs: Observation, scored: _Scored) -> Proposal:
+    def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
+        """The comparison levels of a pair, as scoring sees them."""
+        return compare(alert, obs, self.frequencies, self.routes)
+
+    def score(self, alert: RecordFeatures, kind: str, obs: RecordFeatures) -> _Scored:
+        comparison = self.compare_pair(alert, obs)
+        bits = total_bits(self.weights, kind, comparison)
+        return _Scored(comparison, bits, round(probability(bits), 6))
+
+    def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
+        """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""
+        if cheap_veto(alert.spacetime, features.spacetime):
+            return False
+        return self.score(alert, obs.kind, features).score >= self.thresholds[obs.kind]
+
+    def needs_decision(
+        self, alert_id: str, before: RecordFeatures | None, obs: Observation,
+        live_alerts: Collection[str],
+    ) -> bool:
+        """Whether a change of `alert_id` (from `before`, if it existed) can change the
+        decision for `obs`: the alert reaches the threshold now or did before, or an alert
+        the observation is proposed to left its candidates."""
+        features = self.features_of(obs)
+        current = self.alert_features(alert_id)
+        if current is not None and self.contends(current, obs, features):
+            return True
+        if before is not None and self.contends(before, obs, features):
+            return True
+        if live_alerts:
+            candidates = set(self.candidate_alerts(features))
+            return any(a not in candidates for a in live_alerts)
+        return False
+
+    def _scored(
+        self, alert_ids: Iterable[str], obs: Observation, features: RecordFeatures,
+        rejected: Collection[str],
+    ) -> dict[str, _Scored]:
+        out: dict[str, _Scored] = {}
+        at = features.spacetime.at
+        for alert_id in alert_ids:
+            entry = self._alerts.get(alert_id)
+            if entry is None or alert_id in rejected or not entry.competes(at):
+                continue
+            if cheap_veto(entry.features.spacetime, features.spacetime):
+                self.stats.vetoed_cheaply += 1
+                continue
+            scored = self.score(entry.features, obs.kind, features)
+            self.stats.candidates_scored += 1
+            if self.observer is not None:
+                self.observer(alert_id, obs, scored.comparison)
+            out[alert_id] = scored
+        return out
+
+    def match_observation(self, kind: str, data: dict[str, Any]) -> Decision:
+        """Decide a registration or sighting given as event data (benchmarks, tests)."""
+        return self.decide(parse_observation(kind, data))  # type: ignore[arg-type]
+
+    def decide(
+        self, obs: Observation, rejected: Collection[str] = (), confirmed: Collection[str] = ()
+    ) -> Decision:
+        """The alerts that stand out for `obs`: every active alert reaching the threshold whose
+        bits are within the margin of the best competitor's (a confirmed pair wins outright);
+        `rejected` and `confirmed` are alert ids an investigator reviewed for this pair."""
+        features = self.features_of(obs)
+        self.stats.observations_matched += 1
+        candidates = self.candidate_alerts(features)
+        scored = self._scored(candidates, obs, features, rejected)
+        threshold = self.thresholds[obs.kind]
+        above = {a: s for a, s in scored.items() if s.score >= threshold}
+        if any(a in above for a in confirmed):
+            kept = [a for a in above if a in confirmed]
+        elif above:
+            floor = max(s.bits for s in above.values()) - self.weights.margin_bits[obs.kind]
+            kept = [a for a, s in above.items() if s.bits >= floor]
+        else:
+            kept = []
+        kept = [a for a in kept if self.is_active(a)]
+        kept.sort(key=lambda a: (-above[a].bits, a))
+        winners = [self._proposal(a, obs, above[a], scored) for a in kept]
+        return Decision(
+            obs.kind, obs.obs_id, winners, {a: s.score for a, s in scored.items()}, threshold,
+            self.engine_version,
+        )
+
+    def _proposal(
+        self, alert_id: str, obs: Observation, scored: _Scored, rivals: dict[str, _Scored]
+    ) -> Proposal:
+        close = sum(
+            1 for a, s in rivals.items()
+            if a != alert_id and self.is_active(a) and abs(s.bits - scored.bits) <= RIVAL_BITS
+        )
+        explanation = explain(self.weights, obs.kind, scored.comparison)
+        explanation.append(rivals_entry(close, RIVAL_BITS))
         return Proposal(
             match_id=match_id(alert_id, obs.kind, obs.obs_id),
             alert_id=alert_id,
@@ -196,72 +309,6 @@ class MatchEngine:
             observation_id=obs.obs_id,
             score=scored.score,
             bits=round(scored.bits, 4),
-            explanation=explain(self.weights, scored.comparison),
+            explanation=explanation,
             engine_version=self.engine_version,
         )
-
-    def _scored(
-        self, alert_ids: Iterable[str], obs: Observation, features: RecordFeatures
-    ) -> dict[str, _Scored]:
-        """Each candidate's comparison, bits and calibrated score (rejected pairs left out)."""
-        out: dict[str, _Scored] = {}
-        for alert_id in alert_ids:
-            if alert_id in out or (alert_id, obs.kind, obs.obs_id) in self._rejected:
-                continue
-            comparison = self.compare_pair(alert_id, features)
-            if comparison is None:
-                continue
-            self.stats.candidates_scored += 1
-            if self.observer is not None:
-                self.observer(alert_id, obs, comparison)
-            bits = total_bits(self.weights, comparison)
-            score = round(probability(self.weights, bits), 6)
-            out[alert_id] = _Scored(comparison, bits, score)
-        return out
-
-    def _kept(self, scored: dict[str, _Scored]) -> list[str]:
-        """Alerts to propose: above the threshold and within the margin of the observation's
-        best-scoring alert, so one clearly dominant alert hides the crowd of namesakes."""
-        if not scored:
-            return []
-        best = max(item.bits for item in scored.values())
-        floor = best - self.weights.margin_bits
-        return [
-            alert_id
-            for alert_id, item in scored.items()
-            if item.score >= self.threshold and item.bits >= floor
-        ]
-
-    def match_observation(self, kind: ObservationKind, data: dict[str, Any]) -> list[Proposal]:
-        """Proposals (best first) for a new registration or sighting against active alerts."""
-        obs = parse_observation(kind, data)
-        return self.match_parsed_observation(obs)
-
-    def match_parsed_observation(self, obs: Observation) -> list[Proposal]:
-        features = observation_features(obs)
-        self.stats.observations_matched += 1
-        scored = self._scored(self.candidate_alerts(features), obs, features)
-        proposals = [self._proposal(a, obs, scored[a]) for a in self._kept(scored)]
-        proposals.sort(key=lambda p: (-p.score, p.alert_id))
-        return proposals
-
-    def match_alert(self, alert_id: str, observations: Iterable[Observation]) -> list[Proposal]:
-        """Backfill: a new or updated active alert against stored observations (handed in by the
-        caller, e.g. fetched by blocking keys since the alert's last-seen time).  A pair is
-        proposed exactly when matching the observation now would propose it."""
-        if alert_id not in self._alerts:
-            return []
-        self.stats.alerts_backfilled += 1
-        proposals: list[Proposal] = []
-        for obs in observations:
-            features = observation_features(obs)
-            own = self._scored((alert_id,), obs, features).get(alert_id)
-            if own is None or own.score < self.threshold:
-                continue
-            rivals = [a for a in self.candidate_alerts(features) if a != alert_id]
-            scored = self._scored(rivals, obs, features)
-            scored[alert_id] = own
-            if alert_id in self._kept(scored):
-                proposals.append(self._proposal(alert_id, obs, own))
-        proposals.sort(key=lambda p: (-p.score, p.observation_type, p.observation_id))
-        return proposals

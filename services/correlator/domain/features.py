@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.correlator.domain.birth import BirthInfo, birth_info
 from services.correlator.domain.geo import coordinates
-from services.correlator.domain.model import Location, Person
+from services.correlator.domain.model import Alert, Location, Observation, Person
 from services.correlator.domain.names import NameProfile, build_profile
-from services.correlator.domain.spacetime import SpaceTime
+from services.correlator.domain.spacetime import TOLERANCE_HOURS, SpaceTime
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,9 +23,16 @@ class RecordFeatures:
 
 
 def record_features(
-    person: Person, at: datetime | None, location: Location | None
+    person: Person,
+    at: datetime | None,
+    location: Location | None,
+    *,
+    since: datetime | None = None,
+    first_location: Location | None = None,
 ) -> RecordFeatures:
-    """Features of a person as one record describes them at time `at` and place `location`."""
+    """Features of a person as one record describes them at time `at` and place `location`
+    (for alerts whose last-seen report was updated: `since` and `first_location`, when and
+    where the child went missing)."""
     return RecordFeatures(
         names=build_profile(person),
         birth=birth_info(person, at),
@@ -35,5 +42,29 @@ def record_features(
         spacetime=SpaceTime(
             at.timestamp() if at is not None else None,
             coordinates(location) if location is not None else None,
+            since.timestamp() if since is not None else None,
+            coordinates(first_location) if first_location is not None else None,
         ),
     )
+
+
+def observation_features(obs: Observation) -> RecordFeatures:
+    return record_features(obs.person, obs.time, obs.location)
+
+
+def alert_features(alert: Alert) -> RecordFeatures:
+    # An alert's age range is the age when last seen.
+    return record_features(
+        alert.child,
+        alert.last_seen_at,
+        alert.last_seen_location,
+        since=alert.first_seen_at,
+        first_location=alert.first_seen_location,
+    )
+
+
+def backfill_since(alert: Alert) -> datetime | None:
+    """The earliest observation time a change of `alert` can matter for: earlier ones are
+    vetoed (observed before the child went missing)."""
+    since = alert.first_seen_at or alert.last_seen_at
+    return since - timedelta(hours=TOLERANCE_HOURS) if since is not None else None

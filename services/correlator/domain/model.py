@@ -140,6 +140,9 @@ class Alert:
     child: Person
     last_seen_at: datetime | None
     last_seen_location: Location | None
+    # When and where the child went missing, if a later last-seen report replaced them.
+    first_seen_at: datetime | None = None
+    first_seen_location: Location | None = None
 
     def with_changes(self, changes: dict[str, Any]) -> Alert:
         """Apply an alert.updated `changes` object: present fields replace the old values."""
@@ -148,6 +151,12 @@ class Alert:
             updated = replace(updated, child=parse_person(changes["child"]))
         if isinstance(changes.get("last_seen"), dict):
             seen = changes["last_seen"]
+            if updated.first_seen_at is None:
+                updated = replace(
+                    updated,
+                    first_seen_at=updated.last_seen_at,
+                    first_seen_location=updated.last_seen_location,
+                )
             updated = replace(
                 updated,
                 last_seen_at=parse_time(seen.get("at")) or updated.last_seen_at,
@@ -164,6 +173,9 @@ def parse_alert(data: dict[str, Any]) -> Alert:
     authority = authority if isinstance(authority, dict) else {}
     seen = data.get("last_seen")
     seen = seen if isinstance(seen, dict) else {}
+    # The store keeps the first last-seen report under `first_seen` once an update replaced it.
+    first = data.get("first_seen")
+    first = first if isinstance(first, dict) else {}
     status = data.get("status")
     return Alert(
         alert_id=str(data.get("alert_id", "")),
@@ -174,6 +186,8 @@ def parse_alert(data: dict[str, Any]) -> Alert:
         child=parse_person(data.get("child")),
         last_seen_at=parse_time(seen.get("at")),
         last_seen_location=parse_location(seen.get("location")),
+        first_seen_at=parse_time(first.get("at")),
+        first_seen_location=parse_location(first.get("location")),
     )
 
 

@@ -1,7 +1,8 @@
 """Order-free comparison of two name profiles, and of parents' names.
 
 The result is a Fellegi-Sunter comparison level plus the term-frequency bits of the tokens that
-agree, so agreeing on a rare name counts for more than agreeing on Mohammed.
+agree, so agreeing on a rare name counts for more than agreeing on Mohammed. When a single token
+agrees the rarity bonus is capped: one shared name, however rare, is not an identity.
 """
 
 from __future__ import annotations
@@ -21,14 +22,27 @@ from services.correlator.domain.names import (
 
 NAME_LEVELS = ("full", "full_fuzzy", "single", "partial", "given_conflict", "none", "missing")
 PARENT_LEVELS = ("agree", "close", "in_name", "disagree", "missing")
+RARITY_LEVELS = ("rare", "uncommon", "ordinary", "common", "very_common", "none")
 _CLOSE_QUALITY = 0.6
 _COMPOUND_SLACK = 3
+SINGLE_TOKEN_CAP = 1.0  # bits of rarity bonus at most when only one name token agrees
+_RARITY_BOUNDS = ((1.5, "rare"), (0.5, "uncommon"), (-0.5, "ordinary"), (-1.5, "common"))
 
 
 @dataclass(frozen=True, slots=True)
 class NameComparison:
     level: str
     tf_bits: float
+    agreeing: int = 0  # distinct name tokens that agree
+
+    @property
+    def rarity(self) -> str:
+        """The rarity bonus of the agreeing tokens as a level."""
+        if self.agreeing == 0:
+            return "none"
+        return next(
+            (name for bound, name in _RARITY_BOUNDS if self.tf_bits > bound), "very_common"
+        )
 
 
 def _best(token: Token, others: tuple[Token, ...]) -> int:
@@ -95,16 +109,19 @@ def compare_names(a: NameProfile, b: NameProfile, freqs: NameFrequencies) -> Nam
             seen.add(token.key)
             quality = 1.0 if level >= EQUIVALENT else _CLOSE_QUALITY
             tf_bits += quality * freqs.adjustment_bits(token.key)
+    agreeing = len(seen)
+    if agreeing == 1:
+        tf_bits = min(tf_bits, SINGLE_TOKEN_CAP)
     given_a, given_b = levels_a[0] >= CLOSE, levels_b[0] >= CLOSE
     if not given_a and not given_b:
-        return NameComparison("given_conflict", tf_bits)
+        return NameComparison("given_conflict", tf_bits, agreeing)
     if all(level >= CLOSE for level in short_levels):
         if len(short.core) == 1:
-            return NameComparison("single", tf_bits)
+            return NameComparison("single", tf_bits, agreeing)
         if given_a and given_b:
             fuzzy = any(level == CLOSE for level in short_levels)
-            return NameComparison("full_fuzzy" if fuzzy else "full", tf_bits)
-    return NameComparison("partial", tf_bits)
+            return NameComparison("full_fuzzy" if fuzzy else "full", tf_bits, agreeing)
+    return NameComparison("partial", tf_bits, agreeing)
 
 
 def compare_parent(

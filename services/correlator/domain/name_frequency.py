@@ -1,29 +1,32 @@
 """Name-token frequencies for term-frequency adjustment of name agreement.
 
-Frequencies come from the bundled table only (approximate counts per 100 000 name tokens on the
-routes, compiled from domain knowledge, not data), read by `services.correlator.tables` and
-handed in.  They never learn from the events being
-matched: a pair's score must not depend on which alerts and observations an instance happened
-to see before, or two correlator instances, a restarted one and the offline command would
-disagree.  Agreement on a token of frequency f is worth log2(u_avg / f) bits on top of the
-comparison level's weight (Fellegi-Sunter TF adjustment).
+Two sources are combined: the bundled table (approximate counts per 100 000 name tokens on the
+routes, compiled from domain knowledge) as a prior, and counts learned from records (the
+correlator's stored alerts and observations, counted incrementally in its store, and the
+records a fit was run on), smoothed towards the prior: f = (n + m p0) / (N + m). The learned
+counts are part of the engine's tables, versioned with the model, so a pair's score never
+depends on which records one instance happened to see before: streaming, a restarted instance
+and the offline command agree. A token neither source knows is treated as ordinary (no bonus,
+no penalty), not as the rarest name. Agreement on a token of frequency f is worth
+log2(u_avg / f) bits (Fellegi-Sunter TF adjustment; u_avg is the chance that two random tokens
+agree, per agreement).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 
 from services.correlator.domain.names import split_tokens, token_key
 
 _TABLE_TOTAL = 100_000.0
-# A token missing from the table is assumed about as rare as the rarest names it lists.
-_UNSEEN_COUNT = 5.0
-_MIN_BITS, _MAX_BITS = -4.0, 8.0
+PRIOR_STRENGTH = 2_000.0  # the prior counts as this many tokens against learned counts
+_MIN_BITS, _MAX_BITS = -4.0, 6.0
 
 
 def parse_frequency_table(text: str) -> Counter[str]:
-    """A frequency table (`word<TAB>count per 100 000 tokens` lines) as folded single tokens."""
+    """A frequency table (`word<TAB>count` lines) as folded single tokens."""
     counts: Counter[str] = Counter()
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
@@ -35,7 +38,7 @@ def parse_frequency_table(text: str) -> Counter[str]:
     return counts
 
 
-def pooled_by_key(words: Counter[str]) -> Counter[str]:
+def pooled_by_key(words: Mapping[str, int]) -> Counter[str]:
     """Word counts keyed by token key (variant group), spellings pooled."""
     counts: Counter[str] = Counter()
     for word, count in words.items():
@@ -44,28 +47,40 @@ def pooled_by_key(words: Counter[str]) -> Counter[str]:
 
 
 class NameFrequencies:
-    """Immutable token-key frequencies from a fixed table; adjustment bits are memoised."""
+    """Immutable token-key frequencies; adjustment bits are memoised."""
 
-    __slots__ = ("_counts", "_u_avg", "_bits")
+    __slots__ = ("_freq", "_u_avg", "_bits")
 
-    def __init__(self, prior: Counter[str]) -> None:
-        """`prior`: counts per 100 000 tokens keyed by token key (see `pooled_by_key`)."""
-        self._counts: dict[str, float] = dict(prior)
-        # Chance that two random tokens agree, per agreement: sum f^2 / sum f.
-        freqs = [c / _TABLE_TOTAL for c in self._counts.values()]
-        self._u_avg = sum(f * f for f in freqs) / (sum(freqs) or 1.0) or 1e-4
+    def __init__(
+        self, prior: Mapping[str, float], learned: Mapping[str, int] | None = None
+    ) -> None:
+        """`prior`: counts per 100 000 tokens by token key (see `pooled_by_key`); `learned`:
+        token counts by key from records."""
+        learned = learned or {}
+        total = float(sum(learned.values()))
+        prior_total = float(sum(prior.values())) or _TABLE_TOTAL
+        # A learned key the prior does not list starts from the prior's smallest share.
+        floor = min(prior.values()) / prior_total if prior else 1e-5
+        self._freq: dict[str, float] = {}
+        for key in set(prior) | set(learned):
+            p0 = prior[key] / prior_total if key in prior else floor
+            self._freq[key] = (learned.get(key, 0) + PRIOR_STRENGTH * p0) / (total + PRIOR_STRENGTH)
+        mass = sum(self._freq.values()) or 1.0
+        self._u_avg = sum(f * f for f in self._freq.values()) / mass or 1e-4
         self._bits: dict[str, float] = {}
 
-    def frequency(self, key: str) -> float:
-        return (self._counts.get(key, 0.0) + _UNSEEN_COUNT) / (_TABLE_TOTAL + _UNSEEN_COUNT)
+    def frequency(self, key: str) -> float | None:
+        """The token's share of all name tokens, None when no source knows it."""
+        return self._freq.get(key)
 
     def adjustment_bits(self, key: str) -> float:
-        """How much more (positive) or less (negative) an agreement on `key` says than average."""
+        """How much more (positive) or less (negative) an agreement on `key` says than average;
+        0 for a token neither the prior nor the learned counts know (an ordinary name)."""
         bits = self._bits.get(key)
         if bits is None:
-            raw = math.log2(self._u_avg / self.frequency(key))
+            freq = self._freq.get(key)
+            raw = 0.0 if freq is None else math.log2(self._u_avg / freq)
             bits = min(_MAX_BITS, max(_MIN_BITS, raw))
             if len(self._bits) < 1_000_000:
                 self._bits[key] = bits
         return bits
-

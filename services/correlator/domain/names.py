@@ -4,6 +4,11 @@ Tokens are folded to lower-case ASCII (PyICU transliterates Arabic, Persian and 
 are dropped and Arabic compounds (Abd al-Rahman, Abu Bakr) are joined, so spelling conventions
 meet.  Two tokens agree exactly, by equivalence (same hand-made group, same rigour cross-script
 symbol, same light phonetic form), closely (typo or consonant skeleton) or not at all.
+
+rigour's cross-script symbols are asked only for names written in another script (its tagger
+costs ~7 s to load, paid lazily by the first such name); Latin spellings meet through the
+hand-made variant groups, phonetic forms and skeletons, which measured as well on the routes'
+names.
 """
 
 from __future__ import annotations
@@ -21,32 +26,8 @@ from services.correlator.domain.name_variants import VARIANT_GROUPS
 EXACT, EQUIVALENT, CLOSE, NONE = 3, 2, 1, 0
 
 _PARTICLES = frozenset(
-    [
-        "al",
-        "el",
-        "ul",
-        "il",
-        "ad",
-        "ar",
-        "as",
-        "at",
-        "az",
-        "bin",
-        "ben",
-        "ibn",
-        "bint",
-        "binti",
-        "ould",
-        "wad",
-        "wuld",
-        "ag",
-        "de",
-        "da",
-        "di",
-        "du",
-        "van",
-        "von",
-    ]
+    ("al", "el", "ul", "il", "ad", "ar", "as", "at", "az", "bin", "ben", "ibn", "bint", "binti")
+    + ("ould", "wad", "wuld", "ag", "de", "da", "di", "du", "van", "von")
 )
 _JOINING = frozenset(
     ["abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu", "abdur", "abu", "abou", "abo"]
@@ -168,6 +149,7 @@ class Token:
     key: str  # frequency and equivalence key: the variant group, else the phonetic form
     skeletons: frozenset[str]
     symbols: frozenset[str]
+    grouped: bool = False  # a known name (its key is a variant group)
 
 
 def _somali_alternative(form: str) -> str | None:
@@ -190,15 +172,18 @@ def _groups() -> dict[str, str]:
 
 
 @lru_cache(maxsize=262144)
-def token_key(form: str) -> str:
-    """The frequency and equivalence key of a folded token: its variant group or phonetic form."""
+def _group_of(form: str) -> str | None:
     groups = _groups()
-    phon = phonetic_form(form)
-    key = groups.get(form) or groups.get(phon)
+    key = groups.get(form) or groups.get(phonetic_form(form))
     alt = _somali_alternative(form)
     if key is None and alt is not None:
         key = groups.get(alt) or groups.get(phonetic_form(alt))
-    return key or phon
+    return key
+
+
+def token_key(form: str) -> str:
+    """The frequency and equivalence key of a folded token: its variant group or phonetic form."""
+    return _group_of(form) or phonetic_form(form)
 
 
 def make_skeletons(form: str) -> frozenset[str]:
@@ -209,10 +194,13 @@ def make_skeletons(form: str) -> frozenset[str]:
 
 @lru_cache(maxsize=1 << 20)
 def make_token(form: str, original: str | None = None) -> Token:
-    """The analysed token; rigour's tagger (~0.1 ms a call) runs once per distinct spelling."""
+    """The analysed token; rigour's tagger runs once per distinct non-Latin spelling only."""
     skeletons = make_skeletons(form)
-    symbols = _rigour_symbols(original if original else form) if len(form) > 1 else frozenset()
-    return Token(form, phonetic_form(form), token_key(form), skeletons, symbols)
+    foreign = original is not None and not _is_ascii_latin(original) and len(form) > 1
+    symbols = _rigour_symbols(original) if foreign and original else frozenset()
+    group = _group_of(form)
+    key = group or phonetic_form(form)
+    return Token(form, phonetic_form(form), key, skeletons, symbols, group is not None)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -228,7 +216,13 @@ def compare_tokens(a: Token, b: Token) -> int:
     """Agreement level of two tokens (memoised: names repeat, and this is the per-pair cost)."""
     if a.form == b.form:
         return EXACT
-    if a.key == b.key or a.phonetic == b.phonetic or a.symbols & b.symbols:
+    sym_a, sym_b = a.symbols, b.symbols
+    # Against a name written in another script, a Latin spelling asks rigour for its symbols.
+    if sym_a and not sym_b and len(b.form) > 1:
+        sym_b = _rigour_symbols(b.form)
+    elif sym_b and not sym_a and len(a.form) > 1:
+        sym_a = _rigour_symbols(a.form)
+    if a.key == b.key or a.phonetic == b.phonetic or sym_a & sym_b:
         return EQUIVALENT
     shortest = min(len(a.form), len(b.form))
     if shortest < 3:
@@ -239,7 +233,7 @@ def compare_tokens(a: Token, b: Token) -> int:
     if similarity == 0.0:
         return NONE
     distance = DamerauLevenshtein.distance(a.form, b.form, score_cutoff=3)
-    if a.symbols and b.symbols:
+    if (sym_a and sym_b) or (a.grouped and b.grouped):
         # Both are known, distinct names (Hassan / Hussein): only a plain typo may join them.
         return CLOSE if distance <= 1 and shortest >= 5 else NONE
     if (distance <= 1 and shortest >= 4) or (distance <= 2 and shortest >= 7):

@@ -1,15 +1,17 @@
 """Drive a MatchEngine from structured CloudEvents in order, as `kinlink match` does.
 
-Observations are kept in memory with their blocking keys so that a newly published or updated
-alert is backfilled against the observations seen before it.  Each proposal carries a revision:
-1 the first time a pair is proposed, +1 whenever an alert update rescoring keeps it proposed.
+The replayer plays the store's part in memory: it keeps the observations with their blocking
+keys, what was said about every match (revision, proposed or withdrawn, review) and the
+investigators' reviews. Each event re-decides the observations it can affect, exactly as the
+streaming correlator does, and yields the resulting actions (propose, withdraw) with the time
+of the event that caused them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,54 +21,90 @@ from services.common.catalog import (
     ALERT_UPDATED,
     MATCH_PROPOSED,
     MATCH_REVIEWED,
+    MATCH_WITHDRAWN,
 )
-from services.correlator.domain.engine import MatchEngine, Proposal
+from services.correlator.domain.decisions import Action, MatchState, apply_actions, reconcile
+from services.correlator.domain.engine import MatchEngine, backfill_since, match_id
+from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.index import InvertedIndex
 from services.correlator.domain.model import (
     OBSERVATION_EVENT_KINDS,
+    Alert,
     Observation,
     parse_observation,
     parse_time,
 )
 
-BACKFILL_BUDGET = 300
+_ALL = 1 << 62  # no budget: every stored observation sharing a key
 
 
 @dataclass(frozen=True, slots=True)
-class RevisedProposal:
-    proposal: Proposal
-    revision: int
+class TimedAction:
+    action: Action
     event_time: datetime
 
 
 class Replayer:
-    """Feeds events to the engine; yields revised proposals; counts event types."""
+    """Feeds events to the engine; yields actions; counts event types."""
 
     def __init__(self, engine: MatchEngine) -> None:
         self.engine = engine
         self.counts: Counter[str] = Counter()
         self._observations: dict[str, Observation] = {}
         self._obs_index = InvertedIndex()
-        self._revisions: dict[str, int] = {}
+        self._states: dict[str, dict[str, MatchState]] = {}
+        self._reviews: dict[str, dict[str, str]] = {}
 
-    def _revise(
-        self, proposals: list[Proposal], time: datetime
-    ) -> Iterator[RevisedProposal]:
-        for proposal in proposals:
-            revision = self._revisions.get(proposal.match_id, 0) + 1
-            self._revisions[proposal.match_id] = revision
-            yield RevisedProposal(proposal, revision, time)
+    def final_states(self) -> dict[str, MatchState]:
+        """The latest word on every match, by match id."""
+        return {m: s for states in self._states.values() for m, s in states.items()}
 
-    def _backfill(self, alert_id: str) -> list[Proposal]:
-        alert = self.engine.alert(alert_id)
-        if alert is None:
-            return []
-        found, _ = self._obs_index.candidates(
-            self.engine.alert_blocking_keys(alert), BACKFILL_BUDGET
+    def _decide(self, key: str, time: datetime) -> Iterator[TimedAction]:
+        obs = self._observations[key]
+        reviews = self._reviews.get(key, {})
+        decision = self.engine.decide(
+            obs,
+            rejected={a for a, d in reviews.items() if d == "rejected"},
+            confirmed={a for a, d in reviews.items() if d == "confirmed"},
         )
-        return self.engine.match_alert(alert_id, (self._observations[k] for k in found))
+        states = self._states.setdefault(key, {})
+        actions = reconcile(decision, states, self.engine.is_active)
+        apply_actions(states, actions)
+        for action in actions:
+            yield TimedAction(action, time)
 
-    def feed(self, event: dict[str, Any]) -> Iterator[RevisedProposal]:
+    def _alert_changed(
+        self, alert: Alert, before: RecordFeatures | None, time: datetime
+    ) -> Iterator[TimedAction]:
+        keys = set(self.engine.alert_blocking_keys(alert))
+        if before is not None:
+            keys.update(self.engine.features_blocking_keys(before))
+        since = backfill_since(alert)
+        found, _ = self._obs_index.candidates(sorted(keys), _ALL)
+        for key in sorted(found):
+            obs = self._observations[key]
+            if since is not None and obs.time is not None and obs.time < since:
+                continue
+            live = [s.alert_id for s in self._states.get(key, {}).values() if s.live]
+            if self.engine.needs_decision(alert.alert_id, before, obs, live):
+                yield from self._decide(key, time)
+
+    def _reviewed(self, data: dict[str, Any], time: datetime) -> Iterator[TimedAction]:
+        obs_ref = data.get("observation")
+        decision = data.get("decision")
+        if not isinstance(obs_ref, dict) or decision not in ("confirmed", "rejected"):
+            return
+        alert_id = str(data.get("alert_id"))
+        key = f"{obs_ref.get('type')}/{obs_ref.get('id')}"
+        self._reviews.setdefault(key, {})[alert_id] = str(decision)
+        states = self._states.get(key, {})
+        pair = match_id(alert_id, str(obs_ref.get("type")), str(obs_ref.get("id")))
+        if pair in states:
+            states[pair] = replace(states[pair], review=str(decision))
+        if key in self._observations:
+            yield from self._decide(key, time)
+
+    def feed(self, event: dict[str, Any]) -> Iterator[TimedAction]:
         kind = event.get("type")
         data = event.get("data")
         time = parse_time(event.get("time"))
@@ -75,29 +113,29 @@ class Replayer:
             return
         self.counts[kind] += 1
         if kind == ALERT_PUBLISHED:
-            alert = self.engine.apply_alert_published(data, time)
-            yield from self._revise(self._backfill(alert.alert_id), time)
+            if self.engine.alert(str(data.get("alert_id", ""))) is None:
+                alert = self.engine.apply_alert_published(data, time)
+                yield from self._alert_changed(alert, None, time)
         elif kind == ALERT_UPDATED:
-            updated = self.engine.apply_alert_updated(data)
-            if updated is not None:
-                yield from self._revise(self._backfill(updated.alert_id), time)
+            change = self.engine.apply_alert_updated(data)
+            if change is not None:
+                yield from self._alert_changed(change[1], change[0], time)
         elif kind == ALERT_RESOLVED:
-            self.engine.apply_alert_resolved(data)
+            resolved = self.engine.apply_alert_resolved(data, time)
+            if resolved is not None:
+                yield from self._alert_changed(resolved, None, time)
         elif kind in OBSERVATION_EVENT_KINDS:
             obs = parse_observation(OBSERVATION_EVENT_KINDS[kind], data)
             key = f"{obs.kind}/{obs.obs_id}"
-            self._observations[key] = obs
-            self._obs_index.add(key, self.engine.observation_blocking_keys(obs))
-            yield from self._revise(self.engine.match_parsed_observation(obs), time)
+            if key not in self._observations:
+                self._observations[key] = obs
+                self._obs_index.add(key, self.engine.observation_blocking_keys(obs))
+                yield from self._decide(key, time)
         elif kind == MATCH_REVIEWED:
-            obs_ref = data.get("observation")
-            if data.get("decision") == "rejected" and isinstance(obs_ref, dict):
-                self.engine.reject_pair(
-                    str(data.get("alert_id")), str(obs_ref.get("type")), str(obs_ref.get("id"))
-                )
-        elif kind != MATCH_PROPOSED:
+            yield from self._reviewed(data, time)
+        elif kind not in (MATCH_PROPOSED, MATCH_WITHDRAWN):
             self.counts["ignored"] += 1
 
-    def run(self, events: Iterable[dict[str, Any]]) -> Iterator[RevisedProposal]:
+    def run(self, events: Iterable[dict[str, Any]]) -> Iterator[TimedAction]:
         for event in events:
             yield from self.feed(event)

@@ -1,8 +1,11 @@
-"""Fellegi-Sunter scoring: comparison levels per signal, log2(m/u) weights, calibrated probability.
+"""Scoring: comparison levels per signal, a jointly fitted logistic model per observation kind.
 
-`compare` turns an (alert, observation) feature pair into a comparison vector; `score` adds the
-level weights and the name term-frequency bits and maps the total through a logistic calibration
-fitted on a labelled scenario.  Explanations carry level names only, never names or dates.
+`compare` turns an (alert, observation) feature pair into a comparison: one level per signal
+plus the facts the explanation needs (distance, elapsed days, birth gap). `total_bits` adds the
+kind's baseline and the fitted weight of each level (all in bits, log2 odds), so the score
+`probability` is 1 / (1 + 2^-total) and every contribution adds up to it. The weights are fitted
+jointly by logistic regression (`services.lab.fit`), so correlated signals are not counted
+twice, and calibrated by construction. Physical impossibility is not learnt: it overrides all.
 """
 
 from __future__ import annotations
@@ -25,90 +28,105 @@ from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.name_compare import (
     NAME_LEVELS,
     PARENT_LEVELS,
+    RARITY_LEVELS,
     compare_names,
     compare_parent,
 )
 from services.correlator.domain.name_frequency import NameFrequencies
-from services.correlator.domain.spacetime import SPACETIME_LEVELS, compare_spacetime
+from services.correlator.domain.spacetime import (
+    ELAPSED_LEVELS,
+    SPACETIME_LEVELS,
+    VETO_LEVELS,
+    SpaceTimeComparison,
+    compare_spacetime,
+)
 
+KINDS = ("registration", "sighting")
+# Movements between coarse cells seen in confirmed matches (learnt with the weights, never
+# taken from a generator's route table), within one cell, or not seen before.
+ROUTE_LEVELS = ("same_cell", "known", "unknown", "missing")
+# Name agreement and the rarity of the agreeing names form one signal: agreeing on two very
+# common names says far less than agreeing on two rare ones, and how much less depends on
+# how much agrees (a joint level captures the interaction).
+AGREEING_NAME_LEVELS = ("full", "full_fuzzy", "single", "partial")
+RARITIES = tuple(r for r in RARITY_LEVELS if r != "none")
+NAME_SIGNAL_LEVELS = tuple(f"{level}_{rarity}" for level in AGREEING_NAME_LEVELS
+                           for rarity in RARITIES) + tuple(
+    level for level in NAME_LEVELS if level not in AGREEING_NAME_LEVELS
+)
 SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
-    "name": NAME_LEVELS,
+    "name": NAME_SIGNAL_LEVELS,
     "father_name": PARENT_LEVELS,
     "mother_name": PARENT_LEVELS,
+    "sibling": ("likely", "no"),
     "birth": BIRTH_LEVELS,
     "sex": SEX_LEVELS,
     "nationality": NATIONALITY_LEVELS,
     "language": LANGUAGE_LEVELS,
     "place_time": SPACETIME_LEVELS,
+    "elapsed": ELAPSED_LEVELS,
+    "route": ROUTE_LEVELS,
 }
-# Physical impossibility is not learnt: it overrides any name evidence.
-FIXED_BITS = {("place_time", "before_last_seen"): -40.0, ("place_time", "impossible"): -20.0}
-
-_DEFAULT_BITS: dict[str, dict[str, float]] = {
-    "name": {
-        "full": 9.0,
-        "full_fuzzy": 7.0,
-        "single": 3.0,
-        "partial": 1.0,
-        "given_conflict": -6.0,
-        "none": -10.0,
-        "missing": 0.0,
-    },
-    "father_name": {"agree": 4.0, "close": 2.0, "in_name": 3.0, "disagree": -3.0, "missing": 0.0},
-    "mother_name": {"agree": 3.0, "close": 1.5, "in_name": 1.0, "disagree": -2.0, "missing": 0.0},
-    "birth": {
-        "exact": 6.0,
-        "within_year": 3.0,
-        "compatible": 1.0,
-        "mild_conflict": -2.0,
-        "strong_conflict": -7.0,
-        "missing": 0.0,
-    },
-    "sex": {"agree": 0.2, "disagree": -6.0, "missing": 0.0},
-    "nationality": {"agree": 0.8, "confusable": 0.0, "disagree": -2.0, "missing": 0.0},
-    "language": {"agree": 0.8, "disagree": -1.5, "missing": 0.0},
-    "place_time": {
-        "same_area": 2.0,
-        "easy_reach": 0.5,
-        "fast_reach": -1.0,
-        "impossible": -20.0,
-        "before_last_seen": -40.0,
-        "missing": 0.0,
-    },
-}
+# The level of each signal that carries no evidence (its weight is 0 by definition).
+REFERENCE_LEVEL = {s: "no" if s == "sibling" else "missing" for s in SIGNAL_LEVELS}
+VETO_BITS = {"before_last_seen": -40.0, "impossible": -20.0}
 
 
 @dataclass(frozen=True, slots=True)
 class Comparison:
     levels: dict[str, str]
-    name_tf_bits: float
+    facts: dict[str, float] = field(default_factory=dict)
+    route: str | None = None  # the cells moved between (for learning known routes)
+
+    @property
+    def vetoed(self) -> bool:
+        return self.levels.get("place_time") in VETO_LEVELS
 
 
 @dataclass(frozen=True)
 class Weights:
+    """A fitted model: per observation kind a baseline and level weights in bits, the proposal
+    threshold on the score and the margin (bits) within which rivals of the best alert are
+    proposed too; plus name-token counts learned from records (see `name_frequency`)."""
+
     version: str
-    bits: dict[str, dict[str, float]]
-    tf_scale: float = 1.0
-    calibration_slope: float = 1.0
-    calibration_intercept: float = -10.0
-    threshold: float = 0.5
-    # Proposals per observation keep within this many bits of its best alert.
-    margin_bits: float = 99.0
+    baseline: dict[str, float]
+    bits: dict[str, dict[str, dict[str, float]]]
+    threshold: dict[str, float]
+    margin_bits: dict[str, float]
+    token_counts: dict[str, int] = field(default_factory=dict)
     fitted_on: dict[str, Any] = field(default_factory=dict)
+    routes: tuple[str, ...] = ()
+
+    def level_bits(self, kind: str, signal: str, level: str) -> float:
+        return self.bits.get(kind, {}).get(signal, {}).get(level, 0.0)
+
+    def flat(self, kind: str) -> dict[tuple[str, str], float]:
+        """(signal, level) -> bits for one kind, built once (the scoring hot path)."""
+        cache: dict[str, dict[tuple[str, str], float]] = self.__dict__.setdefault("_flat", {})
+        table = cache.get(kind)
+        if table is None:
+            table = {
+                (signal, level): value
+                for signal, levels in self.bits.get(kind, {}).items()
+                for level, value in levels.items()
+            }
+            cache[kind] = table
+        return table
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "version": self.version,
+                "baseline": self.baseline,
                 "bits": self.bits,
-                "tf_scale": self.tf_scale,
-                "calibration_slope": self.calibration_slope,
-                "calibration_intercept": self.calibration_intercept,
                 "threshold": self.threshold,
                 "margin_bits": self.margin_bits,
+                "token_counts": self.token_counts,
                 "fitted_on": self.fitted_on,
+                "routes": list(self.routes),
             },
-            indent=2,
+            indent=1,
             sort_keys=True,
         )
 
@@ -117,60 +135,99 @@ class Weights:
         raw = json.loads(text)
         return cls(
             str(raw["version"]),
+            {k: float(v) for k, v in raw["baseline"].items()},
             raw["bits"],
-            float(raw["tf_scale"]),
-            float(raw["calibration_slope"]),
-            float(raw["calibration_intercept"]),
-            float(raw["threshold"]),
-            float(raw.get("margin_bits", 99.0)),
+            {k: float(v) for k, v in raw["threshold"].items()},
+            {k: float(v) for k, v in raw["margin_bits"].items()},
+            {k: int(v) for k, v in raw.get("token_counts", {}).items()},
             dict(raw.get("fitted_on", {})),
+            tuple(raw.get("routes", ())),
         )
 
 
 def default_weights() -> Weights:
-    """Hand-set weights from domain judgement, used before any fitting."""
-    return Weights("hand-1", {s: dict(levels) for s, levels in _DEFAULT_BITS.items()})
+    """Neutral weights (every level 0 bits), used before any fitting and to collect features."""
+    zero = {kind: {s: dict.fromkeys(levels, 0.0) for s, levels in SIGNAL_LEVELS.items()}
+            for kind in KINDS}
+    return Weights("neutral-0", dict.fromkeys(KINDS, 0.0), zero, dict.fromkeys(KINDS, 0.5),
+                   dict.fromkeys(KINDS, 99.0))
 
 
-def compare(alert: RecordFeatures, obs: RecordFeatures, freqs: NameFrequencies) -> Comparison:
+def _sibling(levels: dict[str, str]) -> str:
+    """Siblings share family and parents' names but not the given name."""
+    parents = levels["father_name"] in ("agree", "close") or levels["mother_name"] in (
+        "agree",
+        "close",
+    )
+    differs = levels["name"] == "given_conflict" or levels["name"].startswith("partial")
+    return "likely" if parents and differs else "no"
+
+
+def route_level(route: str | None, routes: frozenset[str]) -> str:
+    if route is None:
+        return "missing"
+    start, _, end = route.partition(">")
+    return "same_cell" if start == end else "known" if route in routes else "unknown"
+
+
+def compare(
+    alert: RecordFeatures,
+    obs: RecordFeatures,
+    freqs: NameFrequencies,
+    routes: frozenset[str] = frozenset(),
+) -> Comparison:
+    spacetime = compare_spacetime(alert.spacetime, obs.spacetime)
+    if spacetime.level in VETO_LEVELS:  # decided by place and time: names need not be compared
+        return Comparison({"place_time": spacetime.level}, _place_facts(spacetime))
     names = compare_names(alert.names, obs.names, freqs)
+    birth = compare_birth(alert.birth, obs.birth)
     a, b = alert.names, obs.names
+    name = f"{names.level}_{names.rarity}" if names.level in AGREEING_NAME_LEVELS else names.level
     levels = {
-        "name": names.level,
+        "name": name,
         "father_name": compare_parent(a.father, b.father, a, b),
         "mother_name": compare_parent(a.mother, b.mother, a, b),
-        "birth": compare_birth(alert.birth, obs.birth),
+        "birth": birth.level,
         "sex": compare_sex(alert.sex, obs.sex),
         "nationality": compare_nationalities(alert.nationalities, obs.nationalities),
         "language": compare_languages(alert.languages, obs.languages),
-        "place_time": compare_spacetime(alert.spacetime, obs.spacetime),
+        "place_time": spacetime.level,
+        "elapsed": spacetime.elapsed,
+        "route": route_level(spacetime.route, routes),
     }
-    return Comparison(levels, names.tf_bits)
+    levels["sibling"] = _sibling(levels)
+    facts = {"birth_gap_years": round(birth.gap_years, 2), "name_tokens": float(names.agreeing)}
+    facts.update(_place_facts(spacetime))
+    return Comparison(levels, facts, spacetime.route)
 
 
-def level_bits(weights: Weights, signal: str, level: str) -> float:
-    fixed = FIXED_BITS.get((signal, level))
-    return fixed if fixed is not None else weights.bits.get(signal, {}).get(level, 0.0)
+def _place_facts(spacetime: SpaceTimeComparison) -> dict[str, float]:
+    facts: dict[str, float] = {}
+    if spacetime.km is not None:
+        facts["km"] = round(spacetime.km, 1)
+    if spacetime.days is not None:
+        facts["days"] = round(spacetime.days, 2)
+    return facts
 
 
-def total_bits(weights: Weights, comparison: Comparison) -> float:
-    total = sum(level_bits(weights, s, lvl) for s, lvl in comparison.levels.items())
-    return total + weights.tf_scale * comparison.name_tf_bits
+def contributions(weights: Weights, kind: str, comparison: Comparison) -> dict[str, float]:
+    """Each signal's contribution in bits (the baseline not included)."""
+    if comparison.vetoed:
+        level = comparison.levels["place_time"]
+        return {"place_time": VETO_BITS[level]}
+    table = weights.flat(kind)
+    return {s: table.get((s, lvl), 0.0) for s, lvl in comparison.levels.items()}
 
 
-def probability(weights: Weights, bits: float) -> float:
-    logit = (weights.calibration_slope * bits + weights.calibration_intercept) * math.log(2)
-    logit = max(-60.0, min(60.0, logit))
-    return 1.0 / (1.0 + math.exp(-logit))
+def total_bits(weights: Weights, kind: str, comparison: Comparison) -> float:
+    """Log2 odds that the pair is the same child: the baseline plus every contribution."""
+    if comparison.vetoed:
+        return weights.baseline.get(kind, 0.0) + VETO_BITS[comparison.levels["place_time"]]
+    table = weights.flat(kind)
+    return weights.baseline.get(kind, 0.0) + sum(
+        table.get(item, 0.0) for item in comparison.levels.items()
+    )
 
 
-def explain(weights: Weights, comparison: Comparison) -> list[dict[str, Any]]:
-    """Each signal's contribution in log-odds bits, with its comparison level as the detail."""
-    out: list[dict[str, Any]] = [
-        {"signal": s, "contribution": round(level_bits(weights, s, lvl), 3), "detail": lvl}
-        for s, lvl in comparison.levels.items()
-    ]
-    tf = weights.tf_scale * comparison.name_tf_bits
-    rarity = "rare names agree" if tf > 1 else "common names agree" if tf < -1 else "average"
-    out.append({"signal": "name_rarity", "contribution": round(tf, 3), "detail": rarity})
-    return out
+def probability(bits: float) -> float:
+    return 1.0 / (1.0 + math.pow(2.0, -max(-60.0, min(60.0, bits))))

@@ -1,8 +1,11 @@
 """Place and time evidence: could the child last seen there and then be observed here and now?
 
-An observation before the last sighting (beyond a small tolerance) is a veto; a distance that
-cannot be covered at plausible overland speeds in the elapsed time is a near-veto; closeness in
-space and time is weak positive evidence.
+An observation before the child went missing (beyond a small tolerance) is a veto; a distance
+that cannot be covered at plausible overland speeds in the elapsed time is a near-veto. Between
+those, the implied travel speed (distance over elapsed days) and the elapsed time itself are
+graded evidence: children stay days to months at each stop and cover hundreds of kilometres a
+day when they move. An alert whose last-seen report was updated keeps the moment it went
+missing (for the veto) and is measured from the latest report made before the observation.
 """
 
 from __future__ import annotations
@@ -12,27 +15,55 @@ from dataclasses import dataclass
 from services.correlator.domain.geo import distance_km, haversine_km
 
 SPACETIME_LEVELS = (
-    "same_area",
-    "easy_reach",
-    "fast_reach",
+    "same_place",
+    "slow",
+    "steady",
+    "fast",
+    "very_fast",
     "impossible",
     "before_last_seen",
     "missing",
 )
+ELAPSED_LEVELS = ("days_3", "days_14", "days_60", "days_180", "longer", "missing")
 VETO_LEVELS = frozenset({"impossible", "before_last_seen"})
 IMPRECISION_KM = 25.0
 TOLERANCE_HOURS = 6.0
-_SAME_AREA_KM = 60.0
-_SAME_AREA_DAYS = 45.0
-_EASY_KM_PER_DAY = 300.0
+_SAME_PLACE_KM = 30.0
+# Upper bounds of implied speed (km per day) for slow, steady and fast travel.
+_SPEED_BOUNDS = ((20.0, "slow"), (100.0, "steady"), (400.0, "fast"))
+_ELAPSED_BOUNDS = ((3.0, "days_3"), (14.0, "days_14"), (60.0, "days_60"), (180.0, "days_180"))
 # The great-circle distance is within 0.5 % of the geodesic on the WGS-84 ellipsoid.
 _HAVERSINE_ERROR = 0.006
+ROUTE_CELL_DEGREES = 1.0
+
+Point = tuple[float, float]
 
 
 @dataclass(frozen=True, slots=True)
 class SpaceTime:
+    """When and where a record places the child. Alerts also carry when and where the child
+    went missing (`since`, `first_point`) when a later last-seen report replaced them."""
+
     at: float | None  # POSIX seconds
-    point: tuple[float, float] | None
+    point: Point | None
+    since: float | None = None
+    first_point: Point | None = None
+
+    @property
+    def missing_since(self) -> float | None:
+        return self.since if self.since is not None else self.at
+
+
+@dataclass(frozen=True, slots=True)
+class SpaceTimeComparison:
+    level: str
+    elapsed: str
+    km: float | None = None
+    days: float | None = None
+    route: str | None = None  # coarse cell moved from and to ("r:c>r:c")
+
+
+MISSING = SpaceTimeComparison("missing", "missing")
 
 
 def max_reach_km(hours: float) -> float:
@@ -42,33 +73,61 @@ def max_reach_km(hours: float) -> float:
     return IMPRECISION_KM * 2 + min(110.0 * hours, 900.0 * hours / 24 + 300.0)
 
 
-def compare_spacetime(last_seen: SpaceTime, observed: SpaceTime) -> str:
-    if last_seen.at is None or observed.at is None:
-        return "missing"
-    hours = (observed.at - last_seen.at) / 3600.0
-    if hours < -TOLERANCE_HOURS:
-        return "before_last_seen"
-    if last_seen.point is None or observed.point is None:
-        return "missing"
-    hours = max(hours, 0.0)
-    reach = max_reach_km(hours)
-    rough = haversine_km(last_seen.point, observed.point)
-    if rough > reach * (1 + _HAVERSINE_ERROR):
-        return "impossible"
+def _reference(last_seen: SpaceTime, at: float) -> tuple[float, Point | None]:
+    """The latest last-seen report made before the observation."""
+    if last_seen.at is not None and last_seen.at <= at + TOLERANCE_HOURS * 3600:
+        return last_seen.at, last_seen.point
+    since = last_seen.missing_since
+    assert since is not None
+    return since, last_seen.first_point if last_seen.since is not None else last_seen.point
+
+
+def _cell(point: Point) -> str:
+    return f"{int(point[0] // ROUTE_CELL_DEGREES)}:{int(point[1] // ROUTE_CELL_DEGREES)}"
+
+
+def _elapsed_level(days: float) -> str:
+    for bound, level in _ELAPSED_BOUNDS:
+        if days <= bound:
+            return level
+    return "longer"
+
+
+def _km(a: Point, b: Point, reach: float) -> float:
+    rough = haversine_km(a, b)
+    if rough > IMPRECISION_KM and abs(rough - reach) <= reach * _HAVERSINE_ERROR:
+        # The geodesic costs ~0.4 ms: only worth it when it could change the veto.
+        return distance_km(a, b)
+    return rough
+
+
+def compare_spacetime(last_seen: SpaceTime, observed: SpaceTime) -> SpaceTimeComparison:
+    since = last_seen.missing_since
+    if since is None or observed.at is None:
+        return MISSING
+    if (observed.at - since) / 3600.0 < -TOLERANCE_HOURS:
+        return SpaceTimeComparison("before_last_seen", "missing")
+    ref_at, ref_point = _reference(last_seen, observed.at)
+    hours = max((observed.at - ref_at) / 3600.0, 0.0)
     days = hours / 24.0
-    easy_km = IMPRECISION_KM + _EASY_KM_PER_DAY * max(days, 0.25)
-    km = rough
-    if rough > IMPRECISION_KM and (
-        abs(rough - reach) <= reach * _HAVERSINE_ERROR
-        or abs(rough - _SAME_AREA_KM) <= _SAME_AREA_KM * _HAVERSINE_ERROR
-        or abs(rough - easy_km) <= easy_km * _HAVERSINE_ERROR
-    ):
-        # The geodesic costs ~0.4 ms: only worth it when it could change the level.
-        km = distance_km(last_seen.point, observed.point)
+    elapsed = _elapsed_level(days)
+    if ref_point is None or observed.point is None:
+        return SpaceTimeComparison("missing", elapsed, None, days)
+    reach = max_reach_km(hours)
+    km = _km(ref_point, observed.point, reach)
+    route = f"{_cell(ref_point)}>{_cell(observed.point)}"
     if km > reach:
-        return "impossible"
-    if km <= _SAME_AREA_KM and days <= _SAME_AREA_DAYS:
-        return "same_area"
-    if km <= easy_km:
-        return "easy_reach"
-    return "fast_reach"
+        return SpaceTimeComparison("impossible", elapsed, km, days, route)
+    if km <= _SAME_PLACE_KM:
+        return SpaceTimeComparison("same_place", elapsed, km, days, route)
+    speed = km / max(days, 0.25)
+    level = next((name for bound, name in _SPEED_BOUNDS if speed <= bound), "very_fast")
+    return SpaceTimeComparison(level, elapsed, km, days, route)
+
+
+def cheap_veto(last_seen: SpaceTime, observed: SpaceTime) -> bool:
+    """True when the pair is impossible by time alone (checked before any name comparison)."""
+    since = last_seen.missing_since
+    if since is None or observed.at is None:
+        return False
+    return (observed.at - since) / 3600.0 < -TOLERANCE_HOURS

@@ -1,4 +1,5 @@
-"""The tables a match engine is built with: fitted weights and name-token frequencies.
+"""The tables a match engine is built with: fitted weights and name-token frequencies (the
+bundled prior table, smoothed with the token counts learned with the weights).
 
 The domain never reads files: whoever builds an engine hands it an `EngineTables`, made from
 the shipped files by `services.correlator.tables.load_tables` or from values in tests and the
@@ -23,10 +24,16 @@ class EngineTables:
     name_words: Counter[str]
     frequencies: NameFrequencies = field(init=False, repr=False, compare=False)
     blocker: Blocker = field(init=False, repr=False, compare=False)
+    routes: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "frequencies", NameFrequencies(pooled_by_key(self.name_words)))
+        object.__setattr__(
+            self,
+            "frequencies",
+            NameFrequencies(pooled_by_key(self.name_words), self.weights.token_counts),
+        )
         object.__setattr__(self, "blocker", Blocker(common_skeletons(self.name_words)))
+        object.__setattr__(self, "routes", frozenset(self.weights.routes))
 
     def with_weights(self, weights: Weights) -> EngineTables:
         """The same name tables with other weights (fitting, evaluation of a refit)."""

@@ -42,20 +42,34 @@ def splink_version() -> str:
 def match(events: Iterable[Mapping[str, Any]], seed: int = 1) -> list[dict[str, Any]]:
     """match.proposed data dicts for pairs Splink scores at match_probability >= 0.5."""
     import duckdb
-    import splink.comparison_library as cl
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     alerts, observations = read_records(events)
     if not alerts or not observations:
         return []
     con = duckdb.connect(":memory:")
-    for table, records in (("alerts", alerts), ("observations", observations)):
-        con.execute(
-            f"CREATE TABLE {table} (unique_id VARCHAR, given_name VARCHAR, family_name VARCHAR,"
-            " birth_year INTEGER, sex VARCHAR, nationality VARCHAR)"
+    try:
+        for table, records in (("alerts", alerts), ("observations", observations)):
+            con.execute(
+                f"CREATE TABLE {table} (unique_id VARCHAR, given_name VARCHAR,"
+                " family_name VARCHAR, birth_year INTEGER, sex VARCHAR, nationality VARCHAR)"
+            )
+            con.executemany(
+                f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?)", [_row(r) for r in records]
+            )
+        predictions = _trained_linker(con, seed).inference.predict(
+            threshold_match_probability=THRESHOLD
         )
-        con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?)",
-                        [_row(r) for r in records])
+        return _proposals(predictions.as_record_list(), alerts, observations)
+    finally:
+        con.close()
+
+
+def _trained_linker(con: Any, seed: int) -> Any:
+    """Splink with its stock comparisons, the prior from its tutorial recipe, u by random
+    sampling and m by expectation maximisation on two blocking rules."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
     db_api = DuckDBAPI(connection=con)
     left = db_api.register("alerts", dataset_display_name="alerts")
     right = db_api.register("observations", dataset_display_name="observations")
@@ -87,13 +101,17 @@ def match(events: Iterable[Mapping[str, Any]], seed: int = 1) -> list[dict[str, 
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("birth_year", "sex")
     )
-    predictions = linker.inference.predict(threshold_match_probability=THRESHOLD)
+    return linker
 
+
+def _proposals(
+    rows: list[dict[str, Any]], alerts: list[Record], observations: list[Record]
+) -> list[dict[str, Any]]:
     by_id = {r.id: r for r in alerts}
     obs_by_id = {r.id: r for r in observations}
     version = ENGINE_VERSION_PREFIX + splink_version()
     proposals = []
-    for row in predictions.as_record_list():
+    for row in rows:
         if row["source_dataset_l"] == "alerts":
             alert_id, obs_id = str(row["unique_id_l"]), str(row["unique_id_r"])
         else:
@@ -102,8 +120,12 @@ def match(events: Iterable[Mapping[str, Any]], seed: int = 1) -> list[dict[str, 
         if not time_ok(alert, obs):
             continue
         probability = float(row["match_probability"])
-        explanation = [{"signal": "splink_match_weight", "contribution": float(row["match_weight"]),
-                        "detail": f"match probability {probability:.3f}"}]
+        explanation = [
+            {
+                "signal": "splink_match_weight",
+                "contribution": float(row["match_weight"]),
+                "detail": f"match probability {probability:.3f}",
+            }
+        ]
         proposals.append(proposal(alert_id, obs.kind, obs_id, probability, version, explanation))
-    con.close()
     return proposals

@@ -8,7 +8,8 @@ import click
 
 
 @click.command()
-@click.option("--seed", default=2, show_default=True, help="Scenario seed for quality figures.")
+@click.option("--seeds", default="1,2,3,4,5", show_default=True,
+              help="Held-out scenario seeds for quality figures (never fitted on).")
 @click.option("--children", default=600, show_default=True, help="Scenario size.")
 @click.option(
     "--alerts",
@@ -18,19 +19,26 @@ import click
 )
 @click.option(
     "--only",
-    type=click.Choice(["quality", "engine", "intake", "latency"]),
+    type=click.Choice(["quality", "speed", "engine", "intake", "latency"]),
     multiple=True,
     help="Run only these parts (default: all).",
 )
-def bench(seed: int, children: int, alerts: str, only: tuple[str, ...]) -> None:
-    """Matching quality vs baselines, engine throughput and memory, intake throughput."""
-    parts = set(only) or {"quality", "engine", "intake", "latency"}
+def bench(seeds: str, children: int, alerts: str, only: tuple[str, ...]) -> None:
+    """Matching quality vs baselines, matching speed, engine throughput and memory, intake
+    throughput, end-to-end latency."""
+    parts = set(only) or {"quality", "speed", "engine", "intake", "latency"}
     started = time.monotonic()
+    held_out = tuple(int(s) for s in seeds.split(","))
     if "quality" in parts:
         from services.lab.bench.quality import report
 
-        click.echo("== matching quality (engine vs baselines) ==")
-        click.echo(report(seed, children))
+        click.echo("== matching quality (engine vs baselines, held-out seeds) ==")
+        click.echo(report(held_out, children))
+    if "speed" in parts:
+        from services.lab.bench.speed import report as speed_report
+
+        click.echo("\n== matching speed ==")
+        click.echo(speed_report(held_out[0], children))
     if "engine" in parts:
         from services.lab.bench.engine import report as engine_report
 

@@ -20,6 +20,7 @@ from .model import Child, Scenario, TruthRecord
 from .noise_names import GOOD, NORMAL, SIGHTING, mother_name, spell
 from .noise_person import render_person, sparse_sighting
 from .population import Unit, build_population
+from .profiles import current, using
 from .routes import Stay, jitter
 
 _CIRCUMSTANCES = (
@@ -94,7 +95,7 @@ def _observe_stay(
         who = reporter(rng, stay.stop.country, stay.stop.place)
         radius = 3.0 if who["kind"] in ("police", "ngo") else 8.0
         lat, lon = jitter(rng, stay.stop.lat, stay.stop.lon, radius)
-        if rng.random() < 0.12:
+        if rng.random() < current().sparse_sighting:
             person, script = sparse_sighting(rng, child, at), "Latn"
         else:
             person, script = render_person(rng, child, at, SIGHTING, alias_rate)
@@ -199,8 +200,17 @@ def _choose_alerted(rng: random.Random, units: list[Unit], target: int) -> set[i
     return chosen
 
 
-def generate_scenario(seed: int, children: int = 600, alert_fraction: float = 0.4) -> Scenario:
-    """A scenario of `children` children, about `alert_fraction` of them alerted as missing."""
+def generate_scenario(
+    seed: int, children: int = 600, alert_fraction: float | None = None, noise: str = "routes"
+) -> Scenario:
+    """A scenario of `children` children, about `alert_fraction` of them alerted as missing
+    (by default the noise model's share), with the named noise model ("routes" or "other")."""
+    with using(noise) as profile:
+        fraction = profile.alert_fraction if alert_fraction is None else alert_fraction
+        return _generate(seed, children, fraction)
+
+
+def _generate(seed: int, children: int, alert_fraction: float) -> Scenario:
     rng = random.Random(seed)
     centres = build_centres(rng)
     units = build_population(rng, children)

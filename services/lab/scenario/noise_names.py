@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from .model import Child
 from .names_data import ARABIC, ETHIOPIC, SOMALI, VARIANTS
 from .origins import ORIGINS, Tradition
+from .profiles import current
 
 
 @dataclass(frozen=True)
@@ -37,12 +38,6 @@ GOOD = NoiseLevel(0.2, 0.04, 0.02, 0.05, 0.02, 0.02, 0.03, 0.0, 0.4, 0.35, 0.2)
 NORMAL = NoiseLevel(0.35, 0.1, 0.05, 0.15, 0.08, 0.07, 0.07, 0.07, 0.25, 0.35, 0.2)
 SIGHTING = NoiseLevel(0.45, 0.15, 0.08, 0.05, 0.05, 0.5, 0.03, 0.02, 0.03, 0.05, 0.02)
 
-_RULES: tuple[tuple[str, str], ...] = (
-    ("ou", "u"), ("u", "ou"), ("ee", "i"), ("i", "ee"), ("kh", "h"), ("q", "k"), ("y$", "i"),
-    ("i$", "y"), ("dj", "j"), ("j", "dj"), ("sh", "ch"), ("dh", "d"), ("th", "t"), ("w", "ou"),
-    ("a$", "ah"), ("e", "a"), ("o", "u"), ("([bdfgklmnprstz])\\1", "\\1"),
-    ("([aeiou])([mnlrsdt])([aeiou])", "\\1\\2\\2\\3"),
-)
 _KEYBOARD = {
     "a": "qsz", "b": "vn", "d": "sf", "e": "wr", "f": "dg", "h": "gj", "i": "uo", "k": "jl",
     "l": "k", "m": "n", "n": "bm", "o": "ip", "r": "et", "s": "ad", "t": "ry", "u": "yi",
@@ -59,7 +54,7 @@ def _recase(text: str) -> str:
 
 def _rule(rng: random.Random, name: str) -> str:
     low = name.lower()
-    options = [(pat, rep) for pat, rep in _RULES if re.search(pat, low)]
+    options = [(pat, rep) for pat, rep in current().rules if re.search(pat, low)]
     if not options:
         return name
     pat, rep = rng.choice(options)
@@ -105,15 +100,16 @@ def _article(rng: random.Random, name: str) -> str:
 def spell(rng: random.Random, canonical: str, origin: str, level: NoiseLevel) -> str:
     """One clerk's Latin spelling of a canonical name."""
     name = canonical
+    profile = current()
     if origin == "SOM" and canonical in SOMALI and rng.random() < 0.35:
         name = SOMALI[canonical]
-    elif canonical in VARIANTS and rng.random() < level.variant:
+    elif canonical in VARIANTS and rng.random() < level.variant * profile.variant_factor:
         name = rng.choice(VARIANTS[canonical])
     if rng.random() < level.variant * 0.3:
         name = _compound(rng, name)
     if rng.random() < level.variant * 0.4:
         name = _article(rng, name)
-    if rng.random() < level.rule:
+    if rng.random() < level.rule * profile.rule_factor:
         name = _rule(rng, name)
     if rng.random() < level.typo:
         name = _typo(rng, name)

@@ -14,6 +14,7 @@ from typing import Any
 from .model import Child
 from .noise_names import GOOD, SIGHTING, NoiseLevel, render_names
 from .origins import ORIGINS
+from .profiles import current
 
 
 def age_at(dob: date, when: datetime) -> float:
@@ -31,7 +32,8 @@ def _birth(
     rng: random.Random, dob: date, when: datetime, careful: bool
 ) -> tuple[str | None, str, dict[str, int] | None]:
     """(date_of_birth, date_of_birth_kind, age_range) as written by a registering clerk."""
-    weights = (45, 18, 5, 14, 5, 10, 3) if careful else (28, 18, 7, 13, 7, 15, 12)
+    profile = current()
+    weights = profile.birth_careful if careful else profile.birth_normal
     kind = rng.choices(
         ("exact", "placeholder", "placeholder_exact", "year", "swap", "assessed", "missing"),
         weights,

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 from .model import Child
 from .origins import ORIGINS, Origin, Tradition
+from .profiles import current
 from .routes import ROUTES, Stay, plan_journey
 
 EPOCH = datetime(2025, 1, 6, 6, 0, tzinfo=UTC)
@@ -41,8 +42,10 @@ def _cumulative(n: int, exponent: float) -> tuple[float, ...]:
 
 
 def zipf(rng: random.Random, pool: tuple[str, ...], exponent: float = 1.0) -> str:
-    """A name from a frequency-ordered pool with Zipf weights (rank r has weight 1/r^s)."""
-    return rng.choices(pool, cum_weights=_cumulative(len(pool), exponent))[0]
+    """A name from a frequency-ordered pool with Zipf weights (rank r has weight 1/r^s, s
+    scaled by the noise model: a steeper one crowds more children onto the common names)."""
+    scaled = round(exponent * current().zipf_exponent, 3)
+    return rng.choices(pool, cum_weights=_cumulative(len(pool), scaled))[0]
 
 
 def _dob(rng: random.Random, age: int, at: datetime) -> date:
@@ -101,7 +104,10 @@ def build_population(rng: random.Random, children: int) -> list[Unit]:
     made = 0
     while made < children:
         origin = ORIGINS[rng.choices(codes, weights)[0]]
-        route = rng.choices([r for r, _ in origin.routes], [p for _, p in origin.routes])[0]
+        bias = current().route_bias
+        route = rng.choices(
+            [r for r, _ in origin.routes], [p * bias.get(r, 1.0) for r, p in origin.routes]
+        )[0]
         start = rng.choice(waves[route]) + timedelta(hours=rng.uniform(0, 36))
         journey = plan_journey(rng, route, start)
         remaining = min(rng.choice((1, 1, 2, 2, 3, 4, 5, 6, 8)), children - made)

@@ -11,6 +11,8 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from .profiles import current
+
 
 @dataclass(frozen=True)
 class Stop:
@@ -111,11 +113,12 @@ def plan_journey(rng: random.Random, route: str, start: datetime) -> list[Stay]:
     last = len(path) - 1 if rng.random() < 0.55 else rng.randint(1, len(path) - 1)
     stays: list[Stay] = []
     at = start
+    factor = current().stay_factor
     for i, name in enumerate(path[: last + 1]):
         stop = STOPS[name]
         if i > 0:
             at += travel_time(rng, STOPS[path[i - 1]], stop)
-        days = min(stop.median_stay_days * rng.lognormvariate(0.0, 0.7), 150.0)
+        days = min(stop.median_stay_days * factor * rng.lognormvariate(0.0, 0.7), 150.0)
         departure = at + timedelta(days=max(days, 0.5))
         stays.append(Stay(stop, at, departure))
         at = departure

@@ -46,6 +46,14 @@ async def stored_matches(pool: Any) -> dict[str, tuple[int, float]]:
     return {r["match_id"]: (r["revision"], r["score"]) for r in rows}
 
 
+async def live_matches(pool: Any) -> dict[str, float]:
+    """Score of every match that stands proposed (not withdrawn), by match id."""
+    rows = await pool.fetch(
+        "SELECT match_id::text, score FROM correlator.matches WHERE status = 'proposed'"
+    )
+    return {r["match_id"]: r["score"] for r in rows}
+
+
 async def wait_until_idle(
     pool: Any, settings: CommonSettings, group: str, expected: int, timeout: float = 60.0
 ) -> None:

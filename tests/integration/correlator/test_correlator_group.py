@@ -17,10 +17,15 @@ from services.common.db import create_pool
 from services.common.envelope import CloudEvent, from_structured, to_structured
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
-from services.correlator.offline import run_match
+from services.correlator.offline import final_state, run_match
 from services.lab.scenario import generate_scenario
 from tests.engine_tables import engine as engine_for_tests
-from tests.integration.correlator.harness import start_correlator, stored_matches, wait_until_idle
+from tests.integration.correlator.harness import (
+    live_matches,
+    start_correlator,
+    stored_matches,
+    wait_until_idle,
+)
 from tests.stack_fixtures import SettingsFactory
 
 GROUP = "kinlink-correlator"
@@ -33,8 +38,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.a
 
 
 def scenario_events() -> list[CloudEvent]:
-    # Publications and observations only: their final matches do not depend on the order in
-    # which partitions are read, so any correct run must end with the same set.
+    # Publications and observations only (test_arrival_orders covers updates and resolutions):
+    # their final matches do not depend on the order in which partitions are read.
     scenario = generate_scenario(seed=11, children=60)
     return [from_structured(e) for e in scenario.events if e["type"] in KEPT]
 
@@ -55,7 +60,7 @@ async def one_uninterrupted_run(
             await wait_until_idle(pool, settings, GROUP, expected=len(events), timeout=120)
         finally:
             await service.stop()
-        return await stored_matches(pool)
+        return await live_matches(pool)
     finally:
         await pool.close()
 
@@ -65,10 +70,8 @@ async def test_two_instances_in_one_group_equal_one(settings_factory: SettingsFa
     reference = await one_uninterrupted_run(await settings_factory(), events)
     assert len(reference) >= 5
     # The offline door drives the same engine: the same matches with the same scores.
-    offline = {
-        e["data"]["match_id"]: (e["data"]["revision"], e["data"]["score"])
-        for e in run_match((to_structured(event) for event in events), engine_for_tests())
-    }
+    matched = run_match((to_structured(event) for event in events), engine_for_tests())
+    offline = {m: d["score"] for m, d in final_state(matched).items()}
     assert offline == reference
 
     settings = await settings_factory()
@@ -81,7 +84,7 @@ async def test_two_instances_in_one_group_equal_one(settings_factory: SettingsFa
             await wait_until_idle(pool, settings, GROUP, expected=len(events), timeout=120)
         finally:
             await asyncio.gather(first.stop(), second.stop())
-        assert await stored_matches(pool) == reference
+        assert await live_matches(pool) == reference
     finally:
         await pool.close()
 
@@ -141,6 +144,6 @@ async def test_killed_and_restarted_mid_stream_equals_uninterrupted(
             survivor.terminate()
             _, err = await asyncio.to_thread(survivor.communicate, None, 60)
         assert survivor.returncode == 0, err.decode()[-3000:]
-        assert await stored_matches(pool) == reference
+        assert await live_matches(pool) == reference
     finally:
         await pool.close()

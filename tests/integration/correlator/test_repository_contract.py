@@ -18,10 +18,10 @@ from services.common.schema_registry import EventValidationError, SchemaRegistry
 from services.correlator.app import MIGRATIONS
 from services.correlator.config import SCHEMA
 from services.correlator.domain.engine import match_id
+from services.correlator.postgres import PostgresCorrelatorRepository
 from services.correlator.repository import (
     CorrelatorRepository,
     MatchRecord,
-    PostgresCorrelatorRepository,
     StoredMatch,
 )
 from tests.examples import example_data

@@ -80,6 +80,9 @@ async def test_rejected_pair_is_never_proposed_again(settings: CommonSettings, p
         assert set(await stored_matches(pool)) == {pair}
         await publish(settings, [r.reviewed(pair, alert_id, reg_id, "rejected")])
         await wait_until_idle(pool, settings, GROUP, expected=3)
+        # The decision is kept with what the engine saw of the pair, to refit the weights.
+        levels = await pool.fetchval("SELECT levels FROM correlator.reviews")
+        assert levels["name"].startswith("full") and levels["birth"] == "exact"
         # The update rescores every stored candidate: the rejected pair must stay silent,
         # while a new registration of the same child is still proposed.
         new_child = r.child(

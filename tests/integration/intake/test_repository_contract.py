@@ -11,18 +11,15 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.common.audit import AuditEntry
 from services.common.catalog import ALERT_PUBLISHED, ALERTS, SIGHTING_REPORTED, SIGHTINGS
 from services.common.envelope import new_event
 from services.common.outcomes import StoredResponse
 from services.common.schema_registry import EventValidationError, SchemaRegistry
 from services.intake.app import MIGRATIONS
 from services.intake.config import SCHEMA
-from services.intake.repository import (
-    AuditEntry,
-    AuditQuery,
-    IntakeRepository,
-    PostgresIntakeRepository,
-)
+from services.intake.postgres import PostgresIntakeRepository
+from services.intake.repository import AuditQuery, IntakeRepository
 from tests.examples import example_data
 from tests.integration.stores import Store, open_store, topic
 from tests.unit.intake.fakes import InMemoryIntakeRepository

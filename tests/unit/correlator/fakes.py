@@ -22,13 +22,16 @@ import asyncpg
 
 from services.common.envelope import CloudEvent
 from services.common.schema_registry import SchemaRegistry
+from services.correlator.domain.decisions import MatchState
 from services.correlator.repository import (
     AlertChange,
     CorrelatorTransaction,
     MatchRecord,
+    ObsRef,
     Pair,
     StoredMatch,
 )
+from tests.unit.correlator.fake_learning import LearningTables, MemoryLearning
 from tests.unit.fake_store import Closable, OutboxRows, TransactionGate, enqueue, stored_json
 
 OBSERVATION_TYPES = ("registration", "sighting")
@@ -57,7 +60,7 @@ class StoredMatchRow:
 
 
 @dataclass
-class CorrelatorTables:
+class CorrelatorTables(LearningTables):
     alerts: dict[str, StoredAlert] = field(default_factory=dict)
     observations: dict[tuple[str, str], StoredObservation] = field(default_factory=dict)
     matches: dict[str, StoredMatchRow] = field(default_factory=dict)
@@ -112,7 +115,7 @@ def _pair(alert_id: str, obs_type: str, obs_id: str) -> Pair:
     return (_uuid(alert_id), obs_type, _uuid(obs_id))
 
 
-class _MemoryTransaction(Closable):
+class _MemoryTransaction(Closable, MemoryLearning):
     def __init__(self, repo: InMemoryCorrelatorRepository, tables: CorrelatorTables) -> None:
         self._repo = repo
         self._tables = tables
@@ -158,19 +161,28 @@ class _MemoryTransaction(Closable):
         stored = self._active(alert_id)
         if stored is None:
             return False
-        merged = stored_json({**stored.change.data, **changes})  # jsonb `||`: top level
+        data = stored.change.data
+        first = (
+            {"first_seen": data["last_seen"]}
+            if "last_seen" in changes and "first_seen" not in data and "last_seen" in data
+            else {}
+        )
+        merged = stored_json({**data, **changes, **first})  # jsonb `||`: top level
         seq = self._repo.next_change_seq()
         stored.change = replace(stored.change, data=merged, change_seq=seq)
         stored.last_seen_at = last_seen_at or stored.last_seen_at
         return True
 
-    async def resolve_alert(self, alert_id: str, resolution: str) -> bool:
+    async def resolve_alert(
+        self, alert_id: str, resolution: str, resolved_at: datetime | None = None
+    ) -> bool:
         self._check_open()
         stored = self._active(alert_id)
         if stored is None:
             return False
         seq = self._repo.next_change_seq()
-        stored.change = replace(stored.change, status="resolved", change_seq=seq)
+        when = _utc(resolved_at or datetime.now(UTC))
+        stored.change = replace(stored.change, status="resolved", change_seq=seq, resolved_at=when)
         stored.resolution = resolution
         return True
 
@@ -233,19 +245,46 @@ class _MemoryTransaction(Closable):
             explanation=stored_json(match.explanation),
         )
         current = self._tables.matches.get(match.match_id)
-        if current is not None:  # ON CONFLICT (match_id): new revision, score, explanation
+        if current is not None:  # ON CONFLICT (match_id): new revision, status, score, ...
             current.record = replace(
                 current.record,
                 revision=match.revision,
                 score=match.score,
                 explanation=match.explanation,
                 engine_version=match.engine_version,
+                status=match.status,
+                reason=match.reason,
             )
             return
         pair = (match.alert_id, match.obs_type, match.obs_id)
         if any((m.alert_id, m.obs_type, m.obs_id) == pair for m in self._records()):
             raise asyncpg.UniqueViolationError("a match for this pair exists under another id")
         self._tables.matches[match.match_id] = StoredMatchRow(match)
+
+    async def withdraw_match(
+        self, match_id: str, revision: int, reason: str, engine_version: str
+    ) -> None:
+        self._check_open()
+        row = self._tables.matches.get(_uuid(match_id))
+        if row is not None:
+            row.record = replace(row.record, status="withdrawn", revision=revision,
+                                 reason=reason, engine_version=engine_version)
+
+    async def observation(self, obs_type: str, obs_id: str) -> dict[str, Any] | None:
+        self._check_open()
+        stored = self._tables.observations.get((obs_type, _uuid(obs_id)))
+        return stored_json(stored.data) if stored is not None else None
+
+    async def match_states(self, refs: Sequence[ObsRef]) -> dict[ObsRef, dict[str, MatchState]]:
+        self._check_open()
+        out: dict[ObsRef, dict[str, MatchState]] = {(t, _uuid(i)): {} for t, i in refs}
+        for row in self._tables.matches.values():
+            m = row.record
+            if (m.obs_type, m.obs_id) in out:
+                out[(m.obs_type, m.obs_id)][m.match_id] = MatchState(
+                    m.match_id, m.alert_id, m.revision, m.status, m.score, row.review
+                )
+        return out
 
     def _records(self) -> list[MatchRecord]:
         return [row.record for row in self._tables.matches.values()]
@@ -259,9 +298,12 @@ class _MemoryTransaction(Closable):
         obs_id: str,
         decision: str,
         at: datetime,
+        levels: dict[str, str] | None = None,
+        engine_version: str | None = None,
     ) -> None:
         self._check_open()
         match_id, pair = _uuid(match_id), _pair(alert_id, obs_type, obs_id)
+        self._remember_review(pair, match_id, decision, _utc(at), levels, engine_version)
         row = self._tables.matches.get(match_id)
         if row is not None:
             if decision not in DECISIONS:

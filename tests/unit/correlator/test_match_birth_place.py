@@ -16,37 +16,47 @@ from services.correlator.domain.spacetime import SpaceTime, compare_spacetime
 AT = datetime(2024, 3, 20, tzinfo=UTC)
 
 
-def _birth(dob: str | None, kind: str = "exact", age: tuple[int, int] | None = None) -> str:
-    return compare_birth(
-        birth_info(Person(date_of_birth="2010-06-14", date_of_birth_kind="exact"), AT),
-        birth_info(
-            Person(
-                date_of_birth=dob,
-                date_of_birth_kind=kind,
-                age_min=age[0] if age else None,
-                age_max=age[1] if age else None,
-            ),
-            AT,
-        ),
+def _person(dob: str | None, kind: str = "exact", age: tuple[int, int] | None = None) -> Person:
+    return Person(
+        date_of_birth=dob,
+        date_of_birth_kind=kind,
+        age_min=age[0] if age else None,
+        age_max=age[1] if age else None,
     )
 
 
-def test_birth_levels() -> None:
+def _birth(dob: str | None, kind: str = "exact", age: tuple[int, int] | None = None) -> str:
+    alert = birth_info(_person("2010-06-14"), AT)
+    return compare_birth(alert, birth_info(_person(dob, kind, age), AT)).level
+
+
+def test_birth_levels_are_graded_relative_to_each_sides_uncertainty() -> None:
     assert _birth("2010-06-14") == "exact"
-    assert _birth("2010-14-06".replace("14-06", "06-14")) == "exact"
-    assert _birth("2010-01-01") == "compatible"  # 1 January read as a placeholder
-    assert _birth("2010-01-01", "placeholder") == "compatible"
-    assert _birth("2010", "estimated") == "compatible"
-    assert _birth(None, "unknown", (13, 14)) in ("within_year", "compatible")
-    assert _birth(None, "unknown", (6, 7)) == "strong_conflict"
-    assert _birth("2004-03-02") == "strong_conflict"
+    assert _birth("2010-06-02") == "year_month"
+    assert _birth("2010-01-01") == "overlap"  # 1 January read as a placeholder
+    assert _birth("2010-01-01", "placeholder") == "overlap"
+    assert _birth("2010", "estimated") == "overlap"
+    assert _birth(None, "unknown", (13, 14)) in ("tight", "overlap")
+    assert _birth(None, "unknown", (6, 7)) == "conflict"
+    # Two documented dates years apart are not an estimate's error.
+    assert _birth("2004-03-02") == "date_conflict"
     assert _birth(None, "unknown") == "missing"
 
 
-def test_day_month_swap_is_compatible() -> None:
-    a = birth_info(Person(date_of_birth="2010-03-05", date_of_birth_kind="exact"), AT)
-    b = birth_info(Person(date_of_birth="2010-05-03", date_of_birth_kind="exact"), AT)
-    assert compare_birth(a, b) == "exact"
+def test_day_month_swap_has_its_own_level() -> None:
+    a = birth_info(_person("2010-03-05"), AT)
+    b = birth_info(_person("2010-05-03"), AT)
+    assert compare_birth(a, b).level == "swap"
+
+
+def test_an_older_teenager_assessed_too_old_may_be_born_later() -> None:
+    """Assessments of older teenagers err upward: the latest possible birth moves later."""
+    teen = birth_info(_person(None, "unknown", (16, 17)), AT)
+    child = birth_info(_person(None, "unknown", (12, 13)), AT)
+    assert teen is not None and child is not None
+    now = 2024 + 79 / 365.25
+    assert teen.high - (now - 16) > child.high - (now - 12)  # widened on the late side only
+    assert round(teen.low - (now - 17 - 1), 6) == round(child.low - (now - 13 - 1), 6)
 
 
 def test_demographics() -> None:
@@ -60,26 +70,33 @@ def test_demographics() -> None:
 LAMPEDUSA = (35.50, 12.60)
 CALAIS = (50.95, 1.86)
 VENTIMIGLIA = (43.79, 7.61)
+MILAN = (45.46, 9.19)
 
 
-def _t(day: int, hour: int = 0) -> float:
-    return datetime(2024, 3, day, hour, tzinfo=UTC).timestamp()
+def _t(day: int, hour: int = 0, month: int = 3) -> float:
+    return datetime(2024, month, day, hour, tzinfo=UTC).timestamp()
 
 
-def test_observation_before_last_seen_is_vetoed() -> None:
-    assert compare_spacetime(SpaceTime(_t(10), LAMPEDUSA), SpaceTime(_t(5), LAMPEDUSA)) == (
+def test_observation_before_the_child_went_missing_is_vetoed() -> None:
+    assert compare_spacetime(SpaceTime(_t(10), LAMPEDUSA), SpaceTime(_t(5), LAMPEDUSA)).level == (
         "before_last_seen"
     )
 
 
-def test_lampedusa_to_calais_in_two_hours_is_impossible() -> None:
-    assert compare_spacetime(SpaceTime(_t(3, 10), LAMPEDUSA), SpaceTime(_t(3, 12), CALAIS)) == (
-        "impossible"
-    )
-    assert compare_spacetime(SpaceTime(_t(3), LAMPEDUSA), SpaceTime(_t(20), CALAIS)) in (
-        "easy_reach",
-        "fast_reach",
-    )
-    assert compare_spacetime(SpaceTime(_t(3), VENTIMIGLIA), SpaceTime(_t(5), VENTIMIGLIA)) == (
-        "same_area"
-    )
+def test_a_later_last_seen_report_keeps_the_moment_the_child_went_missing() -> None:
+    # Missing in Ventimiglia on the 3rd, reported seen in Milan on the 20th.
+    alert = SpaceTime(_t(20), MILAN, since=_t(3), first_point=VENTIMIGLIA)
+    between = compare_spacetime(alert, SpaceTime(_t(10), VENTIMIGLIA))
+    assert between.level == "same_place"  # measured from the first report, not vetoed
+    after = compare_spacetime(alert, SpaceTime(_t(25), MILAN))
+    assert after.level == "same_place" and after.days is not None and after.days < 6
+
+
+def test_implied_speed_and_elapsed_days_grade_place_and_time() -> None:
+    impossible = compare_spacetime(SpaceTime(_t(3, 10), LAMPEDUSA), SpaceTime(_t(3, 12), CALAIS))
+    assert impossible.level == "impossible"
+    far = compare_spacetime(SpaceTime(_t(3), LAMPEDUSA), SpaceTime(_t(20, month=4), CALAIS))
+    assert far.level == "steady" and far.elapsed == "days_60"
+    assert far.km is not None and 1850 < far.km < 1950
+    stay = compare_spacetime(SpaceTime(_t(3), VENTIMIGLIA), SpaceTime(_t(5), VENTIMIGLIA))
+    assert (stay.level, stay.elapsed) == ("same_place", "days_3")

@@ -11,8 +11,9 @@ from click.testing import CliRunner
 
 from services.correlator.domain.engine import match_id
 from services.correlator.domain.index import InvertedIndex
+from services.correlator.domain.model import parse_observation
 from services.correlator.match_cli import match
-from services.correlator.offline import run_match
+from services.correlator.offline import final_state, run_match
 from tests.engine_tables import engine as engine_for_tests
 
 
@@ -57,55 +58,84 @@ AHMADI = _child("Mohammed", "Ahmadi", "2010-06-14", father="Ghulam")
 AHMADY = _child("Muhammad", "Ahmady", "2010-01-01", father="Ghulam")
 
 
+def _scores(engine: Any, reg_id: str, child: dict[str, Any], **kw: Any) -> dict[str, float]:
+    scores: dict[str, float] = engine.match_observation(
+        "registration", _registration(reg_id, child, **kw)
+    ).scores
+    return scores
+
+
 def test_issue_example_scores_high_and_other_mohammed_low() -> None:
-    engine = engine_for_tests(threshold=0.0)
+    engine = engine_for_tests()
+    threshold = engine.thresholds["registration"]
     engine.apply_alert_published(_alert("a1", AHMADI))
-    best = engine.match_observation("registration", _registration("r1", AHMADY))
-    assert best and best[0].score >= engine.weights.threshold
-    other = engine.match_observation(
-        "registration",
-        _registration("r2", _child("Mohamed", "Karimi", "2008-01-01", "placeholder", "Nasir")),
-    )
-    assert all(p.score < engine.weights.threshold for p in other)
-    assert all(str(e["detail"]).isascii() and "Ahmadi" not in str(e) for e in best[0].explanation)
+    decision = engine.match_observation("registration", _registration("r1", AHMADY))
+    assert [p.alert_id for p in decision.winners] == ["a1"]
+    assert decision.winners[0].score >= threshold
+    other = _child("Mohamed", "Karimi", "2008-01-01", "placeholder", "Nasir")
+    assert all(s < threshold for s in _scores(engine, "r2", other).values())
+
+
+def test_explanations_add_up_and_carry_no_names_or_birth_dates() -> None:
+    engine = engine_for_tests()
+    engine.apply_alert_published(_alert("a1", AHMADI))
+    proposal = engine.match_observation("registration", _registration("r1", AHMADY)).winners[0]
+    total = sum(e["contribution"] for e in proposal.explanation)
+    assert abs(total - proposal.bits) < 0.02
+    assert {"baseline", "name", "birth", "place_time", "rivals"} <= {
+        e["signal"] for e in proposal.explanation
+    }
+    text = json.dumps(proposal.explanation)
+    for private in ("Mohammed", "Muhammad", "Ahmad", "Ghulam", "2010", "06-14"):
+        assert private not in text
+    assert any("km in" in e["detail"] for e in proposal.explanation)
 
 
 def test_siblings_are_told_apart() -> None:
-    engine = engine_for_tests(threshold=0.0)
+    engine = engine_for_tests()
     engine.apply_alert_published(
         _alert("a1", _child("Jawad", "Stanikzai", "2009-04-02", father="Ghulam"))
     )
-    same = engine.match_observation(
-        "registration",
-        _registration("r1", _child("Javad", "Stanikzai", "2009", "estimated", "Gholam")),
-    )
-    sibling = engine.match_observation(
-        "registration",
-        _registration("r2", _child("Bilal", "Stanikzai", "2012-08-01", father="Ghulam")),
-    )
-    assert same[0].score >= engine.weights.threshold
-    assert not sibling or sibling[0].score < engine.weights.threshold
+    same = _scores(engine, "r1", _child("Javad", "Stanikzai", "2009", "estimated", "Gholam"))
+    sibling = _scores(engine, "r2", _child("Bilal", "Stanikzai", "2012-08-01", father="Ghulam"))
+    assert same["a1"] >= engine.thresholds["registration"]
+    assert sibling.get("a1", 0.0) < engine.thresholds["registration"]
 
 
 def test_observation_before_last_seen_is_never_proposed() -> None:
     engine = engine_for_tests()
     engine.apply_alert_published(_alert("a1", AHMADI))
-    assert (
-        engine.match_observation(
-            "registration", _registration("r1", AHMADI, at="2024-02-01T10:00:00Z")
-        )
-        == []
+    decision = engine.match_observation(
+        "registration", _registration("r1", AHMADI, at="2024-02-01T10:00:00Z")
     )
+    assert decision.winners == []
 
 
 def test_resolved_alert_and_rejected_pair_are_not_proposed() -> None:
     engine = engine_for_tests()
     engine.apply_alert_published(_alert("a1", AHMADI))
-    engine.reject_pair("a1", "registration", "r1")
-    assert engine.match_observation("registration", _registration("r1", AHMADY)) == []
-    assert engine.match_observation("registration", _registration("r2", AHMADY))
-    engine.apply_alert_resolved({"alert_id": "a1", "resolution": "found"})
-    assert engine.match_observation("registration", _registration("r3", AHMADY)) == []
+    obs = parse_observation("registration", _registration("r1", AHMADY))
+    assert engine.decide(obs, rejected={"a1"}).winners == []
+    assert engine.decide(obs).winners
+    engine.apply_alert_resolved({"alert_id": "a1", "at": "2024-03-25T00:00:00Z"})
+    assert engine.decide(obs).winners == []
+    # A found child still claims what was observed before it was found: no runner-up.
+    engine.apply_alert_published(_alert("a2", AHMADI | {"father_name": "Nasir"}))
+    assert "a1" in engine.decide(obs).scores
+    assert engine.decide(obs).winners == []
+
+
+def test_a_clearly_better_alert_outranks_a_weaker_one() -> None:
+    weak = _alert("weak", _child("Muhammad", "Ahmadi", "2010", "estimated"))
+    strong = _alert("strong", AHMADI)
+    engine = engine_for_tests()
+    engine.apply_alert_published(weak)
+    decision = engine.match_observation("registration", _registration("r1", AHMADY))
+    assert [p.alert_id for p in decision.winners] == ["weak"]
+    engine.apply_alert_published(strong)
+    decision = engine.match_observation("registration", _registration("r1", AHMADY))
+    assert [p.alert_id for p in decision.winners] == ["strong"]
+    assert decision.scores["weak"] < decision.scores["strong"]
 
 
 def test_common_names_do_not_blow_up_candidates_but_misspelt_match_is_found() -> None:
@@ -152,10 +182,11 @@ def _events() -> list[dict[str, Any]]:
             "data": data,
         }
 
+    # The issuer corrects the child's name: the registrations no longer match.
     updated = {
         "alert_id": "a1",
         "at": "2024-03-21T00:00:00Z",
-        "changes": {"child": AHMADI | {"mother_name": "Zahra"}},
+        "changes": {"child": _child("Yonas", "Tesfay", "2012-02-03", father="Haile")},
     }
     return [
         event(
@@ -174,14 +205,22 @@ def _events() -> list[dict[str, Any]]:
     ]
 
 
-def test_offline_backfills_revises_and_is_deterministic() -> None:
+def test_offline_backfills_withdraws_and_is_deterministic() -> None:
     counts: Counter[str] = Counter()
     first = list(run_match(_events(), engine_for_tests(), counts=counts))
     second = list(run_match(_events(), engine_for_tests()))
     assert first == second
-    pairs = [(e["data"]["observation"]["id"], e["data"]["revision"]) for e in first]
-    assert pairs == [("r0", 1), ("r1", 1), ("r0", 2), ("r1", 2)]
+    said = [
+        (e["data"]["observation"]["id"], e["data"]["revision"], e["type"].split(".")[-2])
+        for e in first
+    ]
+    assert said == [
+        ("r0", 1, "proposed"), ("r1", 1, "proposed"),
+        ("r0", 2, "withdrawn"), ("r1", 2, "withdrawn"),
+    ]
+    assert {e["data"].get("reason") for e in first[2:]} == {"below_threshold"}
     assert first[0]["subject"] == first[0]["data"]["match_id"]
+    assert final_state(first) == {}
     assert counts["ignored"] == 1
 
 

@@ -43,7 +43,7 @@ async def test_an_alert_then_its_registration_is_proposed_once(
     pair = match_id(alert_id, "registration", reg_id)
     assert proposal["match_id"] == pair and proposal["revision"] == 1
     assert proposal["observation"] == {"type": "registration", "id": reg_id}
-    assert proposal["score"] >= correlator.handlers.engine.threshold
+    assert proposal["score"] >= correlator.handlers.engine.thresholds["registration"]
     assert {"name", "birth"} <= {e["signal"] for e in proposal["explanation"]}
     assert repo.emitted[0].id == proposal_event_id(pair, 1)
     async with repo.transaction() as tx:

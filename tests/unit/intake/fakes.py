@@ -18,12 +18,12 @@ from typing import Any
 
 import asyncpg
 
+from services.common.audit import AuditEntry
 from services.common.envelope import CloudEvent
 from services.common.outcomes import StoredResponse
 from services.common.schema_registry import SchemaRegistry
 from services.intake.repository import (
-    RECORD_TABLES,
-    AuditEntry,
+    RECORD_TYPES,
     AuditQuery,
     AuditRecord,
     IntakeTransaction,
@@ -41,7 +41,7 @@ def _now() -> datetime:
 @dataclass
 class IntakeTables:
     records: dict[str, dict[str, StoredRecord]] = field(
-        default_factory=lambda: {record_type: {} for record_type in RECORD_TABLES}
+        default_factory=lambda: {record_type: {} for record_type in RECORD_TYPES}
     )
     responses: dict[tuple[str, str], StoredResponse] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)

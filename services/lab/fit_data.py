@@ -1,0 +1,91 @@
+"""What a fit learns from: labelled pairs of fitting scenarios and investigators' reviews.
+
+`build_weights` is the whole, deterministic recipe behind the shipped `weights.json`: the same
+scenarios, reviews and counts always give the same file (a test regenerates it). The fitting
+scenarios use seeds that are never evaluated (the bench reports seeds 1-5).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from services.correlator.domain.scoring import Weights, default_weights
+from services.correlator.domain.tables import EngineTables
+from services.correlator.repository import StoredReview
+from services.lab.fit import (
+    LabelledPair,
+    collect_pairs,
+    fit_weights,
+    learn_routes,
+    learned_token_counts,
+    with_routes,
+)
+from services.lab.scenario import generate_scenario
+
+# (seed, noise model) of the scenarios the shipped weights are fitted on.
+FIT_SCENARIOS: tuple[tuple[int, str], ...] = ((1000, "routes"), (2000, "other"))
+FIT_CHILDREN = 600
+REVIEW_WEIGHT = 5.0  # a real investigator's decision counts as much as five synthetic pairs
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    scenarios: tuple[tuple[int, str], ...] = FIT_SCENARIOS
+    children: int = FIT_CHILDREN
+    reviews: tuple[StoredReview, ...] = ()
+    review_weight: float = REVIEW_WEIGHT
+    extra_token_counts: Mapping[str, int] = field(default_factory=dict)
+
+
+def review_pairs(reviews: Iterable[StoredReview], weight: float) -> list[LabelledPair]:
+    """Reviews as weighted labelled pairs (confirmed: same child)."""
+    return [
+        LabelledPair(
+            review.obs_type,
+            f"review-{n}",
+            "",
+            tuple(sorted(review.levels.items())),
+            1 if review.decision == "confirmed" else 0,
+            weight,
+        )
+        for n, review in enumerate(reviews)
+        if review.levels and review.obs_type in ("registration", "sighting")
+    ]
+
+
+def build_weights(
+    spec: FitSpec, name_words: Counter[str], extra_pairs: Sequence[LabelledPair] = ()
+) -> Weights:
+    """Weights fitted by the recipe of `spec` (scenarios, reviews, learned token counts)."""
+    scenarios = [generate_scenario(seed, children=spec.children, noise=noise)
+                 for seed, noise in spec.scenarios]
+    counts: Counter[str] = Counter()
+    for scenario in scenarios:
+        counts.update(learned_token_counts(scenario.events))
+    counts.update(spec.extra_token_counts)
+    tables = EngineTables(
+        Weights(**{**default_weights().__dict__, "token_counts": dict(counts)}), name_words
+    )
+    per_scenario: list[list[LabelledPair]] = []
+    positives: Counter[str] = Counter()
+    for scenario in scenarios:
+        truth = scenario.true_pairs()
+        per_scenario.append(collect_pairs(scenario.events, truth, tables))
+        positives.update(kind for _, kind, _ in truth)
+    # Known routes are read against the routes the other scenarios' true pairs taught, so a
+    # pair never vouches for its own movement.
+    pairs: list[LabelledPair] = []
+    for i, own in enumerate(per_scenario):
+        others = [p for j, group in enumerate(per_scenario) if j != i for p in group]
+        pairs += with_routes(own, learn_routes(others or own))
+    routes = learn_routes(p for group in per_scenario for p in group)
+    pairs += review_pairs(spec.reviews, spec.review_weight)
+    pairs += extra_pairs
+    meta = {
+        "scenarios": [f"{seed}/{noise}" for seed, noise in spec.scenarios],
+        "children": spec.children,
+        "reviews": len(spec.reviews),
+    }
+    return fit_weights(pairs, positives, counts, meta, routes)

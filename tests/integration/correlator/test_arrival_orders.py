@@ -1,0 +1,102 @@
+"""Competing proposals end in one final state whatever the arrival order: the streaming service
+fed one scenario in several orders, and `kinlink match` on the same events, end with the same
+set of proposed (not withdrawn) matches and the same scores."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from typing import Any
+
+from services.common.config import CommonSettings
+from services.common.db import create_pool
+from services.common.envelope import CloudEvent, from_structured, to_structured
+from services.correlator.offline import final_state, run_match
+from services.lab.scenario import generate_scenario
+from tests.engine_tables import engine as engine_for_tests
+from tests.integration.correlator.harness import (
+    live_matches,
+    proposals_on_topic,
+    publish,
+    start_correlator,
+    wait_until_idle,
+)
+from tests.stack_fixtures import SettingsFactory
+
+GROUP = "kinlink-correlator"
+
+
+def _alert_id(event: dict[str, Any]) -> str | None:
+    return event["data"].get("alert_id") if ".alert." in event["type"] else None
+
+
+def reordered(events: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """A random arrival order that keeps each alert's own events in order (one alert's events
+    share a key, hence a partition, and Kafka keeps their order)."""
+    shuffled = events[:]
+    random.Random(seed).shuffle(shuffled)
+    slots: dict[str, list[int]] = {}
+    for position, event in enumerate(shuffled):
+        if (alert := _alert_id(event)) is not None:
+            slots.setdefault(alert, []).append(position)
+    own: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        if (alert := _alert_id(event)) is not None:
+            own.setdefault(alert, []).append(event)
+    for alert, positions in slots.items():
+        for position, event in zip(positions, own[alert], strict=True):
+            shuffled[position] = event
+    return shuffled
+
+
+def observations_first(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(events, key=lambda e: _alert_id(e) is not None)
+
+
+async def streaming_final_state(
+    settings: CommonSettings, events: list[CloudEvent]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """(live matches in the store, final state read from the matches topic)."""
+    pool = await create_pool(settings.database_url)
+    try:
+        await publish(settings, events)
+        service = await start_correlator(settings)
+        try:
+            await wait_until_idle(pool, settings, GROUP, expected=len(events), timeout=150)
+        finally:
+            await service.stop()
+        stored = await live_matches(pool)
+        count = await pool.fetchval("SELECT count(*) FROM correlator.outbox")
+    finally:
+        await pool.close()
+    on_topic = await proposals_on_topic(settings, expected=count)
+    said = final_state(to_structured(e) for e in on_topic)
+    return stored, {m: float(d["score"]) for m, d in said.items()}
+
+
+async def test_streaming_and_offline_agree_whatever_the_arrival_order(
+    settings_factory: SettingsFactory,
+) -> None:
+    scenario = generate_scenario(13, children=50)
+    time_order = scenario.events
+    orders = [time_order, reordered(time_order, 1), observations_first(time_order)]
+
+    offline = [list(run_match(order, engine_for_tests())) for order in orders]
+    expected = {m: float(d["score"]) for m, d in final_state(offline[0]).items()}
+    assert len(expected) >= 10
+    withdrawals = Counter(e["type"].rsplit(".", 2)[-2] for run in offline for e in run)
+    assert withdrawals["withdrawn"] >= 5  # competition really happened along the way
+    for run in offline[1:]:
+        assert {m: float(d["score"]) for m, d in final_state(run).items()} == expected
+
+    worlds = [await settings_factory() for _ in orders]
+    results = await asyncio.gather(
+        *(
+            streaming_final_state(world, [from_structured(e) for e in order])
+            for world, order in zip(worlds, orders, strict=True)
+        )
+    )
+    for stored, on_topic in results:
+        assert stored == expected
+        assert on_topic == expected
