@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from services.common.audit import AuditEntry
 from services.common.catalog import MATCH_REVIEWED, REVIEWS
 from services.common.envelope import new_event
 from services.common.outcomes import StoredResponse
@@ -33,7 +34,6 @@ from services.notifier.domain.model import (
 )
 from services.notifier.postgres import PostgresNotifierRepository
 from services.notifier.repository import (
-    AuditEntry,
     DeliveryAttempt,
     NotifierRepository,
     QueueItem,

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import asyncpg
 
+from services.common.audit import AuditEntry
 from services.common.envelope import CloudEvent
 from services.common.outcomes import StoredResponse
 from services.common.schema_registry import SchemaRegistry
@@ -34,7 +35,6 @@ from services.notifier.domain.model import (
     Webhook,
 )
 from services.notifier.repository import (
-    AuditEntry,
     DeliveryAttempt,
     DueDelivery,
     NotifierTransaction,
