@@ -85,7 +85,6 @@ class NotifierHandlers:
             }  # fmt: skip
             for item in items
         ]
-        views.sort(key=_urgency)
         return Outcome(Effect.READ, {"items": views})
 
     async def match(self, caller: Caller, match_id: str) -> Outcome:
@@ -191,17 +190,6 @@ def _review_view(review: Review) -> dict[str, Any]:
         "at": format_time(review.at),
         "override_reason": review.override_reason,
     }
-
-
-def _urgency(view: dict[str, Any]) -> tuple[int, int, float, str]:
-    """Escalated first, then open before reviewed, then by score (high first), then oldest."""
-    m = view["match"]
-    return (
-        0 if m["escalated"] and m["decision"] is None else 1,
-        0 if m["decision"] is None and m["status"] == "proposed" else 1,
-        -(m["score"] or 0.0),
-        m["first_proposed_at"],
-    )
 
 
 def _time(value: datetime | None) -> str | None:
