@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import asyncpg
 
@@ -106,3 +107,45 @@ class Closable:
     def _check_open(self) -> None:
         if self.closed:
             raise asyncpg.InterfaceError("the transaction has ended")
+
+
+class HasOutbox(Protocol):
+    outbox: OutboxRows
+
+
+Tables = TypeVar("Tables", bound=HasOutbox)
+Tx = TypeVar("Tx", bound=Closable)
+
+
+class MemoryStore(ABC, Generic[Tables, Tx]):
+    """What every in-memory repository does alike: its tables behind one transaction gate, a
+    transaction handle that closes when the transaction ends, and the events committed so far.
+    Each fake says how to open its own handle (`_open`)."""
+
+    def __init__(
+        self, registry: SchemaRegistry, topic: Callable[[str], str], tables: Tables
+    ) -> None:
+        self.registry = registry
+        self.topic = topic
+        self._gate = TransactionGate(tables)
+
+    @property
+    def tables(self) -> Tables:
+        return self._gate.state
+
+    @property
+    def emitted(self) -> list[CloudEvent]:
+        return [event for _, event in self.tables.outbox]
+
+    @abstractmethod
+    def _open(self, tables: Tables) -> Tx:
+        """A transaction handle over `tables`."""
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Tx]:
+        async with self._gate.begin() as tables:
+            tx = self._open(tables)
+            try:
+                yield tx
+            finally:
+                tx.closed = True

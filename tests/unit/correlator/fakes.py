@@ -12,8 +12,7 @@ outbox does.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -25,14 +24,19 @@ from services.common.schema_registry import SchemaRegistry
 from services.correlator.domain.decisions import MatchState
 from services.correlator.repository import (
     AlertChange,
-    CorrelatorTransaction,
     MatchRecord,
     ObsRef,
     Pair,
     StoredMatch,
 )
 from tests.unit.correlator.fake_learning import LearningTables, MemoryLearning
-from tests.unit.fake_store import Closable, OutboxRows, TransactionGate, enqueue, stored_json
+from tests.unit.fake_store import (
+    Closable,
+    MemoryStore,
+    OutboxRows,
+    enqueue,
+    stored_json,
+)
 
 OBSERVATION_TYPES = ("registration", "sighting")
 DECISIONS = ("confirmed", "rejected")
@@ -68,33 +72,19 @@ class CorrelatorTables(LearningTables):
     outbox: OutboxRows = field(default_factory=list)
 
 
-class InMemoryCorrelatorRepository:
+class InMemoryCorrelatorRepository(MemoryStore[CorrelatorTables, "_MemoryTransaction"]):
     """The correlator's tables in memory; `emitted` lists the events of committed transactions."""
 
     def __init__(
-        self, registry: SchemaRegistry, topic: Callable[[str], str] = lambda name: name
+        self,
+        registry: SchemaRegistry,
+        topic: Callable[[str], str] = lambda name: name,
     ) -> None:
-        self.registry = registry
-        self.topic = topic
-        self._gate = TransactionGate(CorrelatorTables())
+        super().__init__(registry, topic, CorrelatorTables())
         self._change_seq = 0
 
-    @property
-    def tables(self) -> CorrelatorTables:
-        return self._gate.state
-
-    @property
-    def emitted(self) -> list[CloudEvent]:
-        return [event for _, event in self.tables.outbox]
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[CorrelatorTransaction]:
-        async with self._gate.begin() as tables:
-            tx = _MemoryTransaction(self, tables)
-            try:
-                yield tx
-            finally:
-                tx.closed = True
+    def _open(self, tables: CorrelatorTables) -> _MemoryTransaction:
+        return _MemoryTransaction(self, tables)
 
     def next_change_seq(self) -> int:
         self._change_seq += 1
@@ -267,8 +257,13 @@ class _MemoryTransaction(Closable, MemoryLearning):
         self._check_open()
         row = self._tables.matches.get(_uuid(match_id))
         if row is not None:
-            row.record = replace(row.record, status="withdrawn", revision=revision,
-                                 reason=reason, engine_version=engine_version)
+            row.record = replace(
+                row.record,
+                status="withdrawn",
+                revision=revision,
+                reason=reason,
+                engine_version=engine_version,
+            )
 
     async def observation(self, obs_type: str, obs_id: str) -> dict[str, Any] | None:
         self._check_open()

@@ -10,8 +10,7 @@ in canonical form; audit ids are drawn from a sequence; `emit` validates as the 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -26,10 +25,15 @@ from services.intake.repository import (
     RECORD_TYPES,
     AuditQuery,
     AuditRecord,
-    IntakeTransaction,
     StoredRecord,
 )
-from tests.unit.fake_store import Closable, OutboxRows, TransactionGate, enqueue, stored_json
+from tests.unit.fake_store import (
+    Closable,
+    MemoryStore,
+    OutboxRows,
+    enqueue,
+    stored_json,
+)
 
 Clock = Callable[[], datetime]
 
@@ -48,7 +52,7 @@ class IntakeTables:
     outbox: OutboxRows = field(default_factory=list)
 
 
-class InMemoryIntakeRepository:
+class InMemoryIntakeRepository(MemoryStore[IntakeTables, "_MemoryTransaction"]):
     """Intake's tables in memory; `emitted` lists the events of committed transactions."""
 
     def __init__(
@@ -57,28 +61,12 @@ class InMemoryIntakeRepository:
         topic: Callable[[str], str] = lambda name: name,
         clock: Clock = _now,
     ) -> None:
-        self.registry = registry
-        self.topic = topic
+        super().__init__(registry, topic, IntakeTables())
         self.clock = clock
-        self._gate = TransactionGate(IntakeTables())
         self._audit_seq = 0
 
-    @property
-    def tables(self) -> IntakeTables:
-        return self._gate.state
-
-    @property
-    def emitted(self) -> list[CloudEvent]:
-        return [event for _, event in self.tables.outbox]
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[IntakeTransaction]:
-        async with self._gate.begin() as tables:
-            tx = _MemoryTransaction(self, tables)
-            try:
-                yield tx
-            finally:
-                tx.closed = True
+    def _open(self, tables: IntakeTables) -> _MemoryTransaction:
+        return _MemoryTransaction(self, tables)
 
     def next_audit_id(self) -> int:
         self._audit_seq += 1

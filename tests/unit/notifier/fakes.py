@@ -12,8 +12,7 @@ validates as the outbox does.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -37,14 +36,13 @@ from services.notifier.domain.model import (
 from services.notifier.repository import (
     DeliveryAttempt,
     DueDelivery,
-    NotifierTransaction,
     QueueItem,
     Review,
 )
 from tests.unit.fake_store import (
     Closable,
+    MemoryStore,
     OutboxRows,
-    TransactionGate,
     enqueue,
     stored_json,
     stored_text,
@@ -91,7 +89,7 @@ class NotifierTables:
     outbox: OutboxRows = field(default_factory=list)
 
 
-class InMemoryNotifierRepository:
+class InMemoryNotifierRepository(MemoryStore[NotifierTables, "_MemoryTransaction"]):
     """The notifier's tables in memory; `emitted` lists the events of committed transactions."""
 
     def __init__(
@@ -100,28 +98,12 @@ class InMemoryNotifierRepository:
         topic: Callable[[str], str] = lambda name: name,
         clock: Clock = _now,
     ) -> None:
-        self.registry = registry
-        self.topic = topic
+        super().__init__(registry, topic, NotifierTables())
         self.clock = clock
-        self._gate = TransactionGate(NotifierTables())
         self._seq = 0
 
-    @property
-    def tables(self) -> NotifierTables:
-        return self._gate.state
-
-    @property
-    def emitted(self) -> list[CloudEvent]:
-        return [event for _, event in self.tables.outbox]
-
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[NotifierTransaction]:
-        async with self._gate.begin() as tables:
-            tx = _MemoryTransaction(self, tables)
-            try:
-                yield tx
-            finally:
-                tx.closed = True
+    def _open(self, tables: NotifierTables) -> _MemoryTransaction:
+        return _MemoryTransaction(self, tables)
 
     def next_seq(self) -> int:
         """`notifications.seq` (bigserial): drawn even by an insert that then conflicts."""
