@@ -19,6 +19,7 @@ class _LazyGroup(click.Group):
         "down": ("services.devstack.cli", "down"),
         "status": ("services.devstack.cli", "status"),
         "demo": ("services.demo.command", "demo"),
+        "infra": ("services.devstack.infra_cli", "infra"),
         "match": ("services.correlator.match_cli", "match"),
         "scenario": ("services.lab.scenario.cli", "scenario"),
         "bench": ("services.lab.bench.cli", "bench"),

@@ -23,9 +23,13 @@ class TopicSpec:
     replication_factor: int
     retention_ms: int
     cleanup_policy: str
+    min_insync_replicas: int | None = None  # None: the broker's default
 
     def configs(self) -> dict[str, str]:
-        return {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
+        configs = {"retention.ms": str(self.retention_ms), "cleanup.policy": self.cleanup_policy}
+        if self.min_insync_replicas is not None:
+            configs["min.insync.replicas"] = str(self.min_insync_replicas)
+        return configs
 
 
 def load_topic_specs(path: Path = TOPICS_FILE) -> list[TopicSpec]:

@@ -43,8 +43,11 @@ async def subscribe(notifier_url: str, token: str) -> str:
     return str(created["id"])
 
 
-async def show_notifications(notifier_url: str, token: str, expected: int) -> int:
-    """Wait (up to a minute) for the unit's open queue to show the scenario's matches."""
+async def show_notifications(
+    notifier_url: str, token: str, expected: int, dashboard_url: str | None = None
+) -> int:
+    """Wait (up to a minute) for the unit's open queue to show the scenario's matches; print
+    where the dashboard is (`dashboard_url` when a browser reaches it at another address)."""
     headers = {"Authorization": f"Bearer {token}"}
     count = 0
     deadline = time.monotonic() + 60
@@ -57,6 +60,6 @@ async def show_notifications(notifier_url: str, token: str, expected: int) -> in
             await asyncio.sleep(1.0)
     shown = f"{count}+" if count >= 200 else str(count)  # one page of the queue is enough here
     click.echo(f"the notifier routed {shown} open matches to {INVESTIGATOR[0]}")
-    click.echo(f"\ndashboard: {notifier_url}/dashboard/")
+    click.echo(f"\ndashboard: {dashboard_url or f'{notifier_url}/dashboard/'}")
     click.echo(f"sign in with this investigator token (valid 12 h):\n{token}")
     return 0 if count else 1

@@ -90,4 +90,6 @@ async def _wait_for_correlator(settings: CommonSettings, timeout: float) -> None
     finally:
         await consumer.stop()
         await admin.close()
-    raise click.ClickException("the correlator did not catch up in time; see .cache/services")
+    raise click.ClickException(
+        "the correlator did not catch up in time; see its log (.cache/services under make up)"
+    )

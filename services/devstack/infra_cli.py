@@ -1,0 +1,65 @@
+"""`kinlink infra ...`: what deployments outside the local stack need from the topic list.
+
+- `kinlink infra k8s-topics [--check]` writes (or checks) the Strimzi KafkaTopic resources
+  generated from infra/kafka/topics.yaml.
+- `kinlink infra topics` creates the topics of that list on KINLINK_KAFKA_BOOTSTRAP (with
+  KINLINK_TOPIC_PREFIX), as compose does before the services start; idempotent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import sys
+from pathlib import Path
+
+import click
+
+from services.common.config import CommonSettings
+from services.common.topics import ensure_topics, load_topic_specs
+from services.devstack.k8s_topics import K8S_TOPICS_FILE, render
+
+
+@click.group()
+def infra() -> None:
+    """Deployment helpers: Kubernetes topic resources, topic creation on a broker."""
+
+
+@infra.command("k8s-topics")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=K8S_TOPICS_FILE,
+    show_default=True,
+    help="Where to write the KafkaTopic resources.",
+)
+@click.option("--check", is_flag=True, help="Only check that the file is up to date (exit 1).")
+def k8s_topics(out: Path, check: bool) -> None:
+    """Write the Strimzi KafkaTopic resources generated from infra/kafka/topics.yaml."""
+    text = render()
+    if check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != text:
+            click.echo(f"{out} is out of date: run `kinlink infra k8s-topics`", err=True)
+            sys.exit(1)
+        click.echo(f"{out} is up to date")
+        return
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"wrote {out}")
+
+
+@infra.command("topics")
+@click.option("--replication-factor", type=int, default=None, help="Override the list's.")
+@click.option("--min-insync-replicas", type=int, default=None, help="Set on every topic.")
+def topics(replication_factor: int | None, min_insync_replicas: int | None) -> None:
+    """Create the missing topics of infra/kafka/topics.yaml on KINLINK_KAFKA_BOOTSTRAP."""
+    settings = CommonSettings.from_env()
+    specs = load_topic_specs()
+    if replication_factor is not None:
+        specs = [dataclasses.replace(s, replication_factor=replication_factor) for s in specs]
+    if min_insync_replicas is not None:
+        specs = [dataclasses.replace(s, min_insync_replicas=min_insync_replicas) for s in specs]
+    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, specs, settings.topic_prefix))
+    for spec in specs:
+        name = settings.topic(spec.name)
+        click.echo(f"  {name:<28} {'created' if name in created else 'exists'}")
