@@ -238,9 +238,8 @@ def test_kafka_runs_in_kraft_mode_on_three_nodes_with_safe_replication() -> None
 
 
 def test_the_committed_kafka_topics_are_the_generated_ones() -> None:
-    assert K8S_TOPICS_FILE.read_text(encoding="utf-8") == render(), (
-        "run `kinlink infra k8s-topics`"
-    )
+    committed = K8S_TOPICS_FILE.read_text(encoding="utf-8")
+    assert committed == render(), "run `kinlink infra k8s-topics`"
 
 
 def test_kafka_topics_match_the_topic_list() -> None:
