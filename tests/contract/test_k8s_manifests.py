@@ -283,3 +283,17 @@ def test_no_deployment_needs_a_migration_job() -> None:
     # Each service migrates its own schema at start-up under an advisory lock
     # (services.common.migrations), so replicas starting together are safe without a Job.
     assert find("Job") == []
+
+
+def test_the_generator_check_fails_on_a_stale_file(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from services.devstack.infra_cli import infra
+
+    stale = tmp_path / "kafka-topics.yaml"
+    stale.write_text(render().replace("partitions: 6", "partitions: 12", 1), encoding="utf-8")
+    runner = CliRunner()
+    assert runner.invoke(infra, ["k8s-topics", "--check", "--out", str(stale)]).exit_code == 1
+    assert runner.invoke(infra, ["k8s-topics", "--out", str(stale)]).exit_code == 0
+    assert runner.invoke(infra, ["k8s-topics", "--check", "--out", str(stale)]).exit_code == 0
+    assert stale.read_text(encoding="utf-8") == render()
