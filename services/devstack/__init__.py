@@ -1,7 +1,7 @@
-"""The local development stack: Kafka from Maven Central jars, embedded PostgreSQL, services.
+"""Local stack provisioning: a real Kafka broker from Maven jars and an embedded PostgreSQL.
 
-The services never import this package; in production they are given external
-`KINLINK_KAFKA_BOOTSTRAP` and `KINLINK_DATABASE_URL` instead. `kinlink infra` (infra_cli.py,
-k8s_topics.py) also lives here: the deployment helpers derived from the topic list, which
-compose's topics job and the Kubernetes manifests use.
+Used by `kinlink up/down`, by `make demo` / `make test`, and by the integration-test fixtures.
+None of that runs in production, where services are given external `KINLINK_KAFKA_BOOTSTRAP`
+and `KINLINK_DATABASE_URL` instead. The deployment helpers derived from the topic list
+(`kinlink infra`: infra_cli.py, k8s_topics.py) live here too; compose's topics job runs them.
 """
