@@ -197,7 +197,8 @@ class ConsumerRunner:
             await self._dead_letter(record, f"schema: {reason}", "schema", event.type)
             return None
         try:
-            await self._apply_with_retry(event)
+            with structlog.contextvars.bound_contextvars(event_id=event.id, event_type=event.type):
+                await self._apply_with_retry(event)
         except RejectEvent as exc:
             await self._dead_letter(record, f"rejected: {exc}", "rejected", event.type)
             return None
