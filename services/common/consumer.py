@@ -15,6 +15,7 @@ exception is a bug and stops the runner loudly rather than skipping the record.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -119,6 +120,7 @@ class ConsumerRunner:
         self._consumer.subscribe(self._topics, listener=_CommitOnRevoke(self))
         await self._consumer.start()
         log.info("consumer started", group=self._group_id, topics=self._topics)
+        lag = asyncio.create_task(self.lag.run(self._stopping), name=f"lag-{self._group_id}")
         try:
             while not self._stopping.is_set():
                 batches = await self._consumer.getmany(
@@ -131,8 +133,10 @@ class ConsumerRunner:
                         await self._process(record)
                         self._pending[tp] = record.offset + 1
                 await self.commit_pending(None)
-                await self.lag.refresh_if_due()
         finally:
+            lag.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lag
             await self.commit_pending(None)
             await self._consumer.stop()
             log.info("consumer stopped", group=self._group_id)

@@ -3,15 +3,14 @@ before it can decode it (its type for metrics, its trace for logs).
 
 Lag is per partition a member holds: the high watermark minus the group's committed offset.
 The group reads committed records only, so the high watermark is the last stable offset. The
-runner refreshes it between batches, at most every `interval` seconds; a revoked partition's
-series is removed, as its new owner reports it.
+runner refreshes it every `interval` seconds in a task of its own; a revoked partition's series
+is removed, as its new owner reports it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -46,19 +45,20 @@ class ConsumerLag:
             with contextlib.suppress(KeyError):
                 CONSUMER_LAG.remove(self._group_id, tp.topic, str(tp.partition))
 
-    async def refresh_if_due(self) -> None:
-        if time.monotonic() < self._due:
-            return
-        try:
-            async with asyncio.timeout(5.0):
-                refreshed = await self.refresh()
-        except (KafkaError, OSError, TimeoutError) as exc:
-            # Lag is for dashboards: a broker hiccup must not stop the consumer.
-            log.warning("consumer lag not refreshed", group=self._group_id,
-                        error=type(exc).__name__)  # fmt: skip
-            refreshed = True
-        if refreshed:
-            self._due = time.monotonic() + self._interval
+    async def run(self, stopping: asyncio.Event) -> None:
+        """Refresh every `interval` seconds until `stopping` is set. A task of its own beside
+        the consumer loop: offset look-ups wait on the group coordinator, which must never hold
+        up the records."""
+        while not stopping.is_set():
+            try:
+                async with asyncio.timeout(max(self._interval, 5.0)):
+                    await self.refresh()
+            except (KafkaError, OSError, TimeoutError) as exc:
+                # Lag is for dashboards: a broker hiccup is reported and tried again later.
+                log.warning("consumer lag not refreshed", group=self._group_id,
+                            error=type(exc).__name__)  # fmt: skip
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), self._interval)
 
     async def refresh(self) -> bool:
         """Set the gauge of every partition held; False while none is assigned yet."""

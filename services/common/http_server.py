@@ -8,6 +8,7 @@ data. Use cases raise domain errors; the middleware maps them to problem+json in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -86,6 +87,11 @@ def standard_middlewares(service: str) -> list[Any]:
             response = await handler(request)
             status = response.status
             return response
+        except asyncio.CancelledError:
+            # The client went away (an SSE stream closed, a timeout): not a server error. 499 is
+            # nginx's "client closed request", so dashboards keep it out of the 5xx rate.
+            status = 499
+            raise
         finally:
             route = route_label(request)
             elapsed = time.perf_counter() - started
