@@ -10,6 +10,10 @@ For each record:
 Transient failures (database or broker unreachable) are retried with capped backoff; a handler's
 `RejectEvent` (well-formed, but bad data) is dead-lettered with its message; any other
 exception is a bug and stops the runner loudly rather than skipping the record.
+
+Each record is handled in a child span of the trace it carries (`ce_traceparent`), so its log
+lines and the events it causes share the producer's trace id; consumer lag is reported by
+`services.common.consumer_lag`.
 """
 
 from __future__ import annotations
@@ -170,7 +174,9 @@ class ConsumerRunner:
             PROCESSING_SECONDS.labels(self._group_id).observe(elapsed)
             if outcome is not None:
                 CONSUMED.labels(self._group_id, outcome.type).inc()
-                log.info(
+                # DEBUG: one line per event is too much at volume; what an event changed (a
+                # proposal, a notification) is logged at INFO by its use case, in the same trace.
+                log.debug(
                     "event processed",
                     event_id=outcome.id,
                     event_type=outcome.type,
