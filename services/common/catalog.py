@@ -17,6 +17,18 @@ SIGHTING_REPORTED = "org.kinlink.sighting.reported.v1"
 MATCH_PROPOSED = "org.kinlink.match.proposed.v1"
 MATCH_WITHDRAWN = "org.kinlink.match.withdrawn.v1"
 MATCH_REVIEWED = "org.kinlink.match.reviewed.v1"
+EVENT_TYPES = frozenset(
+    {
+        ALERT_PUBLISHED,
+        ALERT_UPDATED,
+        ALERT_RESOLVED,
+        REGISTRATION_RECORDED,
+        SIGHTING_REPORTED,
+        MATCH_PROPOSED,
+        MATCH_WITHDRAWN,
+        MATCH_REVIEWED,
+    }
+)
 
 ALERTS = "kinlink.alerts"
 REGISTRATIONS = "kinlink.registrations"

@@ -10,29 +10,44 @@ For each record:
 Transient failures (database or broker unreachable) are retried with capped backoff; a handler's
 `RejectEvent` (well-formed, but bad data) is dead-lettered with its message; any other
 exception is a bug and stops the runner loudly rather than skipping the record.
+
+Each record is handled in a child span of the trace it carries (`ce_traceparent`), so its log
+lines and the events it causes share the producer's trace id; consumer lag is reported by
+`services.common.consumer_lag`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
+import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaConnectionError, KafkaError
 
 from services.common.catalog import DLQ
 from services.common.config import CommonSettings
+from services.common.consumer_lag import ConsumerLag, record_type, trace_of_record
 from services.common.dead_letters import dead_letter
 from services.common.envelope import CloudEvent, EnvelopeError, from_kafka
 from services.common.errors import RejectEvent
 from services.common.inbox import claim
 from services.common.logging import get_logger
-from services.common.metrics import CONSUMED, DEAD_LETTERED, PROCESSING_SECONDS
+from services.common.metrics import (
+    CONSUMED,
+    DEAD_LETTERED,
+    PROCESSING_SECONDS,
+    UNKNOWN_TYPE,
+    metric_type,
+)
 from services.common.producer import EventProducer
 from services.common.retry import Backoff
 from services.common.schema_registry import SchemaRegistry
+from services.common.tracing import activate as activate_trace
 
 Handler = Callable[[CloudEvent, asyncpg.Connection], Awaitable[None]]
 log = get_logger(__name__)
@@ -55,6 +70,7 @@ class _CommitOnRevoke(ConsumerRebalanceListener):  # type: ignore[misc]
 
     async def on_partitions_revoked(self, revoked: Sequence[TopicPartition]) -> None:
         await self._runner.commit_pending(set(revoked))
+        self._runner.lag.forget(revoked)
 
     async def on_partitions_assigned(self, assigned: Sequence[TopicPartition]) -> None:
         return None
@@ -76,6 +92,7 @@ class ConsumerRunner:
         dlq: EventProducer,
         max_records: int = 200,
         max_backoff: float = 10.0,
+        lag_interval: float = 5.0,
     ) -> None:
         self._settings = settings
         self._group_id = group_id
@@ -97,6 +114,7 @@ class ConsumerRunner:
             auto_offset_reset="earliest",
             isolation_level="read_committed",
         )
+        self.lag = ConsumerLag(self._consumer, group_id, lag_interval)
 
     def stop(self) -> None:
         """Finish the record in hand, commit, and leave the group."""
@@ -106,6 +124,7 @@ class ConsumerRunner:
         self._consumer.subscribe(self._topics, listener=_CommitOnRevoke(self))
         await self._consumer.start()
         log.info("consumer started", group=self._group_id, topics=self._topics)
+        lag = asyncio.create_task(self.lag.run(self._stopping), name=f"lag-{self._group_id}")
         try:
             while not self._stopping.is_set():
                 batches = await self._consumer.getmany(
@@ -119,6 +138,9 @@ class ConsumerRunner:
                         self._pending[tp] = record.offset + 1
                 await self.commit_pending(None)
         finally:
+            lag.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lag
             await self.commit_pending(None)
             await self._consumer.stop()
             log.info("consumer stopped", group=self._group_id)
@@ -132,33 +154,65 @@ class ConsumerRunner:
         except (CommitFailedError, KafkaError) as exc:
             # The group moved on; the next owner redelivers, and the inbox makes that harmless.
             log.warning("offset commit failed", group=self._group_id, error=type(exc).__name__)
+        else:
+            self.lag.committed(offsets)
         for tp in offsets:
             if self._pending.get(tp) == offsets[tp]:
                 del self._pending[tp]
 
     async def _process(self, record: Any) -> None:
-        with PROCESSING_SECONDS.labels(self._group_id).time():
-            try:
-                event = from_kafka(record.key, record.value, record.headers or ())
-            except EnvelopeError as exc:
-                await self._dead_letter(record, f"undecodable: {exc}", "decode")
-                return
-            try:
-                self._registry.check_data(event.type, event.data)
-            except KeyError:
-                await self._dead_letter(record, f"unknown event type {event.type}", "unknown_type")
-                return
-            except ValueError as exc:
-                problems = getattr(exc, "problems", [])
-                reason = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems) or str(exc)
-                await self._dead_letter(record, f"schema: {reason}", "schema")
-                return
-            try:
+        started = time.perf_counter()
+        headers = record.headers or ()
+        # Each record is a span of the producer's trace: every line logged while it is handled,
+        # and every event it causes, carry the trace id (services.common.tracing).
+        with (
+            activate_trace(trace_of_record(headers)),
+            structlog.contextvars.bound_contextvars(group=self._group_id),
+        ):
+            outcome = await self._decode_and_apply(record)
+            elapsed = time.perf_counter() - started
+            PROCESSING_SECONDS.labels(self._group_id).observe(elapsed)
+            if outcome is not None:
+                CONSUMED.labels(self._group_id, outcome.type).inc()
+                # DEBUG: one line per event is too much at volume; what an event changed (a
+                # proposal, a notification) is logged at INFO by its use case, in the same trace.
+                log.debug(
+                    "event processed",
+                    event_id=outcome.id,
+                    event_type=outcome.type,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
+
+    async def _decode_and_apply(self, record: Any) -> CloudEvent | None:
+        """The event applied, or None if the record was dead-lettered."""
+        ce_type = record_type(record.headers or ())
+        try:
+            event = from_kafka(record.key, record.value, record.headers or ())
+        except EnvelopeError as exc:
+            await self._dead_letter(record, f"undecodable: {exc}", "decode", ce_type)
+            return None
+        try:
+            self._registry.check_data(event.type, event.data)
+        except KeyError:
+            await self._dead_letter(
+                record, f"unknown event type {event.type}", "unknown_type", event.type
+            )
+            return None
+        except ValueError as exc:
+            problems = getattr(exc, "problems", [])
+            reason = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems) or str(exc)
+            await self._dead_letter(record, f"schema: {reason}", "schema", event.type)
+            return None
+        try:
+            with structlog.contextvars.bound_contextvars(event_id=event.id, event_type=event.type):
                 await self._apply_with_retry(event)
-            except RejectEvent as exc:
-                await self._dead_letter(record, f"rejected: {exc}", "rejected")
-                return
-            CONSUMED.labels(self._group_id, event.type).inc()
+        except RejectEvent as exc:
+            await self._dead_letter(record, f"rejected: {exc}", "rejected", event.type)
+            return None
+        return event
 
     async def _apply_with_retry(self, event: CloudEvent) -> None:
         backoff = Backoff(0.2, self._max_backoff)
@@ -187,14 +241,16 @@ class ConsumerRunner:
                 )
                 await asyncio.sleep(delay)
 
-    async def _dead_letter(self, record: Any, reason: str, error_class: str) -> None:
+    async def _dead_letter(
+        self, record: Any, reason: str, error_class: str, ce_type: str = UNKNOWN_TYPE
+    ) -> None:
         letter = dead_letter(
             record, reason=reason, error_class=error_class, consumer=self._group_id
         )
         await self._dlq.send_raw(
             self._settings.topic(DLQ), letter.key, letter.value, letter.headers
         )
-        DEAD_LETTERED.labels(self._group_id, error_class).inc()
+        DEAD_LETTERED.labels(self._group_id, metric_type(ce_type), error_class).inc()
         log.warning(
             "record dead-lettered",
             group=self._group_id,
@@ -203,3 +259,4 @@ class ConsumerRunner:
             offset=record.offset,
             error_class=error_class,
         )
+

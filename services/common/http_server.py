@@ -8,6 +8,7 @@ data. Use cases raise domain errors; the middleware maps them to problem+json in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
@@ -28,6 +29,8 @@ from services.common.http_problems import (
     problem_response,
 )
 from services.common.logging import get_logger
+from services.common.tracing import activate as activate_trace
+from services.common.tracing import continue_from
 
 log = get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -54,16 +57,26 @@ def route_label(request: web.Request) -> str:
 
 
 def standard_middlewares(service: str) -> list[Any]:
-    """Request id + logging context, then metrics, then problem rendering (outermost first)."""
+    """Request id, trace and logging context, then metrics, then problem rendering (outermost
+    first)."""
 
     @web.middleware
     async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
         given = request.headers.get("X-Request-Id", "")
         request_id = given if _REQUEST_ID_RE.match(given) else str(uuid.uuid4())
         request[REQUEST_ID] = request_id
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
+        # The request is a span of the caller's trace (a new trace if it sent no traceparent);
+        # events written while handling it carry that span (services.common.tracing).
+        state = ",".join(request.headers.getall("tracestate", ())) or None
+        trace = continue_from(request.headers.get("traceparent"), state)
+        with (
+            structlog.contextvars.bound_contextvars(request_id=request_id, service=service),
+            activate_trace(trace),
+        ):
             response = await handler(request)
         response.headers["X-Request-Id"] = request_id
+        # W3C Trace Context level 2: tells a caller that sent no traceparent which trace to grep.
+        response.headers["traceresponse"] = trace.traceparent
         return response
 
     @web.middleware
@@ -74,6 +87,11 @@ def standard_middlewares(service: str) -> list[Any]:
             response = await handler(request)
             status = response.status
             return response
+        except asyncio.CancelledError:
+            # The client went away (an SSE stream closed, a timeout): not a server error. 499 is
+            # nginx's "client closed request", so dashboards keep it out of the 5xx rate.
+            status = 499
+            raise
         finally:
             route = route_label(request)
             elapsed = time.perf_counter() - started

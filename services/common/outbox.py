@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import hashlib
 import time
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -30,9 +31,12 @@ from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS, OUTBOX_P
 from services.common.producer import EventProducer
 from services.common.retry import Backoff
 from services.common.schema_registry import SchemaRegistry
+from services.common.tracing import stamp
 
 log = get_logger(__name__)
 PURGE_EVERY_SECONDS = 300.0
+# Told of each batch once Kafka acknowledged it (a service's own metrics, e.g. proposals).
+PublishedHook = Callable[[Sequence[CloudEvent]], None]
 
 
 def channel_name(schema: str) -> str:
@@ -52,8 +56,10 @@ async def enqueue(
     Call inside the transaction that changes the state: the event exists if and only if the
     change does. The NOTIFY is delivered at commit and wakes the relay at once. The event is
     validated here, once: an invalid one (a bug) fails the transaction instead of blocking the
-    outbox later, and the relay need not validate again.
+    outbox later, and the relay need not validate again. The event carries the current span
+    as its `traceparent` (services.common.tracing), unless it names one itself.
     """
+    event = stamp(event)
     registry.check_data(event.type, event.data)
     await conn.execute(
         f'INSERT INTO "{schema}".outbox (topic, event_key, event_id, event)'
@@ -78,8 +84,10 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         keep_sent_for: timedelta = timedelta(days=7),
+        on_published: PublishedHook | None = None,
     ) -> None:
         self._pool = pool
+        self._on_published = on_published
         self._schema = schema
         self._producer = producer
         self._batch_size = batch_size
@@ -152,8 +160,9 @@ class OutboxRelay:
                 self._batch_size,
             )
             if rows:
+                events = [from_structured(row["event"]) for row in rows]
                 await self._producer.send_many(
-                    [(from_structured(row["event"]), row["topic"]) for row in rows],
+                    [(event, row["topic"]) for event, row in zip(events, rows, strict=True)],
                     validate=False,  # validated by `enqueue` in the writing transaction
                 )
                 await conn.execute(
@@ -162,6 +171,8 @@ class OutboxRelay:
                     [row["id"] for row in rows],
                 )
                 OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
+                if self._on_published is not None:
+                    self._on_published(events)
             await self._record_backlog(conn)
             return len(rows)
 
@@ -219,9 +230,11 @@ class RelayRunner:
         *,
         client_id: str,
         poll_interval: float = 1.0,
+        on_published: PublishedHook | None = None,
     ) -> None:
         self._pool = pool
         self._schema = schema
+        self._on_published = on_published
         self._settings = settings
         self._registry = registry
         self._client_id = client_id
@@ -248,7 +261,11 @@ class RelayRunner:
                 continue
             try:
                 self._relay = OutboxRelay(
-                    self._pool, self._schema, producer, poll_interval=self._poll_interval
+                    self._pool,
+                    self._schema,
+                    producer,
+                    poll_interval=self._poll_interval,
+                    on_published=self._on_published,
                 )
                 if self._stopping.is_set():
                     self._relay.stop()

@@ -33,6 +33,7 @@ from services.correlator.config import SCHEMA, CorrelatorSettings
 from services.correlator.consumers import TOPICS, EventDispatcher
 from services.correlator.domain.engine import MatchEngine
 from services.correlator.handlers import CorrelatorHandlers
+from services.correlator.metrics import count_published
 from services.correlator.postgres import PostgresCorrelatorRepository
 from services.correlator.tables import load_tables
 
@@ -76,7 +77,14 @@ def create_app(settings: CorrelatorSettings) -> web.Application:
             workers.start("consumer", consumer)
             workers.start(
                 "outbox_relay",
-                RelayRunner(pool, SCHEMA, common, registry, client_id=settings.group_id),
+                RelayRunner(
+                    pool,
+                    SCHEMA,
+                    common,
+                    registry,
+                    client_id=settings.group_id,
+                    on_published=count_published,
+                ),
             )
             app[READINESS_CHECKS].update(
                 database=lambda: database_ready(pool),

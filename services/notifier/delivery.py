@@ -24,8 +24,14 @@ import aiohttp
 from services.common.consumer import TRANSIENT
 from services.common.logging import get_logger
 from services.common.retry import Backoff
+from services.common.tracing import activate, continue_from
 from services.notifier.config import NotifierSettings
 from services.notifier.domain.signing import headers as signed_headers
+from services.notifier.metrics import (
+    NOTIFICATIONS_DELIVERED,
+    NOTIFICATIONS_FAILED,
+    WEBHOOK_SECONDS,
+)
 from services.notifier.postgres_notifications import DELIVERIES_CHANNEL
 from services.notifier.repository import DeliveryAttempt, DueDelivery, NotifierRepository
 
@@ -102,26 +108,32 @@ class WebhookDeliverer:
         if hook is None:
             return
         note = item.notification
-        body = json.dumps(
-            {**note.payload, "seq": note.seq}, ensure_ascii=False, separators=(",", ":")
-        ).encode()
-        sent_at = self._clock()
-        headers = signed_headers(hook.secret, note.id, int(sent_at.timestamp()), body)
-        headers["content-type"] = "application/json"
-        started = time.perf_counter()
-        status: int | None = None
-        error: str | None = None
-        try:
-            async with session.post(hook.url, data=body, headers=headers) as response:
-                status = response.status
-                await response.read()
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            error = type(exc).__name__
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        ok = status is not None and 200 <= status < 300
-        attempt = DeliveryAttempt(note.id, item.subscription.id, item.attempts + 1, sent_at,
-                                  status, error, elapsed_ms)  # fmt: skip
-        await self._record(attempt, ok)
+        # Each attempt is a span of the notification's trace; the receiver gets it as the
+        # `traceparent` header, and this attempt's log lines carry its trace id.
+        with activate(continue_from(note.payload.get("traceparent"))) as trace:
+            body = json.dumps(
+                {**note.payload, "seq": note.seq}, ensure_ascii=False, separators=(",", ":")
+            ).encode()
+            sent_at = self._clock()
+            headers = signed_headers(hook.secret, note.id, int(sent_at.timestamp()), body)
+            headers["content-type"] = "application/json"
+            headers.update(trace.headers())
+            started = time.perf_counter()
+            status: int | None = None
+            error: str | None = None
+            try:
+                async with session.post(hook.url, data=body, headers=headers) as response:
+                    status = response.status
+                    await response.read()
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                error = type(exc).__name__
+            elapsed = time.perf_counter() - started
+            WEBHOOK_SECONDS.observe(elapsed)
+            ok = status is not None and 200 <= status < 300
+            (NOTIFICATIONS_DELIVERED if ok else NOTIFICATIONS_FAILED).labels("webhook").inc()
+            attempt = DeliveryAttempt(note.id, item.subscription.id, item.attempts + 1, sent_at,
+                                      status, error, elapsed * 1000)  # fmt: skip
+            await self._record(attempt, ok)
 
     async def _record(self, attempt: DeliveryAttempt, ok: bool) -> None:
         now = self._clock()

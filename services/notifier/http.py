@@ -25,7 +25,9 @@ from services.common.http_requests import (
 from services.common.http_server import REQUEST_ID, json_response, read_json
 from services.notifier.config import NotifierSettings
 from services.notifier.handlers import NotifierHandlers
-from services.notifier.stream import NotificationHub, frame, last_event_id, open_stream
+from services.notifier.metrics import SSE_STREAMS
+from services.notifier.stream import NotificationHub, last_event_id, open_stream
+from services.notifier.stream import send as send_frame
 
 HANDLERS: web.AppKey[NotifierHandlers] = web.AppKey("handlers", NotifierHandlers)
 SETTINGS: web.AppKey[NotifierSettings] = web.AppKey("settings", NotifierSettings)
@@ -141,6 +143,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     handlers = _handlers(request)
     response = await open_stream(request)
     woken = hub.watch(caller.principal.org)
+    SSE_STREAMS.inc()
     try:
         # A client that goes away surfaces as ConnectionResetError on write: it resumes later
         # with Last-Event-ID, so there is nothing to clean up but the watch.
@@ -152,7 +155,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
                 )
                 items = outcome.body["items"]
                 for item in items:
-                    await response.write(frame(item))
+                    await send_frame(response, item)
                     after = item["seq"]
                 if len(items) == 200:
                     continue
@@ -162,6 +165,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
                     await response.write(b": heartbeat\n\n")
             await response.write_eof()
     finally:
+        SSE_STREAMS.dec()
         hub.unwatch(caller.principal.org, woken)
     return response
 

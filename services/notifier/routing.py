@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.common.logging import get_logger
+from services.common.tracing import current as current_trace
 from services.notifier.domain.deadlines import is_overdue
 from services.notifier.domain.model import (
     CONFIRMED,
@@ -159,6 +160,8 @@ class Router:
         if alert is None or observation is None:
             return
         now = self._clock()
+        trace = current_trace()  # the span of the event (or request) that caused this
+        traceparent = trace.traceparent if trace is not None else None
         for recipient in recipients:
             nid = notification_id(match.match_id, match.revision, kind, recipient)
             previous = await tx.latest_notification_id(
@@ -167,7 +170,7 @@ class Router:
             payload = notification_payload(
                 notification_id=nid, kind=kind, subscription_id=recipient.subscription_id,
                 match=match, alert=alert, observation=observation, window=self.window,
-                supersedes=previous if previous != nid else None,
+                supersedes=previous if previous != nid else None, traceparent=traceparent,
             )  # fmt: skip
             note = Notification(nid, recipient.org_id, recipient.subscription_id,
                                 match.match_id, kind, payload)  # fmt: skip

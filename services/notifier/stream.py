@@ -16,7 +16,12 @@ from typing import Any
 from aiohttp import web
 
 from services.common.http_problems import Problem
+from services.common.logging import get_logger
+from services.common.tracing import activate, continue_from
+from services.notifier.metrics import NOTIFICATIONS_DELIVERED, NOTIFICATIONS_FAILED
 from services.notifier.postgres_notifications import NOTIFICATIONS_CHANNEL
+
+log = get_logger(__name__)
 
 _PAGE = 200
 
@@ -73,6 +78,18 @@ def last_event_id(request: web.Request) -> int:
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise Problem(400, "Last-Event-ID must be a notification seq (a non-negative integer).")
     return int(raw)
+
+
+async def send(response: web.StreamResponse, item: dict[str, Any]) -> None:
+    """Write one notification to a stream, counted and logged in the notification's trace."""
+    with activate(continue_from(item.get("traceparent"))):
+        try:
+            await response.write(frame(item))
+        except ConnectionResetError:
+            NOTIFICATIONS_FAILED.labels("sse").inc()
+            raise
+        NOTIFICATIONS_DELIVERED.labels("sse").inc()
+        log.info("notification streamed", notification_id=item["id"], seq=item["seq"])
 
 
 def frame(item: dict[str, Any]) -> bytes:

@@ -1,9 +1,9 @@
 """What a notification says: enough to decide whether to look, nothing that identifies a child.
 
 It carries the match (id, revision, score, the correlator's explanation), the alert's category,
-issuer and last-seen place and time, the observation's type, place and time, and the distance
-and days between them. Never names, birth data or free text about the child: those stay in
-intake, behind its audited read API.
+issuer and last-seen place and time, the observation's type, place and time, the distance
+and days between them, and the W3C `traceparent` of the trace it belongs to. Never names,
+birth data or free text about the child: those stay in intake, behind its audited read API.
 """
 
 from __future__ import annotations
@@ -70,7 +70,10 @@ def notification_payload(
     observation: ObservationContext,
     window: timedelta,
     supersedes: str | None,
+    traceparent: str | None = None,
 ) -> dict[str, Any]:
+    """`traceparent` is the W3C trace of the work that made the notification (the match event
+    it follows), so that a notification can be found in every service's logs by trace id."""
     return {
         "id": notification_id,
         "kind": kind,
@@ -78,4 +81,5 @@ def notification_payload(
         "supersedes": supersedes,
         "match": match_summary(match, window),
         **context_summary(alert, observation),
+        "traceparent": traceparent,
     }
