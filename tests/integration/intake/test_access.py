@@ -74,17 +74,19 @@ async def test_route_allows_exactly_the_granted_kinds(
             assert response.headers["WWW-Authenticate"].startswith("Bearer")
 
 
-async def test_police_cannot_touch_another_authoritys_alert(
+async def test_police_read_but_cannot_change_another_authoritys_active_alert(
     client: Any, token: TokenFactory
 ) -> None:
     location = await _create(client, token, "police", "/v1/alerts", bodies.alert())
     other = bearer(token("police", "fr-pn-nice"))
-    assert (await client.get(location, headers=other)).status == 403
+    assert (await client.get(location, headers=other)).status == 200
+    history = await client.get(f"{location}/history", headers=other)
+    assert history.status == 200 and len((await history.json())["items"]) == 1
     assert (await client.patch(location, json={"risk_level": "low"}, headers=other)).status == 403
     resolve = await client.post(f"{location}/resolve", json={"resolution": "found"}, headers=other)
     assert resolve.status == 403
     listed = await (await client.get("/v1/alerts", headers=other)).json()
-    assert listed["items"] == []
+    assert [a["alert_id"] for a in listed["items"]] == [location.rsplit("/", 1)[1]]
     # the owner still sees it unchanged
     mine = await (await client.get(location, headers=bearer(token("police")))).json()
     assert mine["status"] == "active" and mine["risk_level"] == "high"
