@@ -28,6 +28,7 @@ from services.common.http_problems import (
     problem_response,
 )
 from services.common.logging import get_logger
+from services.common.rate_limit import limit_addresses
 
 log = get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -54,7 +55,8 @@ def route_label(request: web.Request) -> str:
 
 
 def standard_middlewares(service: str) -> list[Any]:
-    """Request id + logging context, then metrics, then problem rendering (outermost first)."""
+    """Request id + logging context, then metrics, then problem rendering, then the per-address
+    rate limit (outermost first; the limit is on only where the app holds RATE_LIMITS)."""
 
     @web.middleware
     async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -106,7 +108,7 @@ def standard_middlewares(service: str) -> list[Any]:
                 Problem(500, "The server could not handle this request."), request.path
             )
 
-    return [request_context, metrics, problems]
+    return [request_context, metrics, problems, limit_addresses]
 
 
 JSON_TYPES = ("application/json",)

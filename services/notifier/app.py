@@ -31,6 +31,7 @@ from services.common.migrations import migrate
 from services.common.openapi import load_bundled
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.producer import EventProducer
+from services.common.rate_limit import RATE_LIMITS, RateLimits
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.notifier.config import SCHEMA, NotifierSettings
@@ -67,6 +68,7 @@ def create_app(
     )
     app[SETTINGS] = settings
     app[VERIFIER] = settings.auth.verifier()
+    app[RATE_LIMITS] = RateLimits(settings.rate_limits)
     app[OPENAPI] = load_bundled(OPENAPI_FILE, schemas)
     app[WORKERS] = Workers()
     add_routes(app)

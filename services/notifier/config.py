@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from services.common.auth import AuthSettings
 from services.common.config import CommonSettings, env_float, env_int, env_str
+from services.common.rate_limit import RateLimitSettings
 
 SCHEMA = "notifier"
 
@@ -23,10 +24,11 @@ class NotifierSettings:
     endpoint until its owner re-enables it), KINLINK_INTAKE_URL (http://127.0.0.1:8080: where
     the dashboard's detail views are forwarded), KINLINK_NOTIFIER_MAX_BODY (65536 bytes),
     KINLINK_NOTIFIER_SHUTDOWN_GRACE (15 s), plus the common broker/database settings and the
-    KINLINK_AUTH_* keys."""
+    KINLINK_AUTH_* keys and the KINLINK_RATE_LIMIT_* limits."""
 
     common: CommonSettings
     auth: AuthSettings = field(default_factory=AuthSettings)
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     host: str = "127.0.0.1"
     port: int = 8090
     group_id: str = "kinlink-notifier"
@@ -48,6 +50,7 @@ class NotifierSettings:
         return cls(
             common=CommonSettings.from_env(env),
             auth=AuthSettings.from_env(env),
+            rate_limits=RateLimitSettings.from_env(env),
             host=env_str(env, "KINLINK_NOTIFIER_HOST", "127.0.0.1"),
             port=env_int(env, "KINLINK_NOTIFIER_PORT", 8090),
             group_id=env_str(env, "KINLINK_NOTIFIER_GROUP", "kinlink-notifier"),
