@@ -96,6 +96,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            **settings.kafka_client_options(),
         )
 
     def stop(self) -> None:

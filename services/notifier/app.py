@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from services.common.consumer import ConsumerRunner
+from services.common.cors import CORS_ORIGINS, cors_headers, preflight
 from services.common.db import create_pool
 from services.common.health import database_ready, kafka_reachable
 from services.common.http_requests import VERIFIER
@@ -64,8 +65,10 @@ def create_app(
 ) -> web.Application:
     schemas = registry or SchemaRegistry.load()
     app = web.Application(
-        middlewares=standard_middlewares("notifier"), client_max_size=settings.max_body_bytes
+        middlewares=[preflight, *standard_middlewares("notifier")],
+        client_max_size=settings.max_body_bytes,
     )
+    app[CORS_ORIGINS] = settings.cors_origins
     app[SETTINGS] = settings
     app[VERIFIER] = settings.auth.verifier()
     app[RATE_LIMITS] = RateLimits(settings.rate_limits)
@@ -74,6 +77,7 @@ def create_app(
     add_routes(app)
     add_ops_routes(app)
     app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.append(cors_headers)
 
     app.cleanup_ctx.append(partial(_resources, settings=settings, schemas=schemas, clock=clock))
     app.on_shutdown.append(_end_streams)
