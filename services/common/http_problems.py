@@ -89,7 +89,8 @@ class Problem(Exception):
 
 
 def problem_response(problem: Problem, instance: str) -> web.Response:
-    """The `application/problem+json` response for a problem at request path `instance`."""
+    """The `application/problem+json` response for a problem at `instance` (the route
+    template of the request, e.g. /v1/alerts/{id})."""
     return web.Response(
         status=problem.status,
         body=json.dumps(problem.body(instance), ensure_ascii=False).encode(),

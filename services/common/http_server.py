@@ -92,20 +92,22 @@ def standard_middlewares(service: str) -> list[Any]:
 
     @web.middleware
     async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # `instance` is the route template, never the path: a path can carry a name someone
+        # typed where an id belongs, and a problem body must not repeat it.
         try:
             return await handler(request)
         except Problem as problem:
-            return problem_response(problem, request.path)
+            return problem_response(problem, route_label(request))
         except DomainError as error:
-            return problem_response(problem_from(error), request.path)
+            return problem_response(problem_from(error), route_label(request))
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            return problem_response(from_http_exception(exc), request.path)
+            return problem_response(from_http_exception(exc), route_label(request))
         except Exception:
             log.exception("unhandled error", route=route_label(request), method=request.method)
             return problem_response(
-                Problem(500, "The server could not handle this request."), request.path
+                Problem(500, "The server could not handle this request."), route_label(request)
             )
 
     return [request_context, metrics, problems, limit_addresses]
