@@ -29,16 +29,22 @@ from typing import Any
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from services.common.keys import ensure_dev_keys, load_private_key, load_public_keys
+from services.common.keys import (
+    default_cache_dir,
+    ensure_dev_keys,
+    load_private_key,
+    load_public_keys,
+)
 
 ORG_KINDS = ("police", "reception_centre", "ngo", "hotline", "investigator", "auditor")
 AUDITOR_ROLE = "auditor"
 ALGORITHM = "EdDSA"
 ISSUER = "kinlink"
+AUDIENCE = "kinlink"
 _COUNTRY = re.compile(r"^[A-Z]{3}$")
 _ORG_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/-]{0,199}$")
 _TTL = re.compile(r"^(\d+)([smhd])$")
-_REQUIRED_CLAIMS = ["exp", "iat", "jti", "sub", "iss"]
+_REQUIRED_CLAIMS = ["exp", "iat", "jti", "sub", "iss", "aud"]
 
 
 class AuthError(Exception):
@@ -100,6 +106,7 @@ def issue_token(
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
         "iss": ISSUER,
+        "aud": AUDIENCE,
         "sub": subject or f"{org}/system",
         "org": org,
         "org_kind": org_kind,
@@ -114,11 +121,13 @@ def issue_token(
 
 @dataclass
 class RevocationList:
-    """Revoked `jti`s: a fixed set plus a file re-read whenever its modification time changes."""
+    """Revoked `jti`s: a fixed set plus a file (one `jti` a line, `#` comments). The file is
+    cached and re-read only when its modification time or size changes, so every request sees
+    a revocation as soon as `kinlink token revoke` has written it, for the price of a stat."""
 
     fixed: frozenset[str] = frozenset()
     path: Path | None = None
-    _mtime: float = -1.0
+    _mtime: tuple[int, int] = (-1, -1)
     _from_file: frozenset[str] = field(default_factory=frozenset)
 
     def __contains__(self, jti: object) -> bool:
@@ -131,10 +140,11 @@ class RevocationList:
         if self.path is None:
             return
         try:
-            mtime = self.path.stat().st_mtime
+            stat = self.path.stat()
         except FileNotFoundError:
-            self._from_file, self._mtime = frozenset(), -1.0
+            self._from_file, self._mtime = frozenset(), (-1, -1)
             return
+        mtime = (stat.st_mtime_ns, stat.st_size)
         if mtime != self._mtime:
             lines = self.path.read_text().splitlines()
             self._from_file = frozenset(
@@ -143,8 +153,21 @@ class RevocationList:
             self._mtime = mtime
 
 
+def revoke(path: Path, jti: str) -> bool:
+    """Append `jti` to the revocation file (created if missing); False if it was there."""
+    if not jti.strip() or any(c.isspace() for c in jti) or jti.startswith("#"):
+        raise ValueError("a jti is one word, without spaces")
+    if jti in RevocationList(path=path):
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as listing:
+        listing.write(f"{jti}\n")
+    return True
+
+
 class TokenVerifier:
-    """Checks signature (by `kid`), expiry, required claims and revocation."""
+    """Checks the algorithm (EdDSA only), signature (by `kid`), issuer, audience, expiry and
+    not-before (with a little leeway for clock skew), required claims and revocation."""
 
     def __init__(
         self,
@@ -161,6 +184,10 @@ class TokenVerifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
             raise AuthError("the token is not a JWT") from None
+        if header.get("alg") != ALGORITHM:
+            # Never let the token choose how it is checked (`none`, HS256 keyed with our
+            # public key): only EdDSA is accepted, whatever PyJWT would allow.
+            raise AuthError("the token is not signed with EdDSA")
         key = self._keys.get(str(header.get("kid", "")))
         if key is None:
             raise AuthError("the token is signed with an unknown key")
@@ -170,11 +197,18 @@ class TokenVerifier:
                 key,
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
+                audience=AUDIENCE,
                 leeway=self._leeway,
                 options={"require": _REQUIRED_CLAIMS},
             )
         except jwt.ExpiredSignatureError:
             raise AuthError("the token has expired") from None
+        except jwt.ImmatureSignatureError:
+            raise AuthError("the token is not valid yet") from None
+        except jwt.InvalidIssuerError:
+            raise AuthError("the token has another issuer") from None
+        except jwt.InvalidAudienceError:
+            raise AuthError("the token is meant for another audience") from None
         except jwt.PyJWTError:
             raise AuthError("the token is invalid") from None
         if claims["jti"] in self._revoked:
@@ -232,9 +266,23 @@ class AuthSettings:
     def signing_key(self) -> tuple[str, Ed25519PrivateKey]:
         return load_private_key(self.private_key or ensure_dev_keys())
 
+    @property
+    def revocation_file(self) -> Path:
+        """KINLINK_AUTH_REVOKED_FILE, or `revoked.txt` beside the development key."""
+        return self.revoked_file or default_cache_dir() / "auth" / "revoked.txt"
+
+    @property
+    def uses_development_key(self) -> bool:
+        """Whether tokens are checked (or signed) with the generated development key."""
+        dev = (default_cache_dir() / "auth").resolve()
+        chosen = [p for p in (self.public_keys, self.private_key) if p is not None]
+        if self.public_keys is None:
+            return True
+        return any(p.resolve() == dev or dev in p.resolve().parents for p in chosen)
+
     def verifier(self) -> TokenVerifier:
         keys = load_public_keys(self.public_keys or ensure_dev_keys())
-        return TokenVerifier(keys, RevocationList(path=self.revoked_file))
+        return TokenVerifier(keys, RevocationList(path=self.revocation_file))
 
 
 def bearer_token(authorization: str | None) -> str:

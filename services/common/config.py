@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_KAFKA_PORT = 9092
 DEFAULT_POSTGRES_PORT = 5433
@@ -35,17 +37,102 @@ def env_float(env: Mapping[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name} must be a number, got {raw!r}") from exc
 
 
+KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("SCRAM-SHA-512", "SCRAM-SHA-256", "PLAIN")
+# libpq's TLS parameters, which asyncpg reads from the connection URL's query too.
+_PG_TLS = {
+    "KINLINK_DATABASE_SSLMODE": "sslmode",
+    "KINLINK_DATABASE_SSLROOTCERT": "sslrootcert",
+    "KINLINK_DATABASE_SSLCERT": "sslcert",
+    "KINLINK_DATABASE_SSLKEY": "sslkey",
+}
+
+
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """How clients reach the brokers: KINLINK_KAFKA_SECURITY_PROTOCOL (PLAINTEXT, SSL,
+    SASL_PLAINTEXT, SASL_SSL), KINLINK_KAFKA_SSL_CAFILE (the CA that signed the brokers'
+    certificates), KINLINK_KAFKA_SSL_CERTFILE and KINLINK_KAFKA_SSL_KEYFILE (a client
+    certificate, for mutual TLS), KINLINK_KAFKA_SASL_MECHANISM (SCRAM-SHA-512),
+    KINLINK_KAFKA_SASL_USERNAME and KINLINK_KAFKA_SASL_PASSWORD."""
+
+    protocol: str = "PLAINTEXT"
+    cafile: str | None = None
+    certfile: str | None = None
+    keyfile: str | None = None
+    sasl_mechanism: str = "SCRAM-SHA-512"
+    sasl_username: str | None = None
+    sasl_password: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.protocol not in KAFKA_PROTOCOLS:
+            raise ValueError(
+                f"KINLINK_KAFKA_SECURITY_PROTOCOL must be one of {', '.join(KAFKA_PROTOCOLS)}"
+            )
+        if self.sasl_mechanism not in SASL_MECHANISMS:
+            raise ValueError(
+                f"KINLINK_KAFKA_SASL_MECHANISM must be one of {', '.join(SASL_MECHANISMS)}"
+            )
+        if self.uses_sasl and not (self.sasl_username and self.sasl_password):
+            raise ValueError(
+                "KINLINK_KAFKA_SASL_USERNAME and KINLINK_KAFKA_SASL_PASSWORD are needed for SASL"
+            )
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.protocol in ("SSL", "SASL_SSL")
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.protocol.startswith("SASL_")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> KafkaSecurity:
+        def optional(name: str) -> str | None:
+            return env.get(name, "").strip() or None
+
+        return cls(
+            protocol=env_str(env, "KINLINK_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper(),
+            cafile=optional("KINLINK_KAFKA_SSL_CAFILE"),
+            certfile=optional("KINLINK_KAFKA_SSL_CERTFILE"),
+            keyfile=optional("KINLINK_KAFKA_SSL_KEYFILE"),
+            sasl_mechanism=env_str(env, "KINLINK_KAFKA_SASL_MECHANISM", "SCRAM-SHA-512").upper(),
+            sasl_username=optional("KINLINK_KAFKA_SASL_USERNAME"),
+            # a password is taken as it is: spaces may be part of it
+            sasl_password=env.get("KINLINK_KAFKA_SASL_PASSWORD") or None,
+        )
+
+
+def with_database_tls(url: str, env: Mapping[str, str]) -> str:
+    """`url` with the KINLINK_DATABASE_SSL* settings in its query (they win over the URL's)."""
+    wanted = {
+        param: env[name].strip() for name, param in _PG_TLS.items() if env.get(name, "").strip()
+    }
+    if not wanted:
+        return url
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query)) | wanted
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def database_sslmode(url: str) -> str:
+    """The sslmode a database URL asks for (libpq's default, `prefer`, if none)."""
+    return dict(parse_qsl(urlsplit(url).query)).get("sslmode", "prefer")
+
+
 @dataclass(frozen=True)
 class CommonSettings:
-    """Where the broker and the database are, and how topics are named.
-
-    `topic_prefix` lets several isolated deployments (or test runs) share one cluster.
-    """
+    """Where the broker and the database are, how to reach them safely, and how topics are
+    named. `topic_prefix` lets several isolated deployments (or test runs) share one cluster;
+    `environment` (KINLINK_ENV: development or production) decides whether development
+    defaults are refused at start (services.common.production)."""
 
     kafka_bootstrap: str
     database_url: str
     topic_prefix: str = ""
     log_level: str = "INFO"
+    kafka_security: KafkaSecurity = KafkaSecurity()
+    environment: str = "development"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CommonSettings:
@@ -54,12 +141,37 @@ class CommonSettings:
         pg_port = env_int(env, "KINLINK_POSTGRES_PORT", DEFAULT_POSTGRES_PORT)
         return cls(
             kafka_bootstrap=env_str(env, "KINLINK_KAFKA_BOOTSTRAP", f"127.0.0.1:{kafka_port}"),
-            database_url=env_str(
-                env, "KINLINK_DATABASE_URL", f"postgresql://postgres@127.0.0.1:{pg_port}/kinlink"
+            database_url=with_database_tls(
+                env_str(
+                    env,
+                    "KINLINK_DATABASE_URL",
+                    f"postgresql://postgres@127.0.0.1:{pg_port}/kinlink",
+                ),
+                env,
             ),
             topic_prefix=env_str(env, "KINLINK_TOPIC_PREFIX", ""),
             log_level=env_str(env, "KINLINK_LOG_LEVEL", "INFO").upper(),
+            kafka_security=KafkaSecurity.from_env(env),
+            environment=env_str(env, "KINLINK_ENV", "development").lower(),
         )
+
+    def kafka_client_options(self) -> dict[str, Any]:
+        """Keyword arguments every aiokafka client (producer, consumer, admin) is given."""
+        sec = self.kafka_security
+        options: dict[str, Any] = {"security_protocol": sec.protocol}
+        if sec.uses_tls:
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(
+                cafile=sec.cafile, certfile=sec.certfile, keyfile=sec.keyfile
+            )
+        if sec.uses_sasl:
+            options.update(
+                sasl_mechanism=sec.sasl_mechanism,
+                sasl_plain_username=sec.sasl_username,
+                sasl_plain_password=sec.sasl_password,
+            )
+        return options
 
     def topic(self, name: str) -> str:
         """The physical topic name for a logical one such as `kinlink.alerts`."""

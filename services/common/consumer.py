@@ -113,6 +113,7 @@ class ConsumerRunner:
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             isolation_level="read_committed",
+            **settings.kafka_client_options(),
         )
         self.lag = ConsumerLag(self._consumer, group_id, lag_interval)
 

@@ -40,6 +40,7 @@ _TITLES = {
     413: "Request body too large",
     415: "Unsupported media type",
     422: "Invalid request",
+    429: "Too many requests",
     500: "Internal error",
     503: "Service unavailable",
 }
@@ -53,6 +54,7 @@ _SLUGS = {
     413: "body-too-large",
     415: "unsupported-media-type",
     422: "validation-failed",
+    429: "rate-limited",
     500: "internal-error",
     503: "unavailable",
 }
@@ -87,7 +89,8 @@ class Problem(Exception):
 
 
 def problem_response(problem: Problem, instance: str) -> web.Response:
-    """The `application/problem+json` response for a problem at request path `instance`."""
+    """The `application/problem+json` response for a problem at `instance` (the route
+    template of the request, e.g. /v1/alerts/{id})."""
     return web.Response(
         status=problem.status,
         body=json.dumps(problem.body(instance), ensure_ascii=False).encode(),

@@ -19,6 +19,7 @@ from services.common.auth import AuthError, Caller, TokenVerifier, bearer_token
 from services.common.http_problems import Problem
 from services.common.http_server import REQUEST_ID, json_response
 from services.common.outcomes import Effect, IdempotencyKey, Outcome
+from services.common.rate_limit import RATE_LIMITS
 
 VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("verifier", TokenVerifier)
 
@@ -43,6 +44,9 @@ def authenticate(request: web.Request, token: str | None = None) -> Caller:
             f"A valid bearer token is required: {exc}.",
             headers={"WWW-Authenticate": challenge},
         ) from None
+    limits = request.app.get(RATE_LIMITS)
+    if limits is not None:
+        limits.check_subject(principal.subject)
     return Caller(principal, request[REQUEST_ID])
 
 

@@ -29,6 +29,7 @@ from services.common.http_problems import (
     problem_response,
 )
 from services.common.logging import get_logger
+from services.common.rate_limit import limit_addresses
 from services.common.tracing import activate as activate_trace
 from services.common.tracing import continue_from
 
@@ -57,8 +58,9 @@ def route_label(request: web.Request) -> str:
 
 
 def standard_middlewares(service: str) -> list[Any]:
-    """Request id, trace and logging context, then metrics, then problem rendering (outermost
-    first)."""
+    """Request id, trace and logging context, then metrics, then problem rendering, then the
+    per-address rate limit (outermost first; the limit is on only where the app holds
+    RATE_LIMITS)."""
 
     @web.middleware
     async def request_context(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -108,23 +110,25 @@ def standard_middlewares(service: str) -> list[Any]:
 
     @web.middleware
     async def problems(request: web.Request, handler: Handler) -> web.StreamResponse:
+        # `instance` is the route template, never the path: a path can carry a name someone
+        # typed where an id belongs, and a problem body must not repeat it.
         try:
             return await handler(request)
         except Problem as problem:
-            return problem_response(problem, request.path)
+            return problem_response(problem, route_label(request))
         except DomainError as error:
-            return problem_response(problem_from(error), request.path)
+            return problem_response(problem_from(error), route_label(request))
         except web.HTTPException as exc:
             if exc.status < 400:
                 raise
-            return problem_response(from_http_exception(exc), request.path)
+            return problem_response(from_http_exception(exc), route_label(request))
         except Exception:
             log.exception("unhandled error", route=route_label(request), method=request.method)
             return problem_response(
-                Problem(500, "The server could not handle this request."), request.path
+                Problem(500, "The server could not handle this request."), route_label(request)
             )
 
-    return [request_context, metrics, problems]
+    return [request_context, metrics, problems, limit_addresses]
 
 
 JSON_TYPES = ("application/json",)

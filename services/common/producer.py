@@ -31,6 +31,7 @@ class EventProducer:
             enable_idempotence=True,
             linger_ms=5,
             request_timeout_ms=30000,
+            **settings.kafka_client_options(),
         )
 
     async def start(self) -> None:

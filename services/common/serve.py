@@ -11,12 +11,14 @@ import asyncio
 import contextlib
 import signal
 import sys
+from collections.abc import Callable
 from typing import Protocol
 
 from aiohttp import web
 
 from services.common.config import CommonSettings
 from services.common.logging import configure_logging, get_logger
+from services.common.production import production_refusals
 from services.common.workers import WORKERS
 
 log = get_logger(__name__)
@@ -68,10 +70,20 @@ class ServiceSettings(Protocol):
     def shutdown_grace_seconds(self) -> float: ...
 
 
-def serve(service: str, settings: ServiceSettings, app: web.Application) -> None:
-    """Log as `service`, serve `app` where the settings say; exit non-zero if a background
+def serve(service: str, settings: ServiceSettings, make_app: Callable[[], web.Application]) -> None:
+    """Log as `service`, serve the app `make_app` builds where the settings say; exit with
+    status 2 if production refuses the settings (before anything is built), 1 if a background
     worker crashed. Every service's `__main__` is this one call."""
     configure_logging(settings.common.log_level, service=service)
+    refusals = production_refusals(
+        settings.common, getattr(settings, "auth", None), getattr(settings, "cors_origins", ())
+    )
+    if refusals:
+        for refusal in refusals:
+            log.error("refusing to start", reason=refusal)
+            print(f"kinlink {service}: refusing to start: {refusal}", file=sys.stderr)
+        sys.exit(2)
+    app = make_app()
     crashed = asyncio.run(
         _serve(app, settings.host, settings.port, settings.shutdown_grace_seconds)
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,11 +62,19 @@ async def _wait_for_leaders(admin: Any, names: list[str], timeout: float = 30.0)
         await asyncio.sleep(0.1)
 
 
-async def ensure_topics(bootstrap: str, specs: Iterable[TopicSpec], prefix: str = "") -> list[str]:
-    """Create the topics that do not exist yet; return the names created. Idempotent."""
+async def ensure_topics(
+    bootstrap: str,
+    specs: Iterable[TopicSpec],
+    prefix: str = "",
+    client_options: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Create the topics that do not exist yet; return the names created. Idempotent.
+    `client_options`: TLS/SASL (CommonSettings.kafka_client_options)."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=30000)
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=bootstrap, request_timeout_ms=30000, **(client_options or {})
+    )
     await admin.start()
     try:
         existing = set(await admin.list_topics())

@@ -10,7 +10,7 @@ from services.correlator.config import CorrelatorSettings
 
 def main() -> None:
     settings = CorrelatorSettings.from_env()
-    serve("correlator", settings, create_app(settings))
+    serve("correlator", settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

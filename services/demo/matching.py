@@ -69,8 +69,9 @@ async def run_matching_demo(settings: CommonSettings, children: int, seed: int) 
 
 async def _wait_for_correlator(settings: CommonSettings, timeout: float) -> None:
     """Until the correlator's group has committed up to the end of every input topic."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap)
+    options = settings.kafka_client_options()
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap, **options)
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, **options)
     await admin.start()
     await consumer.start()
     try:

@@ -27,6 +27,7 @@ async def scan_topic(
         bootstrap_servers=settings.kafka_bootstrap,
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **settings.kafka_client_options(),
     )
     await consumer.start()
     kept: list[Any] = []

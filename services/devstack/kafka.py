@@ -65,13 +65,22 @@ def resolve_jars() -> Path:
     return libs
 
 
+def property_line(key: str, value: str) -> str:
+    """`key=value` as java.util.Properties reads it back (multi-line PEM values included)."""
+    escaped = value.replace("\\", "\\\\").replace("\n", "\\n")
+    return f"{key}={escaped}"
+
+
 @dataclass(frozen=True)
 class LocalKafka:
-    """One local broker: its ports and its own folder under the cache."""
+    """One local broker: its ports and its own folder under the cache. `extra_properties` are
+    appended to the generated server.properties and win over the template (the last value of
+    a key counts): more listeners (TLS, SASL), their protocol map, keystores."""
 
     port: int = 9092
     controller_port: int = 9093
     name: str = "kafka"
+    extra_properties: tuple[tuple[str, str], ...] = ()
 
     @property
     def home(self) -> Path:
@@ -101,6 +110,9 @@ class LocalKafka:
         text = string.Template(TEMPLATE.read_text()).substitute(
             port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
         )
+        if self.extra_properties:
+            lines = [property_line(key, value) for key, value in self.extra_properties]
+            text += "\n# extra properties\n" + "\n".join(lines) + "\n"
         config.parent.mkdir(parents=True, exist_ok=True)
         config.write_text(text)
         return config

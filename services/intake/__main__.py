@@ -14,7 +14,7 @@ from services.intake.config import IntakeSettings
 
 def main() -> None:
     settings = IntakeSettings.from_env()
-    serve("intake", settings, create_app(settings))
+    serve("intake", settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from services.common.http_server import (
 from services.common.migrations import migrate
 from services.common.openapi import load_bundled
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
+from services.common.rate_limit import RATE_LIMITS, RateLimits
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.intake.config import SCHEMA, IntakeSettings
@@ -45,6 +46,7 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
     )
     app[SETTINGS] = settings
     app[VERIFIER] = settings.auth.verifier()
+    app[RATE_LIMITS] = RateLimits(settings.rate_limits)
     app[OPENAPI] = load_bundled(OPENAPI_FILE, schemas)
     app[WORKERS] = Workers()
     add_routes(app)

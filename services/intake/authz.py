@@ -1,7 +1,10 @@
 """Who may do what: the authorisation rules of intake as one table.
 
 A grant gives an organisation kind (or a role) an action on records in a scope: `own` (records
-of the caller's organisation only) or `any`. Anything not granted here is refused (403).
+of the caller's organisation only), `active` (the caller's own records, and other organisations'
+records while they are active: alerts are shared across forces by design, as in SIS, but a
+resolved alert of another force is no longer its business) or `any`. Anything not granted here
+is refused (403).
 """
 
 from __future__ import annotations
@@ -14,7 +17,11 @@ from services.common.auth import AUDITOR_ROLE, Principal
 
 class Scope(StrEnum):
     OWN = "own"
+    ACTIVE = "active"
     ANY = "any"
+
+
+_WIDTH = {Scope.OWN: 0, Scope.ACTIVE: 1, Scope.ANY: 2}
 
 
 @dataclass(frozen=True)
@@ -29,10 +36,11 @@ def _kinds(scope: Scope, *kinds: str) -> tuple[Grant, ...]:
 
 
 RULES: dict[str, tuple[Grant, ...]] = {
-    # police units publish and manage only their own authority's alerts; investigators read all
+    # police units publish and change only their own authority's alerts, and read every active
+    # alert of every force (and its history); investigators read all
     "alert.create": _kinds(Scope.OWN, "police"),
-    "alert.read": _kinds(Scope.OWN, "police") + _kinds(Scope.ANY, "investigator"),
-    "alert.list": _kinds(Scope.OWN, "police") + _kinds(Scope.ANY, "investigator"),
+    "alert.read": _kinds(Scope.ACTIVE, "police") + _kinds(Scope.ANY, "investigator"),
+    "alert.list": _kinds(Scope.ACTIVE, "police") + _kinds(Scope.ANY, "investigator"),
     "alert.update": _kinds(Scope.OWN, "police"),
     "alert.resolve": _kinds(Scope.OWN, "police"),
     # reception centres record the children they take in and read their own records
@@ -53,13 +61,16 @@ def allowed_scope(principal: Principal, action: str) -> Scope | None:
     for grant in RULES[action]:
         kind_ok = grant.kind is None or grant.kind == principal.org_kind
         role_ok = grant.role is None or principal.has_role(grant.role)
-        if kind_ok and role_ok:
-            if grant.scope is Scope.ANY:
-                return Scope.ANY
-            best = Scope.OWN
+        if kind_ok and role_ok and (best is None or _WIDTH[grant.scope] > _WIDTH[best]):
+            best = grant.scope
     return best
 
 
-def may_touch(principal: Principal, scope: Scope, record_org: str) -> bool:
-    """Whether a record of `record_org` is within the scope the caller was granted."""
-    return scope is Scope.ANY or record_org == principal.org
+def may_touch(
+    principal: Principal, scope: Scope, record_org: str, status: str | None = None
+) -> bool:
+    """Whether a record of `record_org` (an alert: with its `status`) is within the scope the
+    caller was granted."""
+    if scope is Scope.ANY or record_org == principal.org:
+        return True
+    return scope is Scope.ACTIVE and status == "active"

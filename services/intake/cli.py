@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from services.common.auth import ORG_KINDS, AuthSettings, issue_token, parse_ttl
+from services.common.auth import ORG_KINDS, AuthSettings, issue_token, parse_ttl, revoke
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 
@@ -57,6 +57,26 @@ def issue(
         )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
+
+
+@token.command("revoke")
+@click.argument("jti")
+@click.option(
+    "--file",
+    "listing",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Revocation list (default: KINLINK_AUTH_REVOKED_FILE, else the development one).",
+)
+def revoke_command(jti: str, listing: Path | None) -> None:
+    """Revoke the token whose `jti` claim is JTI: every service refuses it from its next
+    request on (they share the revocation file: put it on a volume they all read)."""
+    path = listing or AuthSettings.from_env().revocation_file
+    try:
+        added = revoke(path, jti)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    click.echo(f"{'revoked' if added else 'already revoked'}: {jti} (in {path})")
 
 
 def _post(path: str, file: Path, bearer: str | None, url: str, idempotency_key: str) -> None:

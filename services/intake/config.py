@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from services.common.auth import AuthSettings
 from services.common.config import CommonSettings, env_float, env_int, env_str
+from services.common.rate_limit import RateLimitSettings
 
 SCHEMA = "intake"
 SOURCE_PREFIX = "/kinlink/intake/"
@@ -18,11 +19,12 @@ class IntakeSettings:
     """KINLINK_INTAKE_HOST (127.0.0.1), KINLINK_INTAKE_PORT (8080), KINLINK_INTAKE_MAX_BODY
     (262144 bytes), KINLINK_INTAKE_CLOCK_SKEW (300 s: how far in the future a reported time
     may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests), plus the common
-    broker/database settings and KINLINK_AUTH_* keys. `run_relay` is off only in tests that
-    drive the outbox relay themselves."""
+    broker/database settings, the KINLINK_AUTH_* keys and the KINLINK_RATE_LIMIT_* limits.
+    `run_relay` is off only in tests that drive the outbox relay themselves."""
 
     common: CommonSettings
     auth: AuthSettings = field(default_factory=AuthSettings)
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 256 * 1024
@@ -38,6 +40,7 @@ class IntakeSettings:
         return cls(
             common=CommonSettings.from_env(env),
             auth=AuthSettings.from_env(env),
+            rate_limits=RateLimitSettings.from_env(env),
             host=env_str(env, "KINLINK_INTAKE_HOST", "127.0.0.1"),
             port=env_int(env, "KINLINK_INTAKE_PORT", 8080),
             max_body_bytes=env_int(env, "KINLINK_INTAKE_MAX_BODY", 256 * 1024),

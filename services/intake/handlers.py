@@ -41,9 +41,11 @@ from services.intake.views import (
     decode_cursor,
     encode_cursor,
     record_view,
+    revision_view,
 )
 
 Write = Callable[[IntakeTransaction], Awaitable[Outcome]]
+_ALERT_EVENTS = frozenset({ALERT_PUBLISHED, ALERT_UPDATED, ALERT_RESOLVED})
 
 
 class IntakeHandlers:
@@ -169,11 +171,25 @@ class IntakeHandlers:
             stored = await tx.get_record(record_type, record_id)
             if stored is None:
                 raise NotFound(f"No {record_type} with this id.")
-            if not may_touch(caller.principal, scope, stored.org_id):
+            if not may_touch(caller.principal, scope, stored.org_id, stored.status):
                 raise NotAllowed(f"This {record_type} belongs to another organisation.")
             await self._audit(tx, caller, f"{record_type}.read", record_type, [record_id])
         view = alert_view(stored) if record_type == "alert" else record_view(stored)
         return Outcome(Effect.READ, view, RecordRef(record_type, record_id))
+
+    async def alert_history(self, caller: Caller, alert_id: str) -> Outcome:
+        """Every revision of an alert, for whoever may read the alert (audited as a read)."""
+        scope = self._authorise(caller, "alert.read")
+        alert_id = _uuid_or_not_found(alert_id)
+        async with self._repository.transaction() as tx:
+            stored = await tx.get_record("alert", alert_id)
+            if stored is None:
+                raise NotFound("No alert with this id.")
+            if not may_touch(caller.principal, scope, stored.org_id, stored.status):
+                raise NotAllowed("This alert belongs to another authority and is not active.")
+            revisions = await tx.alert_history(alert_id)
+            await self._audit(tx, caller, "alert.history.read", "alert", [alert_id])
+        return Outcome(Effect.READ, {"items": [revision_view(r) for r in revisions]})
 
     async def list_alerts(
         self,
@@ -186,9 +202,10 @@ class IntakeHandlers:
     ) -> Outcome:
         scope = self._authorise(caller, "alert.list")
         after = _alert_cursor(cursor) if cursor else None
-        org = caller.principal.org if scope is Scope.OWN else None
+        org = caller.principal.org if scope is not Scope.ANY else None
         async with self._repository.transaction() as tx:
             rows = await tx.list_alerts(
+                or_active=scope is Scope.ACTIVE,
                 org_id=org,
                 status=status,
                 updated_since=updated_since,
@@ -271,7 +288,10 @@ class IntakeHandlers:
         self, tx: IntakeTransaction, caller: Caller, ce_type: str, subject: str, data: Any
     ) -> None:
         # The store validates the event: a bug fails this request rather than the outbox later.
-        await tx.emit(new_event(ce_type, SOURCE_PREFIX + caller.principal.org, subject, data))
+        event = new_event(ce_type, SOURCE_PREFIX + caller.principal.org, subject, data)
+        await tx.emit(event)
+        if ce_type in _ALERT_EVENTS:
+            await tx.append_alert_history(subject, caller.principal.org, event)
 
 
 def _alert_cursor(cursor: str) -> tuple[datetime, str]:

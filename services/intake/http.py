@@ -93,6 +93,11 @@ def _reader(record_type: str) -> Callable[[web.Request], Awaitable[web.Response]
     return get_one
 
 
+async def alert_history(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    return respond(await _handlers(request).alert_history(caller, request.match_info["id"]), PATHS)
+
+
 async def list_alerts(request: web.Request) -> web.Response:
     caller = authenticate(request)
     q = request.query
@@ -138,6 +143,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/v1/alerts", post_alert)
     r.add_get("/v1/alerts", list_alerts, allow_head=False)
     r.add_get("/v1/alerts/{id}", _reader("alert"), allow_head=False)
+    r.add_get("/v1/alerts/{id}/history", alert_history, allow_head=False)
     r.add_patch("/v1/alerts/{id}", patch_alert)
     r.add_post("/v1/alerts/{id}/resolve", resolve_alert)
     r.add_post("/v1/registrations", post_registration)

@@ -10,10 +10,11 @@ from typing import Any
 import asyncpg
 
 from services.common.audit import AuditEntry, append
+from services.common.envelope import CloudEvent
 from services.common.outcomes import StoredResponse
 from services.common.store import PostgresStore, PostgresTransaction
 from services.intake.config import SCHEMA
-from services.intake.repository import AuditQuery, AuditRecord, StoredRecord
+from services.intake.repository import AlertRevision, AuditQuery, AuditRecord, StoredRecord
 
 RECORD_TABLES = {"alert": "alerts", "registration": "registrations", "sighting": "sightings"}
 
@@ -121,10 +122,11 @@ class _PostgresTransaction(PostgresTransaction):
         updated_since: datetime | None,
         after: tuple[datetime, str] | None,
         limit: int,
+        or_active: bool = False,
     ) -> list[StoredRecord]:
         rows = await self._conn.fetch(
             f'SELECT * FROM "{SCHEMA}".alerts'
-            " WHERE ($1::text IS NULL OR org_id = $1)"
+            " WHERE ($1::text IS NULL OR org_id = $1 OR ($7 AND status = 'active'))"
             " AND ($2::text IS NULL OR status = $2)"
             " AND ($3::timestamptz IS NULL OR updated_at >= $3)"
             " AND ($4::timestamptz IS NULL OR (updated_at, id) > ($4, $5::uuid))"
@@ -135,8 +137,32 @@ class _PostgresTransaction(PostgresTransaction):
             after[0] if after else None,
             after[1] if after else None,
             limit,
+            or_active,
         )
         return [_record(row) for row in rows]
+
+    async def append_alert_history(self, alert_id: str, org_id: str, event: CloudEvent) -> None:
+        # The caller holds the alert's row (inserted, or locked FOR UPDATE): revisions of one
+        # alert are numbered one at a time.
+        await self._conn.execute(
+            f'INSERT INTO "{SCHEMA}".alert_history'
+            " (alert_id, revision, event_id, event_type, org_id, data)"
+            " SELECT $1, coalesce(max(revision), 0) + 1, $2, $3, $4, $5"
+            f' FROM "{SCHEMA}".alert_history WHERE alert_id = $1',
+            alert_id,
+            event.id,
+            event.type,
+            org_id,
+            event.data,
+        )
+
+    async def alert_history(self, alert_id: str) -> list[AlertRevision]:
+        rows = await self._conn.fetch(
+            "SELECT revision, event_id, event_type, org_id, data, at"
+            f' FROM "{SCHEMA}".alert_history WHERE alert_id = $1 ORDER BY revision',
+            alert_id,
+        )
+        return [AlertRevision(**dict(row)) for row in rows]
 
     async def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         await append(self._conn, SCHEMA, entries)

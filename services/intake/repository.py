@@ -36,6 +36,18 @@ class StoredRecord:
 
 
 @dataclass(frozen=True)
+class AlertRevision:
+    """One event in an alert's life: its number (1 = published), the event, who sent it."""
+
+    revision: int
+    event_id: str
+    event_type: str
+    org_id: str
+    data: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AuditRecord:
     id: int
     at: datetime
@@ -77,8 +89,16 @@ class IntakeTransaction(IdempotencyStore, Protocol):
         updated_since: datetime | None,
         after: tuple[datetime, str] | None,
         limit: int,
+        or_active: bool = False,
     ) -> list[StoredRecord]:
-        """Alerts ordered by (updated_at, id), the page after the cursor `after`."""
+        """Alerts ordered by (updated_at, id), the page after the cursor `after`; those of
+        `org_id` (None: every organisation's), and with `or_active` every active alert too."""
+
+    async def append_alert_history(self, alert_id: str, org_id: str, event: CloudEvent) -> None:
+        """Record `event` as the alert's next revision."""
+
+    async def alert_history(self, alert_id: str) -> list[AlertRevision]:
+        """The alert's revisions, oldest first."""
 
     async def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from services.common.envelope import format_time
 from services.common.errors import InvalidQuery
-from services.intake.repository import AuditRecord, StoredRecord
+from services.intake.repository import AlertRevision, AuditRecord, StoredRecord
 
 
 def encode_cursor(value: Any) -> str:
@@ -39,3 +39,14 @@ def record_view(record: StoredRecord) -> dict[str, Any]:
 
 def audit_view(record: AuditRecord) -> dict[str, Any]:
     return {"id": record.id, "at": format_time(record.at), **asdict(record.entry)}
+
+
+def revision_view(revision: AlertRevision) -> dict[str, Any]:
+    return {
+        "revision": revision.revision,
+        "at": format_time(revision.at),
+        "type": revision.event_type,
+        "event_id": revision.event_id,
+        "by": revision.org_id,
+        "data": revision.data,
+    }

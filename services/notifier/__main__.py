@@ -10,7 +10,7 @@ from services.notifier.config import NotifierSettings
 
 def main() -> None:
     settings = NotifierSettings.from_env()
-    serve("notifier", settings, create_app(settings))
+    serve("notifier", settings, lambda: create_app(settings))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from services.common.consumer import ConsumerRunner
+from services.common.cors import CORS_ORIGINS, cors_headers, preflight
 from services.common.db import create_pool
 from services.common.health import database_ready, kafka_reachable
 from services.common.http_requests import VERIFIER
@@ -31,6 +32,7 @@ from services.common.migrations import migrate
 from services.common.openapi import load_bundled
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.producer import EventProducer
+from services.common.rate_limit import RATE_LIMITS, RateLimits
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.notifier.config import SCHEMA, NotifierSettings
@@ -63,15 +65,19 @@ def create_app(
 ) -> web.Application:
     schemas = registry or SchemaRegistry.load()
     app = web.Application(
-        middlewares=standard_middlewares("notifier"), client_max_size=settings.max_body_bytes
+        middlewares=[preflight, *standard_middlewares("notifier")],
+        client_max_size=settings.max_body_bytes,
     )
+    app[CORS_ORIGINS] = settings.cors_origins
     app[SETTINGS] = settings
     app[VERIFIER] = settings.auth.verifier()
+    app[RATE_LIMITS] = RateLimits(settings.rate_limits)
     app[OPENAPI] = load_bundled(OPENAPI_FILE, schemas)
     app[WORKERS] = Workers()
     add_routes(app)
     add_ops_routes(app)
     app.on_response_prepare.append(security_headers)
+    app.on_response_prepare.append(cors_headers)
 
     app.cleanup_ctx.append(partial(_resources, settings=settings, schemas=schemas, clock=clock))
     app.on_shutdown.append(_end_streams)

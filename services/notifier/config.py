@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from services.common.auth import AuthSettings
 from services.common.config import CommonSettings, env_float, env_int, env_str
+from services.common.cors import parse_origins
+from services.common.rate_limit import RateLimitSettings
 
 SCHEMA = "notifier"
 
@@ -23,10 +25,12 @@ class NotifierSettings:
     endpoint until its owner re-enables it), KINLINK_INTAKE_URL (http://127.0.0.1:8080: where
     the dashboard's detail views are forwarded), KINLINK_NOTIFIER_MAX_BODY (65536 bytes),
     KINLINK_NOTIFIER_SHUTDOWN_GRACE (15 s), plus the common broker/database settings and the
-    KINLINK_AUTH_* keys."""
+    KINLINK_AUTH_* keys and the KINLINK_RATE_LIMIT_* limits. KINLINK_CORS_ORIGINS (none:
+    the dashboard is served from here) lists other sites whose scripts may call this API."""
 
     common: CommonSettings
     auth: AuthSettings = field(default_factory=AuthSettings)
+    rate_limits: RateLimitSettings = field(default_factory=RateLimitSettings)
     host: str = "127.0.0.1"
     port: int = 8090
     group_id: str = "kinlink-notifier"
@@ -41,6 +45,7 @@ class NotifierSettings:
     max_body_bytes: int = 64 * 1024
     page_size_max: int = 200
     shutdown_grace_seconds: float = 15.0
+    cors_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -48,6 +53,7 @@ class NotifierSettings:
         return cls(
             common=CommonSettings.from_env(env),
             auth=AuthSettings.from_env(env),
+            rate_limits=RateLimitSettings.from_env(env),
             host=env_str(env, "KINLINK_NOTIFIER_HOST", "127.0.0.1"),
             port=env_int(env, "KINLINK_NOTIFIER_PORT", 8090),
             group_id=env_str(env, "KINLINK_NOTIFIER_GROUP", "kinlink-notifier"),
@@ -61,4 +67,5 @@ class NotifierSettings:
             intake_url=env_str(env, "KINLINK_INTAKE_URL", "http://127.0.0.1:8080"),
             max_body_bytes=env_int(env, "KINLINK_NOTIFIER_MAX_BODY", 64 * 1024),
             shutdown_grace_seconds=env_float(env, "KINLINK_NOTIFIER_SHUTDOWN_GRACE", 15.0),
+            cors_origins=parse_origins(env),
         )

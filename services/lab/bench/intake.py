@@ -92,6 +92,9 @@ def report() -> str:
         "KINLINK_TOPIC_PREFIX": PREFIX,
         "KINLINK_INTAKE_PORT": str(intake_port),
         "KINLINK_LOG_LEVEL": "WARNING",
+        # the bench measures throughput, not the rate limits (which would cap it)
+        "KINLINK_RATE_LIMIT_SUBJECT_RPS": "0",
+        "KINLINK_RATE_LIMIT_ADDRESS_RPS": "0",
     }
     devnull = subprocess.DEVNULL
     intake = subprocess.Popen(

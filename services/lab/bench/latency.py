@@ -249,6 +249,9 @@ def report() -> str:
         "KINLINK_CORRELATOR_GROUP": f"{prefix}correlator",
         "KINLINK_NOTIFIER_GROUP": f"{prefix}notifier",
         "KINLINK_LOG_LEVEL": "WARNING",
+        # the bench measures throughput, not the rate limits (which would cap it)
+        "KINLINK_RATE_LIMIT_SUBJECT_RPS": "0",
+        "KINLINK_RATE_LIMIT_ADDRESS_RPS": "0",
     }
     procs = {
         name: subprocess.Popen(

@@ -12,7 +12,13 @@ import asyncpg
 import pytest
 
 from services.common.audit import AuditEntry
-from services.common.catalog import ALERT_PUBLISHED, ALERTS, SIGHTING_REPORTED, SIGHTINGS
+from services.common.catalog import (
+    ALERT_PUBLISHED,
+    ALERT_UPDATED,
+    ALERTS,
+    SIGHTING_REPORTED,
+    SIGHTINGS,
+)
 from services.common.envelope import new_event
 from services.common.outcomes import StoredResponse
 from services.common.schema_registry import EventValidationError, SchemaRegistry
@@ -173,6 +179,39 @@ async def test_alerts_list_by_update_time_then_id_with_filters_and_cursor(
     assert await listed(status="resolved") == [together[0]]
     assert await listed(status="active", org_id=OTHER_POLICE) == [other]
     assert await listed(updated_since=later.updated_at) == [other, together[0]]
+    # a police unit of another force: its own alerts and every active one
+    assert await listed(org_id=OTHER_POLICE, or_active=True) == [*together[1:], other]
+    assert await listed(org_id=POLICE, or_active=True) == expected
+
+
+async def test_alert_history_numbers_revisions_per_alert_in_order(
+    store: Store[IntakeRepository],
+) -> None:
+    alert_id, other_id = new_id(), new_id()
+    published = new_event(ALERT_PUBLISHED, "/kinlink/intake/x", alert_id, alert_data(alert_id))
+    change = {"alert_id": alert_id, "at": "2025-04-13T10:00:00Z", "changes": {"risk_level": "low"}}
+    updated = new_event(ALERT_UPDATED, "/kinlink/intake/x", alert_id, change)
+    async with store.repository.transaction() as tx:
+        await tx.insert_alert(alert_id, POLICE, alert_data(alert_id))
+        await tx.insert_alert(other_id, POLICE, alert_data(other_id))
+        await tx.append_alert_history(alert_id, POLICE, published)
+    async with store.repository.transaction() as tx:
+        await tx.append_alert_history(alert_id, OTHER_POLICE, updated)
+        await tx.append_alert_history(
+            other_id, POLICE, new_event(ALERT_PUBLISHED, "/x", other_id, alert_data(other_id))
+        )
+    async with store.repository.transaction() as tx:
+        history = await tx.alert_history(alert_id)
+        assert await tx.alert_history(new_id()) == []
+    assert [(r.revision, r.event_type, r.org_id) for r in history] == [
+        (1, ALERT_PUBLISHED, POLICE),
+        (2, ALERT_UPDATED, OTHER_POLICE),
+    ]
+    assert [r.event_id for r in history] == [published.id, updated.id]
+    assert history[1].data == change and history[0].at <= history[1].at
+    with pytest.raises(asyncpg.ForeignKeyViolationError):
+        async with store.repository.transaction() as tx:
+            await tx.append_alert_history(new_id(), POLICE, published)
 
 
 async def test_stored_responses_belong_to_one_organisation_and_key(

@@ -23,6 +23,7 @@ from services.common.outcomes import StoredResponse
 from services.common.schema_registry import SchemaRegistry
 from services.intake.repository import (
     RECORD_TYPES,
+    AlertRevision,
     AuditQuery,
     AuditRecord,
     StoredRecord,
@@ -49,6 +50,7 @@ class IntakeTables:
     )
     responses: dict[tuple[str, str], StoredResponse] = field(default_factory=dict)
     audit: list[AuditRecord] = field(default_factory=list)
+    history: dict[str, list[AlertRevision]] = field(default_factory=dict)
     outbox: OutboxRows = field(default_factory=list)
 
 
@@ -157,6 +159,7 @@ class _MemoryTransaction(Closable):
         updated_since: datetime | None,
         after: tuple[datetime, str] | None,
         limit: int,
+        or_active: bool = False,
     ) -> list[StoredRecord]:
         self._check_open()
 
@@ -168,12 +171,29 @@ class _MemoryTransaction(Closable):
         rows = [
             r
             for r in self._tables.records["alert"].values()
-            if (org_id is None or r.org_id == org_id)
+            if (org_id is None or r.org_id == org_id or (or_active and r.status == "active"))
             and (status is None or r.status == status)
             and (updated_since is None or order(r)[0] >= updated_since)
             and (cursor is None or order(r) > cursor)
         ]
         return [_copy(r) for r in sorted(rows, key=order)[:limit]]
+
+    async def append_alert_history(self, alert_id: str, org_id: str, event: CloudEvent) -> None:
+        self._check_open()
+        alert_id = _canonical(alert_id)
+        if alert_id not in self._tables.records["alert"]:
+            raise asyncpg.ForeignKeyViolationError("alert_history_alert_id_fkey")
+        revisions = self._tables.history.setdefault(alert_id, [])
+        revisions.append(
+            AlertRevision(
+                len(revisions) + 1, event.id, event.type, org_id, stored_json(event.data), self._now
+            )
+        )
+
+    async def alert_history(self, alert_id: str) -> list[AlertRevision]:
+        self._check_open()
+        found = self._tables.history.get(_canonical(alert_id), [])
+        return [replace(r, data=stored_json(r.data)) for r in found]
 
     async def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         self._check_open()

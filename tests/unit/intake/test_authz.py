@@ -12,8 +12,8 @@ KINDS = ["police", "reception_centre", "ngo", "hotline", "investigator", "audito
 # action -> {kind: scope}; kinds not listed are refused
 EXPECTED: dict[str, dict[str, Scope]] = {
     "alert.create": {"police": Scope.OWN},
-    "alert.read": {"police": Scope.OWN, "investigator": Scope.ANY},
-    "alert.list": {"police": Scope.OWN, "investigator": Scope.ANY},
+    "alert.read": {"police": Scope.ACTIVE, "investigator": Scope.ANY},
+    "alert.list": {"police": Scope.ACTIVE, "investigator": Scope.ANY},
     "alert.update": {"police": Scope.OWN},
     "alert.resolve": {"police": Scope.OWN},
     "registration.create": {"reception_centre": Scope.OWN},
@@ -54,3 +54,11 @@ def test_own_scope_stops_at_the_organisation() -> None:
     assert may_touch(police, Scope.OWN, "it-ps-imperia")
     assert not may_touch(police, Scope.OWN, "fr-pn-nice")
     assert may_touch(caller("investigator"), Scope.ANY, "fr-pn-nice")
+
+
+def test_active_scope_shares_active_records_of_other_organisations_only() -> None:
+    police = caller("police", org="it-ps-imperia")
+    assert may_touch(police, Scope.ACTIVE, "fr-pn-nice", "active")
+    assert not may_touch(police, Scope.ACTIVE, "fr-pn-nice", "resolved")
+    assert may_touch(police, Scope.ACTIVE, "it-ps-imperia", "resolved")
+    assert not may_touch(police, Scope.OWN, "fr-pn-nice", "active")

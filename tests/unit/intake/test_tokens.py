@@ -1,12 +1,17 @@
-"""Bearer tokens: signature by kid, expiry, revocation, claims."""
+"""Bearer tokens: algorithm, signature by kid, issuer, audience, expiry, not-before, revocation,
+claims. Every refusal is an AuthError (401 at the HTTP door: tests/integration/test_tokens_http)."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
+from click.testing import CliRunner
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.common.auth import (
@@ -16,7 +21,10 @@ from services.common.auth import (
     bearer_token,
     issue_token,
     parse_ttl,
+    revoke,
 )
+from services.intake.cli import token as token_command
+from tests.forged_tokens import claims, unsigned
 
 KEY = Ed25519PrivateKey.generate()
 
@@ -76,6 +84,7 @@ def test_claims_must_name_a_known_kind_and_country() -> None:
     forged = jwt.encode(
         {
             "iss": "kinlink",
+            "aud": "kinlink",
             "sub": "s",
             "org": "o",
             "org_kind": "mayor",
@@ -102,3 +111,79 @@ def test_bearer_header_and_ttl_parsing() -> None:
     assert parse_ttl("8h") == timedelta(hours=8) and parse_ttl("30m") == timedelta(minutes=30)
     with pytest.raises(ValueError):
         parse_ttl("forever")
+
+
+def _signed(**overrides: Any) -> str:
+    return jwt.encode(claims(**overrides), KEY, algorithm="EdDSA", headers={"kid": "k1"})
+
+
+def test_a_well_formed_token_signed_by_hand_is_accepted() -> None:
+    assert verifier().verify(_signed()).org == "it-ps-imperia"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "reason"),
+    [
+        ({"exp": 1_600_000_000, "iat": 1_599_990_000}, "expired"),
+        ({"nbf": int(time.time()) + 3600}, "not valid yet"),
+        ({"iat": int(time.time()) + 3600, "exp": int(time.time()) + 7200}, "not valid yet"),
+        ({"iss": "someone-else"}, "another issuer"),
+        ({"aud": "another-system"}, "another audience"),
+        ({"aud": None}, "invalid"),
+        ({"jti": None}, "invalid"),
+    ],
+    ids=["expired", "not-before", "issued-in-future", "issuer", "audience", "no-aud", "no-jti"],
+)
+def test_claims_out_of_bounds_are_refused(overrides: dict[str, Any], reason: str) -> None:
+    with pytest.raises(AuthError, match=reason):
+        verifier().verify(_signed(**overrides))
+
+
+def test_only_eddsa_is_accepted_whatever_the_token_says() -> None:
+    public_pem = KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    forgeries = {
+        "none": unsigned({"alg": "none", "kid": "k1", "typ": "JWT"}, claims(), None),
+        "HS256 keyed with the public key": unsigned(
+            {"alg": "HS256", "kid": "k1", "typ": "JWT"}, claims(), public_pem
+        ),
+        "EdDSA header, no signature": unsigned({"alg": "EdDSA", "kid": "k1"}, claims(), None),
+    }
+    for name, forged in forgeries.items():
+        with pytest.raises(AuthError, match="EdDSA|invalid"):
+            verifier().verify(forged)
+            pytest.fail(f"accepted a token with {name}")
+
+
+def test_a_signature_by_another_key_under_our_kid_is_refused() -> None:
+    other = Ed25519PrivateKey.generate()
+    forged = jwt.encode(claims(), other, algorithm="EdDSA", headers={"kid": "k1"})
+    with pytest.raises(AuthError, match="invalid"):
+        verifier().verify(forged)
+
+
+def test_revoke_appends_once_and_refuses_blank_or_spaced_ids(tmp_path: Path) -> None:
+    listing = tmp_path / "auth" / "revoked.txt"
+    assert revoke(listing, "j-1") and not revoke(listing, "j-1")
+    assert listing.read_text() == "j-1\n"
+    for bad in ("", "a b", "#x"):
+        with pytest.raises(ValueError):
+            revoke(listing, bad)
+
+
+def test_token_revoke_command_makes_the_verifier_refuse_the_token(tmp_path: Path) -> None:
+    listing = tmp_path / "revoked.txt"
+    revoked = RevocationList(path=listing)
+    token = mint()
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    assert verifier(revoked).verify(token).jti == jti
+    result = CliRunner().invoke(token_command, ["revoke", jti, "--file", str(listing)])
+    assert result.exit_code == 0, result.output
+    assert "revoked" in result.output
+    with pytest.raises(AuthError, match="revoked"):
+        verifier(revoked).verify(token)
+    again = CliRunner().invoke(
+        token_command, ["revoke", jti], env={"KINLINK_AUTH_REVOKED_FILE": str(listing)}
+    )
+    assert again.exit_code == 0 and "already revoked" in again.output

@@ -9,7 +9,12 @@ from typing import Any
 import pytest
 
 from services.common.auth import Caller
-from services.common.catalog import ALERT_PUBLISHED, REGISTRATION_RECORDED, SIGHTING_REPORTED
+from services.common.catalog import (
+    ALERT_PUBLISHED,
+    ALERT_UPDATED,
+    REGISTRATION_RECORDED,
+    SIGHTING_REPORTED,
+)
 from services.common.errors import NotAllowed, NotFound
 from services.common.outcomes import Effect, Outcome
 from services.intake.handlers import IntakeHandlers
@@ -88,15 +93,16 @@ async def _published(intake: IntakeHandlers, org: str = "it-ps-imperia") -> str:
     return outcome.record.record_id
 
 
-async def test_another_authority_can_neither_read_nor_change_an_alert(
+async def test_another_force_reads_an_active_alert_but_cannot_change_it(
     intake: IntakeHandlers, repo: InMemoryIntakeRepository
 ) -> None:
     alert_id = await _published(intake)
-    palermo = caller("police", "it-ps-palermo")
+    nice = caller("police", "fr-pn-nice")
+    shared = await intake.read(nice, "alert", alert_id)
+    assert shared.body["alert_id"] == alert_id and shared.body["status"] == "active"
     attempts: list[Awaitable[Any]] = [
-        intake.read(palermo, "alert", alert_id),
-        intake.update_alert(palermo, alert_id, {"risk_level": "low"}, None),
-        intake.resolve_alert(palermo, alert_id, {"resolution": "withdrawn"}, None),
+        intake.update_alert(nice, alert_id, {"risk_level": "low"}, None),
+        intake.resolve_alert(nice, alert_id, {"resolution": "withdrawn"}, None),
     ]
     for attempt in attempts:
         with pytest.raises(NotAllowed):
@@ -104,6 +110,37 @@ async def test_another_authority_can_neither_read_nor_change_an_alert(
     own = await intake.read(caller("police"), "alert", alert_id)
     assert own.body["risk_level"] == "high" and own.body["status"] == "active"
     assert [e.type for e in repo.emitted] == [ALERT_PUBLISHED]
+    reads = [r.entry for r in repo.tables.audit if r.entry.action == "alert.read"]
+    assert [(e.org_id, e.record_id) for e in reads][0] == ("fr-pn-nice", alert_id)
+
+
+async def test_a_resolved_alert_of_another_force_is_no_longer_shared(
+    intake: IntakeHandlers,
+) -> None:
+    alert_id = await _published(intake)
+    await intake.resolve_alert(caller("police"), alert_id, {"resolution": "found"}, None)
+    nice = caller("police", "fr-pn-nice")
+    for attempt in (intake.read(nice, "alert", alert_id), intake.alert_history(nice, alert_id)):
+        with pytest.raises(NotAllowed):
+            await attempt
+    assert (await intake.read(caller("police"), "alert", alert_id)).body["status"] == "resolved"
+
+
+async def test_the_history_of_a_shared_alert_lists_every_revision_and_is_audited(
+    intake: IntakeHandlers, repo: InMemoryIntakeRepository
+) -> None:
+    alert_id = await _published(intake)
+    await intake.update_alert(caller("police"), alert_id, {"risk_level": "critical"}, None)
+    history = await intake.alert_history(caller("police", "fr-pn-nice"), alert_id)
+    items = history.body["items"]
+    assert [i["revision"] for i in items] == [1, 2]
+    assert [i["type"] for i in items] == [ALERT_PUBLISHED, ALERT_UPDATED]
+    assert items[1]["data"]["changes"] == {"risk_level": "critical"}
+    assert {i["by"] for i in items} == {"it-ps-imperia"}
+    audited = [r.entry for r in repo.tables.audit if r.entry.action == "alert.history.read"]
+    assert [(e.org_id, e.record_id) for e in audited] == [("fr-pn-nice", alert_id)]
+    with pytest.raises(NotAllowed):
+        await intake.alert_history(caller("reception_centre"), alert_id)
 
 
 async def test_investigators_read_every_organisations_records_and_change_none(
@@ -163,19 +200,22 @@ async def test_an_id_of_another_record_type_is_not_found(intake: IntakeHandlers)
         await intake.read(caller("investigator"), "alert", sighting.record.record_id)
 
 
-async def test_alert_lists_show_police_their_own_and_investigators_all(
+async def test_alert_lists_show_police_every_active_alert_and_investigators_all(
     intake: IntakeHandlers,
 ) -> None:
     imperia = {await _published(intake), await _published(intake)}
-    palermo = {await _published(intake, "it-ps-palermo")}
+    palermo = await _published(intake, "it-ps-palermo")
+    await intake.resolve_alert(
+        caller("police", "it-ps-palermo"), palermo, {"resolution": "found"}, None
+    )
 
     async def listed(who: Caller) -> set[str]:
         page = await intake.list_alerts(who, status=None, updated_since=None, cursor=None, limit=50)
         return {item["alert_id"] for item in page.body["items"]}
 
     assert await listed(caller("police")) == imperia
-    assert await listed(caller("police", "it-ps-palermo")) == palermo
-    assert await listed(caller("investigator")) == imperia | palermo
+    assert await listed(caller("police", "it-ps-palermo")) == imperia | {palermo}
+    assert await listed(caller("investigator")) == imperia | {palermo}
     for kind in ("reception_centre", "ngo", "hotline", "auditor"):
         with pytest.raises(NotAllowed):
             await listed(caller(kind))
