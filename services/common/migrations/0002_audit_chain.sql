@@ -57,7 +57,7 @@ BEGIN
     -- Assigned under the lock, so that id order is chain order (a default would be taken
     -- before the lock, and two concurrent appends could chain out of id order).
     NEW.id := nextval(pg_get_serial_sequence(TG_TABLE_SCHEMA || '.audit_log', 'id'));
-    NEW.at := clock_timestamp();
+    NEW.at := now();  -- the time of the transaction, as for the change it records
     NEW.prev_hash := coalesce(previous, repeat('0', 64));
     NEW.hash := audit_entry_hash(NEW.id, NEW.at, NEW.org_id, NEW.org_kind, NEW.subject,
         NEW.action, NEW.record_type, NEW.record_id, NEW.request_id, NEW.detail, NEW.prev_hash);

@@ -583,7 +583,8 @@ class _MemoryTransaction(Closable):
         self._check_open()
         for entry in entries:
             for text in vars(entry).values():
-                stored_text(text)
+                if text is not None:
+                    stored_text(text)
             self._tables.audit.append(StoredAudit(self._now, entry))
 
     async def emit(self, event: CloudEvent) -> None:
