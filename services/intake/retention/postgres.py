@@ -23,8 +23,12 @@ from services.intake.retention.policy import (
 )
 
 _ALERT_COLUMNS = (
-    "id::text AS alert_id, status, category, review_due_at, review_warned_for,"
-    " resolution->>'resolution' AS resolution, resolved_at, erased_at, extensions"
+    "id::text AS alert_id, status, coalesce(category, data->>'category') AS category,"
+    " review_due_at, review_warned_for,"
+    " resolution->>'resolution' AS resolution, erased_at, extensions,"
+    # Resolved through the HTTP door, an alert's end time is in its resolution.
+    " CASE WHEN status = 'resolved' THEN"
+    " coalesce(resolved_at, (resolution->>'at')::timestamptz, updated_at) END AS resolved_at"
 )
 
 
