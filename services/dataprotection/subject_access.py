@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import asyncpg
-
 from services.common.auth import Caller
 from services.common.db import create_pool
 from services.common.envelope import format_time
@@ -35,14 +33,17 @@ class Databases:
 
 
 async def _read(url: str, schema: str, reader: Any, record_type: str, record_id: str) -> Any:
-    conn = await asyncpg.connect(url)
+    pool = await create_pool(url, min_size=1, max_size=1)  # with the JSON codecs
     try:
-        present = await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.audit_log")
-        if not present:
-            return None  # the service never ran against this database
-        return await reader(conn, record_type, record_id)
+        async with pool.acquire() as conn:
+            present = await conn.fetchval(
+                "SELECT to_regclass($1) IS NOT NULL", f"{schema}.audit_log"
+            )
+            if not present:
+                return None  # the service never ran against this database
+            return await reader(conn, record_type, record_id)
     finally:
-        await conn.close()
+        await pool.close()
 
 
 async def export(
