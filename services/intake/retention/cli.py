@@ -27,6 +27,7 @@ def run(dry_run: bool) -> None:
 async def _run(dry_run: bool) -> dict[str, object]:
     from services.common.config import CommonSettings
     from services.common.db import create_pool
+    from services.common.logging import configure_logging
     from services.common.migrations import migrate
     from services.common.schema_registry import SchemaRegistry
     from services.intake.app import MIGRATIONS
@@ -36,6 +37,7 @@ async def _run(dry_run: bool) -> dict[str, object]:
     from services.intake.retention.postgres import PostgresRetentionStore
 
     common = CommonSettings.from_env()
+    configure_logging(common.log_level, "retention")  # logs on stderr, the report on stdout
     pool = await create_pool(common.database_url, max_size=2)
     try:
         async with pool.acquire() as conn:
