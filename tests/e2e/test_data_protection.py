@@ -103,6 +103,8 @@ async def test_export_warning_expiry_and_erasure_across_services(
     assert [e["action"] for e in document["intake"]["audit"]] == [
         "registration.create", "subject_access.export"
     ]
+    [recorded] = document["intake"]["events"]
+    assert recorded["event"]["type"] == "org.kinlink.registration.recorded.v1"
     json.dumps(document)  # one JSON document
 
     # The review date nears: the police unit that issued the alert is warned by the notifier.

@@ -177,6 +177,16 @@ class _RetentionTransaction(_PostgresTransaction):
         )
         return [{**dict(r), "at": format_time(r["at"])} for r in rows]
 
+    async def events_about(self, record_id: str) -> list[dict[str, Any]]:
+        rows = await self._conn.fetch(
+            f'SELECT event, sent_at FROM "{SCHEMA}".outbox WHERE event_key = $1 ORDER BY id',
+            record_id,
+        )
+        return [
+            {"event": r["event"], "sent_at": format_time(r["sent_at"]) if r["sent_at"] else None}
+            for r in rows
+        ]
+
     async def stored_record(self, record_type: str, record_id: str) -> StoredRecord | None:
         row = await self._conn.fetchrow(
             f'SELECT * FROM "{SCHEMA}".{RECORD_TABLES[record_type]} WHERE id = $1', record_id

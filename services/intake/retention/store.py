@@ -58,6 +58,9 @@ class RetentionTransaction(IntakeTransaction, Protocol):
     async def audit_about(self, record_id: str) -> list[dict[str, Any]]:
         """Every audit entry naming the record, oldest first."""
 
+    async def events_about(self, record_id: str) -> list[dict[str, Any]]:
+        """The record's events the outbox still holds (published ones are kept for a while)."""
+
     async def stored_record(self, record_type: str, record_id: str) -> StoredRecord | None: ...
 
 

@@ -61,5 +61,6 @@ async def intake_holdings(
         if retention is not None and retention.review_due_at is not None:
             holdings["review"] = review_view(retention, policy)
     holdings["links"] = await tx.links_of(record_type, stored.id)
+    holdings["events"] = await tx.events_about(stored.id)
     holdings["audit"] = await tx.audit_about(stored.id)
     return record_type, holdings
