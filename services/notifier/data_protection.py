@@ -42,9 +42,8 @@ class DataProtection:
     async def review_due(self, data: dict[str, Any], tx: NotifierTransaction) -> None:
         await tx.lock_routing()
         authority = str(data["issuing_authority"]["id"])
-        subscriptions = [s for s in await tx.subscriptions_of(authority)]
         recipients: list[tuple[str | None, bool]] = [
-            (s.id, s.webhook is not None) for s in subscriptions
+            (s.id, s.webhook is not None) for s in await tx.subscriptions_of(authority)
         ] or [(None, False)]
         now = self._clock()
         for subscription_id, has_webhook in recipients:

@@ -53,7 +53,9 @@ class _RetentionTransaction(_PostgresTransaction):
     ) -> list[AlertRetention]:
         rows = await self._conn.fetch(
             f'SELECT {_ALERT_COLUMNS} FROM "{SCHEMA}".alerts WHERE erased_at IS NULL AND ('
-            " (status = 'active' AND review_due_at - $2::interval <= $1)"
+            " (status = 'active' AND review_due_at - $2::interval <= $1"
+            # warned already and not yet due: nothing to do (keeps the batch for real work)
+            "  AND (review_warned_for IS DISTINCT FROM review_due_at OR review_due_at <= $1))"
             " OR (status = 'resolved' AND (resolution->>'resolution' = 'expired'"
             "     OR coalesce(resolved_at, updated_at) + $3::interval <= $1)))"
             " ORDER BY review_due_at, id LIMIT $4",
@@ -106,8 +108,10 @@ class _RetentionTransaction(_PostgresTransaction):
                 " AND l.obs_id = o.id AND l.status = 'proposed'"
                 f' LEFT JOIN "{SCHEMA}".alerts a ON a.id = l.alert_id'
                 " WHERE o.erased_at IS NULL GROUP BY o.id, o.created_at"
-                " HAVING o.created_at + $3::interval <= $2"
-                " OR bool_or(a.erased_at IS NOT NULL) ORDER BY o.created_at LIMIT $4",
+                " HAVING (o.created_at + $3::interval <= $2 OR bool_or(a.erased_at IS NOT NULL))"
+                # one an open alert needs is kept: leave it out, so the batch is real work
+                " AND NOT coalesce(bool_or(a.status = 'active' AND a.erased_at IS NULL), false)"
+                " ORDER BY o.created_at LIMIT $4",
                 obs_type, now, period, limit,
             )
             for r in rows:

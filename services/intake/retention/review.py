@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,7 +114,5 @@ class ReviewHandlers:
         if alert.review_due_at is None:
             # Not yet dated by the job (it runs at start and then periodically): date it now.
             created = stored.created_at
-            alert = AlertRetention(**{**alert.__dict__,
-                                      "review_due_at": self._policy.review_due(alert.category,
-                                                                               created)})
+            alert = replace(alert, review_due_at=self._policy.review_due(alert.category, created))
         return alert

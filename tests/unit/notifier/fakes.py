@@ -406,7 +406,7 @@ class _MemoryTransaction(Closable):
             id=_uuid(n.id),
             recipient_org=stored_text(n.recipient_org),
             subscription_id=_optional_uuid(n.subscription_id),
-            match_id=_uuid(n.match_id),
+            match_id=_optional_uuid(n.match_id),
             kind=stored_text(n.kind),
             payload=stored_json(n.payload),
             seq=seq,
