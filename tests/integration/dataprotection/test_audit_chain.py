@@ -151,3 +151,11 @@ async def test_pruning_old_entries_leaves_a_checkpoint_the_chain_continues_from(
     assert (await check(audit_pool)).problems == [
         "entry 5 does not follow the chain's start: an entry was inserted or removed"
     ]
+
+
+async def test_concurrent_appends_chain_in_id_order(audit_pool: Any) -> None:
+    import asyncio
+
+    await asyncio.gather(*(add(audit_pool, n, n + 100) for n in range(1, 21)))
+    report = await check(audit_pool)
+    assert report.intact and report.entries == 40 and report.head_id == 40
