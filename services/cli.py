@@ -28,6 +28,9 @@ class _LazyGroup(click.Group):
         "alert": ("services.intake.cli", "alert"),
         "registration": ("services.intake.cli", "registration"),
         "sighting": ("services.intake.cli", "sighting"),
+        "retention": ("services.intake.retention.cli", "retention"),
+        "audit": ("services.dataprotection.cli", "audit"),
+        "subject-access": ("services.dataprotection.cli", "subject_access"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

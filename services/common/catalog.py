@@ -17,6 +17,13 @@ SIGHTING_REPORTED = "org.kinlink.sighting.reported.v1"
 MATCH_PROPOSED = "org.kinlink.match.proposed.v1"
 MATCH_WITHDRAWN = "org.kinlink.match.withdrawn.v1"
 MATCH_REVIEWED = "org.kinlink.match.reviewed.v1"
+# Data protection: the review warning, and erasures (each on its record's topic, in key order).
+ALERT_REVIEW_DUE = "org.kinlink.alert.review_due.v1"
+ALERT_ERASED = "org.kinlink.alert.erased.v1"
+REGISTRATION_ERASED = "org.kinlink.registration.erased.v1"
+SIGHTING_ERASED = "org.kinlink.sighting.erased.v1"
+ERASED_TYPES = {"alert": ALERT_ERASED, "registration": REGISTRATION_ERASED,
+                "sighting": SIGHTING_ERASED}
 EVENT_TYPES = frozenset(
     {
         ALERT_PUBLISHED,
@@ -27,6 +34,10 @@ EVENT_TYPES = frozenset(
         MATCH_PROPOSED,
         MATCH_WITHDRAWN,
         MATCH_REVIEWED,
+        ALERT_REVIEW_DUE,
+        ALERT_ERASED,
+        REGISTRATION_ERASED,
+        SIGHTING_ERASED,
     }
 )
 

@@ -14,6 +14,7 @@ from services.common.catalog import (
     ALERT_RESOLVED,
     ALERT_UPDATED,
     ALERTS,
+    ERASED_TYPES,
     MATCH_REVIEWED,
     REGISTRATIONS,
     REVIEWS,
@@ -54,4 +55,12 @@ class EventDispatcher:
         self._repository = repository
 
     async def handle(self, event: CloudEvent, conn: asyncpg.Connection) -> None:
-        await dispatch(self._handlers, event, self._repository.in_transaction(conn))
+        tx = self._repository.in_transaction(conn)
+        if event.type in _ERASED:
+            # Erasure needs the PostgreSQL store's erasure SQL (ErasureTransaction).
+            await self._handlers.record_erased(_ERASED[event.type], event.data, event.id, tx)
+        else:
+            await dispatch(self._handlers, event, tx)
+
+
+_ERASED = {ce_type: record_type for record_type, ce_type in ERASED_TYPES.items()}

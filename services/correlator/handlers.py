@@ -20,6 +20,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
+from services.common.audit import AuditEntry
 from services.common.errors import RejectEvent
 from services.common.logging import get_logger
 from services.correlator.domain.decisions import Action, MatchState, Propose, reconcile
@@ -37,7 +38,12 @@ from services.correlator.domain.model import (
     parse_time,
 )
 from services.correlator.proposals import action_event
-from services.correlator.repository import CorrelatorTransaction, MatchRecord, ObsRef
+from services.correlator.repository import (
+    CorrelatorTransaction,
+    ErasureTransaction,
+    MatchRecord,
+    ObsRef,
+)
 
 log = get_logger(__name__)
 
@@ -124,6 +130,28 @@ class CorrelatorHandlers:
         if obs is not None:
             await self._decide([obs], tx)
 
+    async def record_erased(
+        self, record_type: str, data: dict[str, Any], event_id: str, tx: ErasureTransaction
+    ) -> None:
+        """Intake erased a record's personal data: erase what the correlator keeps of it (an
+        alert also leaves the in-memory index of every instance), and audit it."""
+        record_id = str(data[f"{record_type}_id"])
+        at = parse_time(data.get("erased_at"))
+        if at is None:
+            raise RejectEvent("erasure without a usable time")
+        await self._begin(tx, alert_change=record_type == "alert")
+        if record_type == "alert":
+            erased = await tx.erase_alert(record_id, at)
+            await self._catch_up(tx)
+        else:
+            erased = await tx.erase_observation(record_type, record_id, at)
+        if erased:
+            await tx.append_audit([AuditEntry.system(
+                "erasure", f"{record_type}.erase", record_type, record_id, event_id,
+                {"reason": data.get("reason")},
+            )])
+            log.info("record erased", record_type=record_type, record_id=record_id)
+
     def _levels(
         self, alert: RecordFeatures | None, obs: Observation | None
     ) -> dict[str, str] | None:
@@ -138,6 +166,10 @@ class CorrelatorHandlers:
 
     async def _catch_up(self, tx: CorrelatorTransaction) -> None:
         for change in await tx.alert_changes_since(self._applied_seq):
+            if change.erased:
+                self.engine.remove_alert(change.alert_id)
+                self._applied_seq = change.change_seq
+                continue
             self.engine.apply_alert_published(change.data, change.published_at)
             if change.status != "active":
                 self.engine.apply_alert_resolved({"alert_id": change.alert_id}, change.resolved_at)

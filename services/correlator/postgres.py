@@ -16,6 +16,7 @@ from typing import Any
 from services.common.store import PostgresStore, PostgresTransaction
 from services.correlator.config import SCHEMA
 from services.correlator.domain.decisions import MatchState
+from services.correlator.postgres_erasure import ErasureSql
 from services.correlator.postgres_reviews import ReviewSql
 from services.correlator.repository import (
     AlertChange,
@@ -28,7 +29,7 @@ from services.correlator.repository import (
 # Serialises alert changes (exclusive) against observations (shared) across instances.
 _INDEX_LOCK_KEY = 0x6B696E6C696E6B  # "kinlink"
 
-class _PostgresTransaction(ReviewSql, PostgresTransaction):
+class _PostgresTransaction(ErasureSql, ReviewSql, PostgresTransaction):
     schema = SCHEMA
 
     async def lock_alert_index(self, *, exclusive: bool) -> None:
@@ -37,14 +38,15 @@ class _PostgresTransaction(ReviewSql, PostgresTransaction):
 
     async def alert_changes_since(self, after_seq: int) -> list[AlertChange]:
         rows = await self._conn.fetch(
-            "SELECT alert_id::text, status, data, published_at, change_seq, resolved_at"
-            f" FROM {SCHEMA}.alerts WHERE change_seq > $1 ORDER BY change_seq",
+            "SELECT alert_id::text, status, data, published_at, change_seq, resolved_at,"
+            f" erased_at IS NOT NULL AS erased FROM {SCHEMA}.alerts WHERE change_seq > $1"
+            " ORDER BY change_seq",
             after_seq,
         )
         return [
             AlertChange(
                 r["alert_id"], r["status"], r["data"], r["published_at"], r["change_seq"],
-                r["resolved_at"],
+                r["resolved_at"], r["erased"],
             )
             for r in rows
         ]
@@ -194,7 +196,8 @@ class _PostgresTransaction(ReviewSql, PostgresTransaction):
 
     async def observation(self, obs_type: str, obs_id: str) -> dict[str, Any] | None:
         data: dict[str, Any] | None = await self._conn.fetchval(
-            f"SELECT data FROM {SCHEMA}.observations WHERE obs_type = $1 AND obs_id = $2",
+            f"SELECT data FROM {SCHEMA}.observations WHERE obs_type = $1 AND obs_id = $2"
+            " AND erased_at IS NULL",
             obs_type,
             obs_id,
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from services.common.audit import AuditEntry
 from services.common.envelope import CloudEvent
 from services.correlator.domain.decisions import MatchState
 
@@ -27,6 +28,7 @@ class AlertChange:
     published_at: datetime
     change_seq: int
     resolved_at: datetime | None = None
+    erased: bool = False
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,18 @@ class CorrelatorTransaction(Protocol):
 
     async def emit(self, event: CloudEvent) -> None:
         """Publish `event` if and only if this transaction commits (the outbox)."""
+
+
+class ErasureTransaction(CorrelatorTransaction, Protocol):
+    """What applying an erasure needs besides the use cases' port (postgres_erasure.py)."""
+
+    async def erase_alert(self, alert_id: str, at: datetime) -> bool:
+        """Erase the alert's data and the explanation details of its matches; False if it was
+        erased already."""
+
+    async def erase_observation(self, obs_type: str, obs_id: str, at: datetime) -> bool: ...
+
+    async def append_audit(self, entries: Sequence[AuditEntry]) -> None: ...
 
 
 class CorrelatorRepository(Protocol):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from services.common.consumer import ConsumerRunner
 from services.common.db import create_pool
 from services.common.health import database_ready, kafka_reachable
 from services.common.http_requests import VERIFIER
@@ -24,6 +25,7 @@ from services.common.http_server import (
 from services.common.migrations import migrate
 from services.common.openapi import load_bundled
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
+from services.common.producer import EventProducer
 from services.common.rate_limit import RATE_LIMITS, RateLimits
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
@@ -31,6 +33,12 @@ from services.intake.config import SCHEMA, IntakeSettings
 from services.intake.handlers import IntakeHandlers
 from services.intake.http import HANDLERS, OPENAPI, SETTINGS, add_routes
 from services.intake.postgres import PostgresIntakeRepository
+from services.intake.retention import links
+from services.intake.retention.http import REVIEWS, add_retention_routes
+from services.intake.retention.job import RetentionJob
+from services.intake.retention.postgres import PostgresRetentionStore
+from services.intake.retention.review import ALERT_EXTEND, ReviewHandlers
+from services.intake.retention.worker import RetentionWorker
 from services.intake.validation import ALL_BODY_SCHEMAS
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -39,7 +47,7 @@ OPENAPI_FILE = SCHEMAS_ROOT / "openapi.yaml"
 
 def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None) -> web.Application:
     schemas = registry or SchemaRegistry.load()
-    for schema_id in ALL_BODY_SCHEMAS:
+    for schema_id in (*ALL_BODY_SCHEMAS, ALERT_EXTEND):
         schemas.validator(schema_id)  # compile once, and fail at start if a schema is missing
     app = web.Application(
         middlewares=standard_middlewares("intake"), client_max_size=settings.max_body_bytes
@@ -50,17 +58,40 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
     app[OPENAPI] = load_bundled(OPENAPI_FILE, schemas)
     app[WORKERS] = Workers()
     add_routes(app)
+    add_retention_routes(app)
     add_ops_routes(app)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         common = settings.common
         pool = await create_pool(common.database_url, max_size=10)
         workers = app[WORKERS]
+        dead_letters = EventProducer(common, schemas, client_id="intake-links-dlq")
+        dead_letters_started = False
         try:
             async with pool.acquire() as conn:
                 await migrate(conn, SCHEMA, MIGRATIONS)
             repository = PostgresIntakeRepository(pool, schemas, common.topic)
             app[HANDLERS] = IntakeHandlers(repository, schemas, settings)
+            retention = PostgresRetentionStore(pool, schemas, common.topic)
+            policy = settings.retention.policy
+            app[REVIEWS] = ReviewHandlers(retention, schemas, policy)
+            if settings.retention.worker:
+                await dead_letters.start()
+                dead_letters_started = True
+                workers.start("match_links", ConsumerRunner(
+                    settings=common,
+                    group_id="intake" + links.GROUP_SUFFIX,
+                    topics=links.TOPICS,
+                    handler=links.LinksDispatcher(retention).handle,
+                    pool=pool,
+                    schema=SCHEMA,
+                    registry=schemas,
+                    dlq=dead_letters,
+                ))
+                job = RetentionJob(retention, policy)
+                workers.start(
+                    "retention", RetentionWorker(job, settings.retention.interval_seconds)
+                )
             if settings.run_relay:
                 relay = RelayRunner(
                     pool,
@@ -80,6 +111,8 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
             yield
         finally:
             await workers.drain(settings.shutdown_grace_seconds)
+            if dead_letters_started:
+                await dead_letters.stop()
             await pool.close()
 
     app.cleanup_ctx.append(resources)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from services.common.auth import AuthSettings
 from services.common.config import CommonSettings, env_float, env_int, env_str
 from services.common.rate_limit import RateLimitSettings
+from services.intake.retention.config import RetentionSettings
 
 SCHEMA = "intake"
 SOURCE_PREFIX = "/kinlink/intake/"
@@ -19,7 +20,8 @@ class IntakeSettings:
     """KINLINK_INTAKE_HOST (127.0.0.1), KINLINK_INTAKE_PORT (8080), KINLINK_INTAKE_MAX_BODY
     (262144 bytes), KINLINK_INTAKE_CLOCK_SKEW (300 s: how far in the future a reported time
     may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests), plus the common
-    broker/database settings, the KINLINK_AUTH_* keys and the KINLINK_RATE_LIMIT_* limits.
+    broker/database settings, the KINLINK_AUTH_* keys, the KINLINK_RATE_LIMIT_* limits and
+    KINLINK_RETENTION_* (retention/config.py).
     `run_relay` is off only in tests that drive the outbox relay themselves."""
 
     common: CommonSettings
@@ -33,6 +35,7 @@ class IntakeSettings:
     page_size_max: int = 200
     run_relay: bool = True
     relay_poll_interval: float = 1.0
+    retention: RetentionSettings = field(default_factory=RetentionSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IntakeSettings:
@@ -46,4 +49,5 @@ class IntakeSettings:
             max_body_bytes=env_int(env, "KINLINK_INTAKE_MAX_BODY", 256 * 1024),
             clock_skew_seconds=env_float(env, "KINLINK_INTAKE_CLOCK_SKEW", 300.0),
             shutdown_grace_seconds=env_float(env, "KINLINK_INTAKE_SHUTDOWN_GRACE", 15.0),
+            retention=RetentionSettings.from_env(env),
         )

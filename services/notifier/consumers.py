@@ -12,8 +12,10 @@ import asyncpg
 from services.common.catalog import (
     ALERT_PUBLISHED,
     ALERT_RESOLVED,
+    ALERT_REVIEW_DUE,
     ALERT_UPDATED,
     ALERTS,
+    ERASED_TYPES,
     MATCH_PROPOSED,
     MATCH_REVIEWED,
     MATCH_WITHDRAWN,
@@ -25,6 +27,7 @@ from services.common.catalog import (
     SIGHTINGS,
 )
 from services.common.envelope import CloudEvent
+from services.notifier.data_protection import DataProtection
 from services.notifier.postgres import PostgresNotifierRepository
 from services.notifier.repository import NotifierTransaction
 from services.notifier.routing import Router
@@ -51,9 +54,25 @@ async def dispatch(router: Router, event: CloudEvent, tx: NotifierTransaction) -
 
 
 class EventDispatcher:
-    def __init__(self, router: Router, repository: PostgresNotifierRepository) -> None:
+    def __init__(
+        self,
+        router: Router,
+        repository: PostgresNotifierRepository,
+        protection: DataProtection | None = None,
+    ) -> None:
         self._router = router
         self._repository = repository
+        self._protection = protection or DataProtection()
 
     async def handle(self, event: CloudEvent, conn: asyncpg.Connection) -> None:
-        await dispatch(self._router, event, self._repository.in_transaction(conn))
+        tx = self._repository.in_transaction(conn)
+        if event.type == ALERT_REVIEW_DUE:
+            await self._protection.review_due(event.data, tx)
+        elif event.type in _ERASED:
+            # Erasure needs the PostgreSQL store's erasure SQL (ProtectionTransaction).
+            await self._protection.record_erased(_ERASED[event.type], event.data, event.id, tx)
+        else:
+            await dispatch(self._router, event, tx)
+
+
+_ERASED = {ce_type: record_type for record_type, ce_type in ERASED_TYPES.items()}

@@ -19,6 +19,7 @@ from services.notifier.domain.model import (
     Seen,
     Subscription,
 )
+from services.notifier.postgres_erasure import ErasureSql
 from services.notifier.postgres_notifications import NotificationQueries
 from services.notifier.records import match_of, subscription_of
 from services.notifier.repository import (
@@ -29,7 +30,7 @@ _ROUTING_LOCK = 0x6E6F74696679  # "notify"
 S = f'"{SCHEMA}"'
 
 
-class _PostgresTransaction(NotificationQueries, PostgresTransaction):
+class _PostgresTransaction(ErasureSql, NotificationQueries, PostgresTransaction):
     schema = SCHEMA
 
     async def lock_routing(self) -> None:
@@ -121,7 +122,8 @@ class _PostgresTransaction(NotificationQueries, PostgresTransaction):
             " last_seen) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (alert_id) DO UPDATE SET"
             " authority_id = EXCLUDED.authority_id, country = EXCLUDED.country,"
             " category = EXCLUDED.category, status = EXCLUDED.status,"
-            " last_seen = EXCLUDED.last_seen, updated_at = now()",
+            " last_seen = EXCLUDED.last_seen, updated_at = now()"
+            " WHERE alert_context.erased_at IS NULL",
             alert.alert_id,
             alert.authority_id,
             alert.country,

@@ -61,7 +61,7 @@ def notification_of(row: Any) -> Notification:
         id=_text(row["id"]),
         recipient_org=row["recipient_org"],
         subscription_id=_text(subscription_id) if subscription_id is not None else None,
-        match_id=_text(row["match_id"]),
+        match_id=_text(row["match_id"]) if row["match_id"] is not None else None,
         kind=row["kind"],
         payload=row["payload"],
         seq=row["seq"],

@@ -21,6 +21,10 @@ CONTRACT_TYPES = [
     "org.kinlink.match.proposed.v1",
     "org.kinlink.match.withdrawn.v1",
     "org.kinlink.match.reviewed.v1",
+    "org.kinlink.alert.review_due.v1",
+    "org.kinlink.alert.erased.v1",
+    "org.kinlink.registration.erased.v1",
+    "org.kinlink.sighting.erased.v1",
 ]
 
 

@@ -114,6 +114,12 @@ CORE_REQUIRED = {
     "org.kinlink.match.reviewed.v1": {
         "match_id", "alert_id", "observation", "decision", "reviewer", "at",
     },
+    "org.kinlink.alert.review_due.v1": {
+        "alert_id", "issuing_authority", "category", "review_due_at",
+    },
+    "org.kinlink.alert.erased.v1": {"alert_id", "erased_at", "reason"},
+    "org.kinlink.registration.erased.v1": {"registration_id", "erased_at", "reason"},
+    "org.kinlink.sighting.erased.v1": {"sighting_id", "erased_at", "reason"},
 }  # fmt: skip
 
 

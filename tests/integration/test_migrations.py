@@ -27,12 +27,14 @@ async def test_applying_twice_changes_nothing(pool: Any) -> None:
             "SELECT version, checksum, applied_at FROM svc.schema_migrations"
         )
         second = await migrate(conn, "svc", MIGRATIONS)
-        assert first == ["common/0001_outbox_inbox", "service/0001_effects"]
+        assert first == [
+            "common/0001_outbox_inbox", "common/0002_audit_chain", "service/0001_effects"
+        ]
         assert second == []
         assert (
             await _tables(conn, "svc")
             == tables
-            == ["effects", "inbox", "outbox", "schema_migrations"]
+            == ["audit_checkpoints", "effects", "inbox", "outbox", "schema_migrations"]
         )
         assert (
             await conn.fetch("SELECT version, checksum, applied_at FROM svc.schema_migrations")

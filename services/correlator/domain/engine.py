@@ -200,6 +200,13 @@ class MatchEngine:
         entry.resolved_at = at.timestamp() if at is not None else float("-inf")
         return entry.alert
 
+    def remove_alert(self, alert_id: str) -> bool:
+        """Forget an alert entirely (its personal data was erased); False if unknown."""
+        if self._alerts.pop(alert_id, None) is None:
+            return False
+        self._index.remove(alert_id)
+        return True
+
     def candidate_alerts(self, obs: RecordFeatures) -> list[str]:
         """Alerts sharing a blocking key with the observation; a function of the set of
         alerts only (never of the order they arrived in)."""

@@ -158,7 +158,7 @@ class Notification:
     id: str
     recipient_org: str
     subscription_id: str | None
-    match_id: str
+    match_id: str | None  # None for a notification about an alert (alert.review_due)
     kind: str
     payload: dict[str, Any]
     seq: int = 0

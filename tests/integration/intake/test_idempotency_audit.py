@@ -109,7 +109,10 @@ async def test_operations_endpoints(client: Any, token: TokenFactory) -> None:
     assert (await client.get("/healthz")).status == 200
     ready = await client.get("/readyz")
     assert ready.status == 200
-    assert (await ready.json())["checks"] == {"database": "up", "kafka": "up", "outbox_relay": "up"}
+    assert (await ready.json())["checks"] == {
+        "database": "up", "kafka": "up", "outbox_relay": "up", "match_links": "up",
+        "retention": "up",
+    }
     await client.post("/v1/alerts", json=bodies.alert(), headers=bearer(token("police")))
     metrics = await (await client.get("/metrics")).text()
     counted = 'method="POST",route="/v1/alerts",service="intake",status="201"'

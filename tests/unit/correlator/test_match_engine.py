@@ -233,3 +233,14 @@ def test_cli_skips_bad_lines(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert "line 3: invalid JSON" in result.output
     assert len(out.read_text().splitlines()) == 4
+
+
+def test_an_erased_alert_leaves_the_engine_and_claims_nothing_any_more() -> None:
+    engine = engine_for_tests()
+    engine.apply_alert_published(_alert("a1", AHMADI))
+    obs = parse_observation("registration", _registration("r1", AHMADY))
+    assert "a1" in engine.decide(obs).scores
+    assert engine.remove_alert("a1") is True
+    # Unlike a resolved alert, an erased one no longer competes even for earlier observations.
+    assert engine.decide(obs).scores == {} and engine.alert("a1") is None
+    assert engine.active_alerts == 0 and engine.remove_alert("a1") is False

@@ -406,7 +406,7 @@ class _MemoryTransaction(Closable):
             id=_uuid(n.id),
             recipient_org=stored_text(n.recipient_org),
             subscription_id=_optional_uuid(n.subscription_id),
-            match_id=_uuid(n.match_id),
+            match_id=_optional_uuid(n.match_id),
             kind=stored_text(n.kind),
             payload=stored_json(n.payload),
             seq=seq,
@@ -583,7 +583,8 @@ class _MemoryTransaction(Closable):
         self._check_open()
         for entry in entries:
             for text in vars(entry).values():
-                stored_text(text)
+                if text is not None:
+                    stored_text(text)
             self._tables.audit.append(StoredAudit(self._now, entry))
 
     async def emit(self, event: CloudEvent) -> None:

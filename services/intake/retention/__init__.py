@@ -1,0 +1,1 @@
+"""Data protection in intake: review dates, warnings, extensions, erasure and subject access."""
