@@ -27,6 +27,7 @@ from services.common.http_problems import (
     problem_from,
     problem_response,
 )
+from services.common.json_codec import dumps
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -153,7 +154,7 @@ def json_response(
 ) -> web.Response:
     return web.Response(
         status=status,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        body=dumps(body),
         content_type="application/json",
         headers=headers,
     )
