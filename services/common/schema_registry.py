@@ -30,6 +30,7 @@ from services.common.errors import FieldError, InvalidInput
 from services.common.logging import get_logger
 from services.common.schema_problems import (
     ValidationProblem,
+    may_hold_unstorable_text,
     problem_sort_key,
     problems_of,
     unstorable_text,
@@ -171,7 +172,7 @@ class SchemaRegistry:
     def body_errors(self, schema_id: str, body: object) -> list[FieldError]:
         """Every failing field of a request body: text PostgreSQL cannot store first, then the
         schema's rules, each by JSON pointer (never with the submitted value)."""
-        errors = list(unstorable_text(body, ""))
+        errors = list(unstorable_text(body, "")) if may_hold_unstorable_text(body) else []
         if not errors:
             errors = [FieldError(p.pointer, p.message) for p in self.problems(schema_id, body)]
         return errors
