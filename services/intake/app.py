@@ -52,7 +52,7 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         common = settings.common
-        pool = await create_pool(common.database_url, max_size=10)
+        pool = await create_pool(common.database_url, max_size=settings.db_pool_size)
         workers = app[WORKERS]
         try:
             async with pool.acquire() as conn:

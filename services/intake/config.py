@@ -17,8 +17,10 @@ SOURCE_PREFIX = "/kinlink/intake/"
 class IntakeSettings:
     """KINLINK_INTAKE_HOST (127.0.0.1), KINLINK_INTAKE_PORT (8080), KINLINK_INTAKE_MAX_BODY
     (262144 bytes), KINLINK_INTAKE_CLOCK_SKEW (300 s: how far in the future a reported time
-    may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests), plus the common
-    broker/database settings and KINLINK_AUTH_* keys. `run_relay` is off only in tests that
+    may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests),
+    KINLINK_INTAKE_DB_POOL (20 connections: concurrent write transactions, plus the relay's
+    two; each write waits for its commit to reach disk, so this bounds throughput), plus the
+    common broker/database settings and KINLINK_AUTH_* keys. `run_relay` is off only in tests that
     drive the outbox relay themselves."""
 
     common: CommonSettings
@@ -28,6 +30,7 @@ class IntakeSettings:
     max_body_bytes: int = 256 * 1024
     clock_skew_seconds: float = 300.0
     shutdown_grace_seconds: float = 15.0
+    db_pool_size: int = 20
     page_size_max: int = 200
     run_relay: bool = True
     relay_poll_interval: float = 1.0
@@ -43,4 +46,5 @@ class IntakeSettings:
             max_body_bytes=env_int(env, "KINLINK_INTAKE_MAX_BODY", 256 * 1024),
             clock_skew_seconds=env_float(env, "KINLINK_INTAKE_CLOCK_SKEW", 300.0),
             shutdown_grace_seconds=env_float(env, "KINLINK_INTAKE_SHUTDOWN_GRACE", 15.0),
+            db_pool_size=env_int(env, "KINLINK_INTAKE_DB_POOL", 20),
         )

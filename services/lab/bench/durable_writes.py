@@ -1,6 +1,7 @@
 """The limit that matters for intake: how many sightings per second PostgreSQL itself accepts
 durably when plain asyncpg transactions write exactly what intake writes for one — the record,
-its audit row and its outbox row (with the relay's NOTIFY) — committed before the next.
+its audit row and its outbox row with the relay's notification, in the statements intake uses
+— committed before the next.
 
 Same statements, same row shapes, same concurrency as the HTTP benchmark, against the same
 database, but with no HTTP, validation, authentication or JSON framework in the way. The rows go
@@ -80,14 +81,16 @@ async def _write_one(conn: asyncpg.Connection, body: dict[str, Any]) -> None:
             str(uuid.uuid4()),
         )
         await conn.execute(
-            f'INSERT INTO "{SCHEMA}".outbox (topic, event_key, event_id, event)'
-            " VALUES ($1, $2, $3, $4::text::jsonb)",
+            "WITH queued AS ("
+            f' INSERT INTO "{SCHEMA}".outbox (topic, event_key, event_id, event)'
+            " VALUES ($1, $2, $3, $4::text::jsonb) RETURNING id)"
+            " SELECT pg_notify($5, '') FROM queued",
             "bench.kinlink.sightings",
             record_id,
             str(uuid.uuid4()),
             event.decode(),
+            f"kinlink_outbox_{SCHEMA}",
         )
-        await conn.execute(f'NOTIFY "kinlink_outbox_{SCHEMA}"')
 
 
 async def run_durable_writes(
