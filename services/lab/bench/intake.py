@@ -27,11 +27,14 @@ from services.common.auth import AuthSettings, issue_token
 from services.common.topics import ensure_topics, load_topic_specs
 from services.devstack.stack import Stack
 from services.lab.bench.durable_writes import prepare, run_durable_writes
-from services.lab.bench.load import LoadResult, run_load
+from services.lab.bench.load import LoadResult, combine, run_load
 
 CONCURRENCY = 16
 REQUESTS = 3000
 WARMUP = 200
+# The three are measured in turns, a third of the requests each turn, so that a change in the
+# machine's load (other jobs) weighs on all three alike.
+ROUNDS = 3
 PREFIX = "bench."
 # Where the bench's own servers may listen ("25100-25199"); unset: any free port.
 PORT_RANGE_ENV = "KINLINK_BENCH_PORTS"
@@ -142,19 +145,33 @@ async def _fresh_database(stack: Stack) -> str:
     return stack.database_url.rsplit("/", 1)[0] + "/kinlink_bench"
 
 
-async def _measure_http(port: int, token: str) -> LoadResult:
+async def _http_round(port: int, token: str, requests: int) -> LoadResult:
     url = f"http://127.0.0.1:{port}/v1/sightings"
     headers = {"Authorization": f"Bearer {token}"}
-    await run_load(url, sighting, headers, requests=WARMUP, concurrency=CONCURRENCY)
-    return await run_load(url, sighting, headers, requests=REQUESTS, concurrency=CONCURRENCY)
+    return await run_load(url, sighting, headers, requests=requests, concurrency=CONCURRENCY)
 
 
-async def _measure_durable(database_url: str) -> LoadResult:
-    await prepare(database_url)
-    await run_durable_writes(database_url, sighting, requests=WARMUP, concurrency=CONCURRENCY)
+async def _durable_round(database_url: str, requests: int) -> LoadResult:
     return await run_durable_writes(
-        database_url, sighting, requests=REQUESTS, concurrency=CONCURRENCY
+        database_url, sighting, requests=requests, concurrency=CONCURRENCY
     )
+
+
+def _measure_in_turns(
+    intake_port: int, trivial_port: int, token: str, database_url: str
+) -> tuple[LoadResult, LoadResult, LoadResult]:
+    """(intake, durable writes, trivial), each warmed up, then measured in ROUNDS turns."""
+    asyncio.run(prepare(database_url))
+    asyncio.run(_durable_round(database_url, WARMUP))
+    asyncio.run(_http_round(trivial_port, token, WARMUP))
+    asyncio.run(_http_round(intake_port, token, WARMUP))
+    rounds: dict[str, list[LoadResult]] = {"intake": [], "durable": [], "trivial": []}
+    share = REQUESTS // ROUNDS
+    for _ in range(ROUNDS):
+        rounds["trivial"].append(asyncio.run(_http_round(trivial_port, token, share)))
+        rounds["durable"].append(asyncio.run(_durable_round(database_url, share)))
+        rounds["intake"].append(asyncio.run(_http_round(intake_port, token, share)))
+    return combine(rounds["intake"]), combine(rounds["durable"]), combine(rounds["trivial"])
 
 
 def measure() -> IntakeFigures:
@@ -188,9 +205,9 @@ def measure() -> IntakeFigures:
     try:
         _wait_ready(intake_port, intake)
         _wait_ready(trivial_port, trivial)
-        trivial_result = asyncio.run(_measure_http(trivial_port, token))
-        durable_result = asyncio.run(_measure_durable(database_url))
-        intake_result = asyncio.run(_measure_http(intake_port, token))
+        intake_result, durable_result, trivial_result = _measure_in_turns(
+            intake_port, trivial_port, token, database_url
+        )
     finally:
         for proc in (intake, trivial):
             proc.terminate()
@@ -204,7 +221,7 @@ def format_figures(figures: IntakeFigures) -> str:
     f = figures
     lines = [
         f"POST /v1/sightings, {f.concurrency} concurrent clients, {f.requests} requests after "
-        f"{f.warmup} warm-up, loopback",
+        f"{f.warmup} warm-up, in {ROUNDS} alternating turns, loopback",
         f"{'server':<40} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}",
     ]
     for name, r in (
