@@ -46,6 +46,7 @@ _TYPE_RE = re.compile(r"^org\.kinlink\.([a-z_]+)\.([a-z_]+)\.v([0-9]+)$")
 _EVENT_FILE_RE = re.compile(r"^([a-z_]+)\.([a-z_]+)\.v([0-9]+)\.json$")
 log = get_logger(__name__)
 
+
 class EventValidationError(ValueError):
     """Raised when event data does not satisfy its schema; carries every problem found."""
 
