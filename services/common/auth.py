@@ -16,11 +16,12 @@ the file changes.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -167,19 +168,48 @@ def revoke(path: Path, jti: str) -> bool:
 
 class TokenVerifier:
     """Checks the algorithm (EdDSA only), signature (by `kid`), issuer, audience, expiry and
-    not-before (with a little leeway for clock skew), required claims and revocation."""
+    not-before (with a little leeway for clock skew), required claims and revocation.
+
+    A token whose signature and claims have been checked is remembered (by its SHA-256, up to
+    `cache_size` tokens, oldest forgotten first), because a client sends the same token with
+    every request and an Ed25519 check costs more than the rest of a small request. Expiry and
+    revocation are still checked on every use.
+    """
 
     def __init__(
         self,
         public_keys: Mapping[str, Ed25519PublicKey],
         revoked: RevocationList | None = None,
         leeway_seconds: int = 30,
+        *,
+        cache_size: int = 4096,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._keys = dict(public_keys)
         self._revoked = revoked or RevocationList()
         self._leeway = leeway_seconds
+        self._cache_size = cache_size
+        self._clock = clock
+        self._verified: dict[bytes, tuple[Principal, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        known = self._verified.get(digest)
+        if known is None:
+            known = self._verify_signed(token)
+            if len(self._verified) >= self._cache_size:
+                del self._verified[next(iter(self._verified))]
+            self._verified[digest] = known
+        principal, expires = known
+        if self._clock() > expires + self._leeway:
+            del self._verified[digest]
+            raise AuthError("the token has expired")
+        if principal.jti in self._revoked:
+            raise AuthError("the token has been revoked")
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
+        """The principal and expiry time of a well-signed token with valid claims."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -211,9 +241,7 @@ class TokenVerifier:
             raise AuthError("the token is meant for another audience") from None
         except jwt.PyJWTError:
             raise AuthError("the token is invalid") from None
-        if claims["jti"] in self._revoked:
-            raise AuthError("the token has been revoked")
-        return _principal(claims)
+        return _principal(claims), float(claims["exp"])
 
 
 def _principal(claims: Mapping[str, Any]) -> Principal:

@@ -1,4 +1,5 @@
-"""The one asyncpg pool per service: JSON codecs set once, sized from settings."""
+"""The one asyncpg pool per service: JSON codecs set once (orjson out, services.common.json_codec),
+sized from settings."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 
 import asyncpg
 
+from services.common.json_codec import dumps_text
+
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
     for type_name in ("json", "jsonb"):
         await conn.set_type_codec(
             type_name,
-            encoder=lambda value: json.dumps(value, ensure_ascii=False, separators=(",", ":")),
+            encoder=dumps_text,
             decoder=json.loads,
             schema="pg_catalog",
         )

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.common.catalog import dataschema_for
+from services.common.json_codec import dumps
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -146,7 +147,7 @@ def to_kafka(event: CloudEvent) -> tuple[bytes | None, bytes, Headers]:
     if event.dataschema is not None:
         headers.append(("ce_dataschema", event.dataschema.encode()))
     headers.extend((f"ce_{name}", value.encode()) for name, value in event.extensions.items())
-    value = json.dumps(event.data, ensure_ascii=False, separators=(",", ":")).encode()
+    value = dumps(event.data)
     key = event.subject.encode() if event.subject is not None else None
     return key, value, headers
 

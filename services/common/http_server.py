@@ -28,6 +28,7 @@ from services.common.http_problems import (
     problem_from,
     problem_response,
 )
+from services.common.json_codec import dumps
 from services.common.logging import get_logger
 from services.common.rate_limit import limit_addresses
 from services.common.tracing import activate as activate_trace
@@ -175,7 +176,7 @@ def json_response(
 ) -> web.Response:
     return web.Response(
         status=status,
-        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        body=dumps(body),
         content_type="application/json",
         headers=headers,
     )

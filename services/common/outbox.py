@@ -61,15 +61,18 @@ async def enqueue(
     """
     event = stamp(event)
     registry.check_data(event.type, event.data)
+    # One round trip: the row and the notification (pg_notify is NOTIFY as a function).
     await conn.execute(
-        f'INSERT INTO "{schema}".outbox (topic, event_key, event_id, event)'
-        " VALUES ($1, $2, $3, $4)",
+        "WITH queued AS ("
+        f' INSERT INTO "{schema}".outbox (topic, event_key, event_id, event)'
+        " VALUES ($1, $2, $3, $4) RETURNING id)"
+        " SELECT pg_notify($5, '') FROM queued",
         topic,
         event.key,
         event.id,
         to_structured(event),
+        channel_name(schema),
     )
-    await conn.execute(f'NOTIFY "{channel_name(schema)}"')
 
 
 class OutboxRelay:

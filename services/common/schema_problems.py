@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.protocols import Validator
 
@@ -193,6 +194,20 @@ def _message(keyword: str, value: Any) -> str:
     if keyword == "false":
         return "is not allowed"
     return f"fails the {keyword!r} rule"
+
+
+def may_hold_unstorable_text(node: Any) -> bool:
+    """A fast pre-check for `unstorable_text`: False means there is certainly none.
+
+    orjson refuses lone surrogates (in keys too) and writes NUL as the escape \\u0000, so one
+    C-speed serialisation clears the common case; anything else it refuses (an integer beyond
+    64 bits) is left to the full walk.
+    """
+    try:
+        written = orjson.dumps(node)
+    except orjson.JSONEncodeError:
+        return True
+    return b"\\u0000" in written
 
 
 def unstorable_text(node: Any, pointer: str) -> Iterator[FieldError]:

@@ -1,9 +1,12 @@
 """Load Kinlink's JSON Schemas once and validate CloudEvents and their data against them.
 
 The schema files under ``schemas/`` are the event contract; this module is the one place that
-turns them into compiled validators (Draft 2020-12, formats enforced) and into problems a
-partner can act on. Problem messages never repeat the offending value, because event data is
-personal data about children; the JSON pointer says where the problem is.
+turns them into validators (Draft 2020-12, formats enforced) and into problems a partner can act
+on. Two validators per schema, one verdict: the compiled one (services.common.compiled_schemas)
+answers valid or not in microseconds; python-jsonschema, the reference, names every failing
+field, and runs only when the compiled one says no. Problem messages never repeat the offending
+value, because event data is personal data about children; the JSON pointer says where the
+problem is.
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from services.common.catalog import SCHEMA_BASE
+from services.common.compiled_schemas import CompiledSchemas
 from services.common.errors import FieldError, InvalidInput
+from services.common.logging import get_logger
 from services.common.schema_problems import (
     ValidationProblem,
+    may_hold_unstorable_text,
     problem_sort_key,
     problems_of,
     unstorable_text,
@@ -38,6 +44,8 @@ SCHEMAS_ROOT: Path = Path(
 
 _TYPE_RE = re.compile(r"^org\.kinlink\.([a-z_]+)\.([a-z_]+)\.v([0-9]+)$")
 _EVENT_FILE_RE = re.compile(r"^([a-z_]+)\.([a-z_]+)\.v([0-9]+)\.json$")
+log = get_logger(__name__)
+
 
 class EventValidationError(ValueError):
     """Raised when event data does not satisfy its schema; carries every problem found."""
@@ -76,6 +84,10 @@ class SchemaRegistry:
         )
         self._format_checker = FormatChecker()
         self._validators: dict[str, Validator] = {}
+        # Compiled for every loaded schema now: a broken $ref fails at start, not on a request.
+        self._compiled = CompiledSchemas(self._schemas, self._format_checker)
+        for schema_id in self._schemas:
+            self._compiled.validator(schema_id)
         for schema_id in [*self._event_schema_ids.values(), ENVELOPE_SCHEMA_ID]:
             self.validator(schema_id)
 
@@ -125,7 +137,8 @@ class SchemaRegistry:
         return copy.deepcopy(self._schemas[schema_id])
 
     def validator(self, schema_id: str) -> Validator:
-        """The compiled validator (formats enforced) for a loaded schema $id, built once."""
+        """The detailed (python-jsonschema) validator, formats enforced, for a loaded schema $id,
+        built once. It explains failures; `is_valid` is the fast verdict."""
         compiled = self._validators.get(schema_id)
         if compiled is None:
             compiled = Draft202012Validator(
@@ -136,13 +149,33 @@ class SchemaRegistry:
             self._validators[schema_id] = compiled
         return compiled
 
+    @property
+    def compiled(self) -> CompiledSchemas:
+        """The fast path alone (for tests and benchmarks that compare the two validators)."""
+        return self._compiled
+
+    def is_valid(self, schema_id: str, instance: object) -> bool:
+        """Whether an instance satisfies a loaded schema (the compiled fast path, with the
+        detailed validator as the judge when the compiled one says no)."""
+        return not self.problems(schema_id, instance)
+
+    def problems(self, schema_id: str, instance: object) -> list[ValidationProblem]:
+        """Every problem of ``instance`` against a loaded schema, sorted by pointer."""
+        if self._compiled.is_valid(schema_id, instance):
+            return []
+        problems = problems_of(self.validator(schema_id), instance)
+        if not problems:
+            # The reference validator decides; a disagreement is worth knowing about (a value
+            # the compiled one cannot represent, or a difference between the two libraries).
+            log.warning("compiled validator refused what the reference accepts", schema=schema_id)
+        return problems
+
     def body_errors(self, schema_id: str, body: object) -> list[FieldError]:
         """Every failing field of a request body: text PostgreSQL cannot store first, then the
         schema's rules, each by JSON pointer (never with the submitted value)."""
-        errors = list(unstorable_text(body, ""))
+        errors = list(unstorable_text(body, "")) if may_hold_unstorable_text(body) else []
         if not errors:
-            problems = problems_of(self.validator(schema_id), body)
-            errors = [FieldError(p.pointer, p.message) for p in problems]
+            errors = [FieldError(p.pointer, p.message) for p in self.problems(schema_id, body)]
         return errors
 
     def require_valid(self, schema_id: str, body: object) -> None:
@@ -156,7 +189,7 @@ class SchemaRegistry:
 
     def data_problems(self, ce_type: str, data: object) -> list[ValidationProblem]:
         """Every problem of ``data`` against the schema of ``ce_type``, sorted by pointer."""
-        return problems_of(self.validator(self.schema_id_for(ce_type)), data)
+        return self.problems(self.schema_id_for(ce_type), data)
 
     def check_data(self, ce_type: str, data: object) -> None:
         """Raise EventValidationError if ``data`` does not satisfy the schema of ``ce_type``."""
@@ -170,7 +203,7 @@ class SchemaRegistry:
         Data problems are prefixed with ``/data``; an unknown type is reported at ``/type``
         and a ``dataschema`` that is not the type's schema $id at ``/dataschema``.
         """
-        problems = problems_of(self.validator(ENVELOPE_SCHEMA_ID), event)
+        problems = self.problems(ENVELOPE_SCHEMA_ID, event)
         if not isinstance(event, dict):
             return problems
         ce_type = event.get("type")

@@ -63,7 +63,7 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         common = settings.common
-        pool = await create_pool(common.database_url, max_size=10)
+        pool = await create_pool(common.database_url, max_size=settings.db_pool_size)
         workers = app[WORKERS]
         dead_letters = EventProducer(common, schemas, client_id="intake-links-dlq")
         dead_letters_started = False

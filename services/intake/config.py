@@ -19,10 +19,12 @@ SOURCE_PREFIX = "/kinlink/intake/"
 class IntakeSettings:
     """KINLINK_INTAKE_HOST (127.0.0.1), KINLINK_INTAKE_PORT (8080), KINLINK_INTAKE_MAX_BODY
     (262144 bytes), KINLINK_INTAKE_CLOCK_SKEW (300 s: how far in the future a reported time
-    may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests), plus the common
-    broker/database settings, the KINLINK_AUTH_* keys, the KINLINK_RATE_LIMIT_* limits and
-    KINLINK_RETENTION_* (retention/config.py).
-    `run_relay` is off only in tests that drive the outbox relay themselves."""
+    may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests),
+    KINLINK_INTAKE_DB_POOL (20 connections: concurrent write transactions, plus the relay's
+    two; each write waits for its commit to reach disk, so this bounds throughput), plus the
+    common broker/database settings, the KINLINK_AUTH_* keys, the KINLINK_RATE_LIMIT_* limits
+    and KINLINK_RETENTION_* (retention/config.py). `run_relay` is off only in tests that drive
+    the outbox relay themselves."""
 
     common: CommonSettings
     auth: AuthSettings = field(default_factory=AuthSettings)
@@ -32,6 +34,7 @@ class IntakeSettings:
     max_body_bytes: int = 256 * 1024
     clock_skew_seconds: float = 300.0
     shutdown_grace_seconds: float = 15.0
+    db_pool_size: int = 20
     page_size_max: int = 200
     run_relay: bool = True
     relay_poll_interval: float = 1.0
@@ -50,4 +53,5 @@ class IntakeSettings:
             clock_skew_seconds=env_float(env, "KINLINK_INTAKE_CLOCK_SKEW", 300.0),
             shutdown_grace_seconds=env_float(env, "KINLINK_INTAKE_SHUTDOWN_GRACE", 15.0),
             retention=RetentionSettings.from_env(env),
+            db_pool_size=env_int(env, "KINLINK_INTAKE_DB_POOL", 20),
         )

@@ -26,7 +26,7 @@ from services.common.catalog import MATCHES as MATCHES_TOPIC
 from services.common.catalog import SIGHTINGS as SIGHTINGS_TOPIC
 from services.common.topics import TopicSpec, ensure_topics, load_topic_specs
 from services.devstack.stack import Stack
-from services.lab.bench.intake import _free_port, _fresh_database, _wait_ready
+from services.lab.bench.intake import _free_ports, _fresh_database, _wait_ready
 
 RATE_PER_SECOND = 4.0
 SIGHTINGS = 80
@@ -236,7 +236,8 @@ def report() -> str:
     prefix = f"benchlat{uuid.uuid4().hex[:6]}."
     specs = [*load_topic_specs(), RAW_TOPIC]
     asyncio.run(ensure_topics(stack.bootstrap, specs, prefix=prefix))
-    ports = {name: _free_port() for name in ("intake", "correlator", "notifier")}
+    names = ("intake", "correlator", "notifier")
+    ports = dict(zip(names, _free_ports(len(names)), strict=True))
     env = {
         **os.environ,
         "KINLINK_KAFKA_BOOTSTRAP": stack.bootstrap,

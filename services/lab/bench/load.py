@@ -66,3 +66,15 @@ async def run_load(
         p99_ms=p99 * 1000,
         errors=errors,
     )
+
+
+def combine(rounds: list[LoadResult]) -> LoadResult:
+    """Several rounds of one measurement as one: their requests over their time; p50 is the
+    median of the rounds' medians and p99 the worst round's."""
+    return LoadResult(
+        requests=sum(r.requests for r in rounds),
+        seconds=sum(r.seconds for r in rounds),
+        p50_ms=statistics.median(r.p50_ms for r in rounds) if rounds else 0.0,
+        p99_ms=max((r.p99_ms for r in rounds), default=0.0),
+        errors=sum(r.errors for r in rounds),
+    )

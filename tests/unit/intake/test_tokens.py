@@ -68,6 +68,38 @@ def test_revoked_token_is_refused_once_listed(tmp_path: Path) -> None:
         verifier(RevocationList(fixed=frozenset({jti}))).verify(token)
 
 
+def test_a_remembered_token_is_still_refused_once_revoked_or_expired(tmp_path: Path) -> None:
+    token = mint(ttl=timedelta(minutes=10))
+    jti = jwt.decode(token, options={"verify_signature": False})["jti"]
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    listing = tmp_path / "revoked.txt"
+    now = [float(exp - 60)]
+    same = TokenVerifier(
+        {"k1": KEY.public_key()}, RevocationList(path=listing), clock=lambda: now[0]
+    )
+    assert same.verify(token).jti == jti
+    assert same.verify(token).jti == jti  # remembered
+    now[0] = exp + 31.0  # past the 30 s leeway
+    with pytest.raises(AuthError, match="expired"):
+        same.verify(token)
+    now[0] = float(exp - 60)
+    assert same.verify(token).jti == jti
+    listing.write_text(f"{jti}\n")
+    with pytest.raises(AuthError, match="revoked"):
+        same.verify(token)
+
+
+def test_remembering_tokens_is_bounded_and_never_skips_the_signature() -> None:
+    small = TokenVerifier({"k1": KEY.public_key()}, cache_size=2)
+    tokens = [mint(subject=f"officer-{n}") for n in range(3)]
+    assert [small.verify(t).subject for t in tokens] == [f"officer-{n}" for n in range(3)]
+    assert small.verify(tokens[0]).subject == "officer-0"  # forgotten, checked again
+    header, payload, signature = tokens[1].split(".")
+    forged = ".".join([header, payload, signature[:-4] + "AAAA"])
+    with pytest.raises(AuthError, match="invalid"):
+        small.verify(forged)
+
+
 def test_other_keys_and_tampering_are_refused() -> None:
     stranger = issue_token(
         Ed25519PrivateKey.generate(), "k1", org="x", org_kind="ngo", country="FRA"
