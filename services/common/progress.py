@@ -80,6 +80,9 @@ def progress_bar(
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as progress:
+    # stdout is redirected above the bar only when it shares the terminal; piped, it stays data.
+    with Progress(
+        *columns, console=console, transient=False, redirect_stdout=sys.stdout.isatty()
+    ) as progress:
         task = progress.add_task(description, total=total)
         yield _RichTracker(progress, task)

@@ -17,6 +17,7 @@ import random
 import resource
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -120,11 +121,16 @@ def _rss_bytes() -> int:
 
 
 def measure(
-    counts: tuple[int, ...] = ALERT_COUNTS, observations: int = 300, seed: int = 5
+    counts: tuple[int, ...] = ALERT_COUNTS,
+    observations: int = 300,
+    seed: int = 5,
+    *,
+    on_count: Callable[[int], None] | None = None,
 ) -> Measurement:
     """Throughput per active-alert count (one engine grown through the counts), bytes of
     resident memory per 100 000 alerts (over the largest growth step), and the reference
-    (json-decoded observation events per second) measured in the same run."""
+    (json-decoded observation events per second) measured in the same run. `on_count` hears
+    each count once it is measured."""
     rng = random.Random(seed)
     tables = load_tables()
     names = _Names(rng, tables.name_words)
@@ -167,6 +173,8 @@ def measure(
                 round(per_obs / reference, 1),
             )
         )
+        if on_count is not None:
+            on_count(target)
     return Measurement(results, memory_per_100k, 1 / reference)
 
 

@@ -1,0 +1,173 @@
+"""Intake throughput figures for the report: an adapter over `services.lab.bench.intake`.
+
+That module owns the measurement (intake's HTTP door, a trivial aiohttp handler and raw asyncpg
+durable writes as references). When it offers `measure()`, its result is read through
+`SERVER_FIELDS`; until then the figures are measured here from its building blocks, without
+the asyncpg reference (reported as not measured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from services.common.auth import AuthSettings, issue_token
+from services.common.progress import SILENT, Tracker
+from services.common.topics import ensure_topics, load_topic_specs
+from services.devstack.stack import Stack
+from services.lab.bench import intake
+from services.lab.bench.load import LoadResult
+
+# Name of each server's figures in the result of `intake.measure()` -> name in the report.
+SERVER_FIELDS = {"intake": "intake", "trivial": "trivial", "asyncpg": "asyncpg"}
+SERVERS = {
+    "intake": "intake (validate+auth+audit+outbox)",
+    "trivial": "trivial aiohttp handler (reference)",
+    "asyncpg": "raw asyncpg durable writes (reference)",
+}
+
+
+def steps() -> int:
+    return 2
+
+
+def _row(result: Any) -> dict[str, Any] | None:
+    """One server's figures from a LoadResult, a dataclass or a mapping of the same names."""
+    if result is None:
+        return None
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        raw: Mapping[str, Any] = dataclasses.asdict(result)
+    elif isinstance(result, Mapping):
+        raw = result
+    else:
+        raw = {k: getattr(result, k) for k in ("requests", "seconds", "p50_ms", "p99_ms", "errors")}
+    per_second = raw.get("per_second")
+    if per_second is None:
+        per_second = raw["requests"] / raw["seconds"] if raw.get("seconds") else 0.0
+    return {
+        "requests": int(raw["requests"]),
+        "per_second": round(float(per_second), 1),
+        "p50_ms": round(float(raw["p50_ms"]), 1),
+        "p99_ms": round(float(raw["p99_ms"]), 1),
+        "errors": int(raw.get("errors", 0)),
+    }
+
+
+def figures_from(servers: Mapping[str, Any]) -> dict[str, Any]:
+    """The report's intake figures from each server's load result (None: not measured)."""
+    rows = {name: _row(servers.get(name)) for name in SERVERS}
+    measured = rows["intake"]
+    ratios: dict[str, Any] = {}
+    for reference in ("trivial", "asyncpg"):
+        ref = rows[reference]
+        if measured is None or ref is None or not ref["per_second"]:
+            ratios[reference] = None
+            continue
+        ratios[reference] = {
+            "throughput": round(measured["per_second"] / ref["per_second"], 2),
+            "p50": round(measured["p50_ms"] / ref["p50_ms"], 1) if ref["p50_ms"] else None,
+            "p99": round(measured["p99_ms"] / ref["p99_ms"], 1) if ref["p99_ms"] else None,
+        }
+    return {
+        "concurrency": intake.CONCURRENCY,
+        "requests": intake.REQUESTS,
+        "warmup": intake.WARMUP,
+        "servers": rows,
+        "ratios": ratios,
+    }
+
+
+def measure(*, tracker: Tracker = SILENT) -> dict[str, Any]:
+    """Intake figures beside its references, measured in this run."""
+    tracker.describe("intake: HTTP door against its references")
+    own = getattr(intake, "measure", None)
+    if own is not None:
+        result = own()
+        tracker.advance(steps())
+        fields = result if isinstance(result, Mapping) else vars(result)
+        return figures_from({ours: fields.get(theirs) for theirs, ours in SERVER_FIELDS.items()})
+    return figures_from(_measure_here(tracker))
+
+
+def _measure_here(tracker: Tracker) -> dict[str, LoadResult]:
+    """Intake and the trivial handler, as `intake.report()` runs them."""
+    stack = Stack.from_env()
+    stack.start_infra()
+    database_url = asyncio.run(intake._fresh_database(stack))
+    asyncio.run(ensure_topics(stack.bootstrap, load_topic_specs(), prefix=intake.PREFIX))
+    kid, key = AuthSettings.from_env().signing_key()
+    token = issue_token(
+        key, kid, org=f"bench-ngo-{uuid.uuid4().hex[:6]}", org_kind="ngo", country="FRA"
+    )
+    intake_port, trivial_port = intake._free_port(), intake._free_port()
+    env = {
+        **os.environ,
+        "KINLINK_KAFKA_BOOTSTRAP": stack.bootstrap,
+        "KINLINK_DATABASE_URL": database_url,
+        "KINLINK_TOPIC_PREFIX": intake.PREFIX,
+        "KINLINK_INTAKE_PORT": str(intake_port),
+        "KINLINK_LOG_LEVEL": "WARNING",
+    }
+    quiet = subprocess.DEVNULL
+    servers = {
+        "intake": subprocess.Popen([sys.executable, "-m", "services.intake"], env=env,
+                                   stdout=quiet, stderr=quiet),
+        "trivial": subprocess.Popen(
+            [sys.executable, "-m", "services.lab.bench.trivial_server", str(trivial_port)],
+            stdout=quiet, stderr=quiet,
+        ),
+    }
+    try:
+        intake._wait_ready(intake_port, servers["intake"])
+        intake._wait_ready(trivial_port, servers["trivial"])
+        reference = asyncio.run(intake._measure(trivial_port, token))
+        tracker.advance()
+        measured = asyncio.run(intake._measure(intake_port, token))
+        tracker.advance()
+    finally:
+        for proc in servers.values():
+            proc.terminate()
+            proc.wait(30)
+    return {"intake": measured, "trivial": reference}
+
+
+def _cell(row: dict[str, Any] | None, key: str, fmt: str) -> str:
+    return "not measured" if row is None else format(row[key], fmt)
+
+
+def render(figures: dict[str, Any]) -> str:
+    """Markdown: one row per server, then the ratios to each reference."""
+    lines = [
+        f"POST /v1/sightings, {figures['concurrency']} concurrent clients, "
+        f"{figures['requests']} requests after {figures['warmup']} warm-up, loopback.",
+        "",
+        "| server | req/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, label in SERVERS.items():
+        row = figures["servers"][name]
+        lines.append(
+            f"| {label} | {_cell(row, 'per_second', '.1f')} | {_cell(row, 'p50_ms', '.1f')} | "
+            f"{_cell(row, 'p99_ms', '.1f')} | {_cell(row, 'errors', 'd')} |"
+        )
+    lines.append("")
+    for reference, ratio in figures["ratios"].items():
+        label = SERVERS[reference].removesuffix(" (reference)")
+        if ratio is None:
+            lines.append(f"- against the {label}: not measured in this run.")
+        else:
+            lines.append(
+                f"- intake throughput = {ratio['throughput']:.2f}x the {label}; p50 latency "
+                f"{_ratio(ratio['p50'])}, p99 {_ratio(ratio['p99'])}."
+            )
+    return "\n".join(lines) + "\n"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}x"
