@@ -36,7 +36,9 @@ def measure(counts: list[int], *, tracker: Tracker = SILENT) -> dict[str, Any]:
     return {
         "reference_per_second": round(measured.reference_per_second),
         "rows": rows,
-        "memory_mb_per_100k": round(measured.memory_bytes_per_100k / 1e6, 1),
+        # Measured over a growth step of at least 50 000 alerts; None when there was none.
+        "memory_mb_per_100k": round(measured.memory_bytes_per_100k / 1e6, 1)
+        if measured.memory_bytes_per_100k else None,
         "cost_largest_vs_smallest": cost,
     }
 
@@ -57,8 +59,10 @@ def render(figures: dict[str, Any]) -> str:
             f"{row['ratio_to_reference']:.1f} | {row['candidates_per_observation']:.1f} | "
             f"{row['build_seconds']:.1f} |"
         )
-    lines += ["", f"Memory per 100 000 active alerts: {figures['memory_mb_per_100k']:.1f} MB "
-              "(resident, over the largest growth step)."]
+    memory = figures["memory_mb_per_100k"]
+    lines += ["", "Memory per 100 000 active alerts: " + (
+        f"{memory:.1f} MB (resident, over the largest growth step)." if memory is not None
+        else "not measured (no growth step of 50 000 alerts or more).")]
     rows = figures["rows"]
     if figures["cost_largest_vs_smallest"] is not None and len(rows) > 1:
         lines.append(

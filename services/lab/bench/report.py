@@ -96,7 +96,8 @@ def headline(results: dict[str, Any]) -> list[dict[str, str]]:
                       "active alerts",
             "measured": f"{engine['cost_largest_vs_smallest']}x",
             "reference": f"{last_row['ratio_to_reference']} json decodes per observation at "
-                         f"{last_row['alerts']:,}; {engine['memory_mb_per_100k']} MB per 100 000",
+                         f"{last_row['alerts']:,}; memory per 100 000 alerts "
+                         f"{engine['memory_mb_per_100k'] or '-'} MB",
         })
     if intake := results.get("intake"):
         ratios = intake["ratios"]
