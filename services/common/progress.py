@@ -81,8 +81,10 @@ def progress_bar(
         TimeRemainingColumn(),
     )
     # stdout is redirected above the bar only when it shares the terminal; piped, it stays data.
+    # Into a file or pipe (asked for with --progress) redraw rarely: each redraw is a line there.
     with Progress(
-        *columns, console=console, transient=False, redirect_stdout=sys.stdout.isatty()
+        *columns, console=console, transient=False, redirect_stdout=sys.stdout.isatty(),
+        refresh_per_second=10 if target.isatty() else 0.5,
     ) as progress:
         task = progress.add_task(description, total=total)
         yield _RichTracker(progress, task)

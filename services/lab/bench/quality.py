@@ -170,11 +170,15 @@ def measure(
     results: dict[tuple[str, int], dict[str, Any]] = {}
     tracker.describe(f"quality: {len(cases)} scenarios, {jobs} worker(s)")
     if jobs > 1:
-        with ProcessPoolExecutor(jobs, mp_context=get_context("spawn")) as pool:
+        pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"))
+        try:
             futures = {case: pool.submit(run_one, case[0], case[1], children) for case in cases}
             for case, future in futures.items():
                 results[case] = future.result()
                 tracker.advance()
+        finally:
+            # On an error or Ctrl-C, do not start the scenarios still waiting.
+            pool.shutdown(cancel_futures=True)
     else:
         for noise, seed in cases:
             results[(noise, seed)] = run_one(noise, seed, children)
