@@ -145,15 +145,17 @@ def render(figures: dict[str, Any]) -> str:
     """Markdown: one row per server, then the ratios to each reference."""
     lines = [
         f"POST /v1/sightings, {figures['concurrency']} concurrent clients, "
-        f"{figures['requests']} requests after {figures['warmup']} warm-up, loopback.",
+        f"{figures['requests']} requests after {figures['warmup']} warm-up, loopback (a load "
+        "stops after 60 s: see requests done).",
         "",
-        "| server | req/s | p50 ms | p99 ms | errors |",
-        "|---|---:|---:|---:|---:|",
+        "| server | requests done | req/s | p50 ms | p99 ms | errors |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for name, label in SERVERS.items():
         row = figures["servers"][name]
         lines.append(
-            f"| {label} | {_cell(row, 'per_second', '.1f')} | {_cell(row, 'p50_ms', '.1f')} | "
+            f"| {label} | {_cell(row, 'requests', 'd')} | {_cell(row, 'per_second', '.1f')} | "
+            f"{_cell(row, 'p50_ms', '.1f')} | "
             f"{_cell(row, 'p99_ms', '.1f')} | {_cell(row, 'errors', 'd')} |"
         )
     lines.append("")

@@ -78,7 +78,7 @@ def test_references_not_measured_are_said_so(out: Path) -> None:
     report = (out / REPORT_FILE).read_text()
     assert results["intake"]["servers"]["asyncpg"] is None
     assert results["intake"]["ratios"]["asyncpg"] is None
-    assert "| raw asyncpg durable writes (reference) | not measured |" in report
+    assert "| raw asyncpg durable writes (reference) | not measured | not measured |" in report
     assert "splink (not run: no module named splink) | - |" in report
 
 
