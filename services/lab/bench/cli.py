@@ -71,6 +71,7 @@ def bench(
                     "quality_workers": workers},
         "parts": [p for p in PARTS if p in parts],
         "failures": {},
+        "part_seconds": {},
     }
     results: dict[str, Any] = {}
     plan = _plan(parts, held_out, children, counts, workers)
@@ -85,7 +86,9 @@ def bench(
                 tracker.describe("starting the bench's Kafka and PostgreSQL")
                 stack.enter_context(bench_stack())
                 stack_started = True
+            part_started = time.monotonic()
             results[part] = _run_part(part, steps, measure, tracker, run["failures"])
+            run["part_seconds"][part] = round(time.monotonic() - part_started)
     run["wall_seconds"] = round(time.monotonic() - started)
     written = write_report({"run": run, **results}, out_dir)
     click.echo(f"\nbench finished in {run['wall_seconds']} s; report: {out_dir / REPORT_FILE} "

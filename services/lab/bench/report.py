@@ -128,7 +128,8 @@ def _machine_lines(run: dict[str, Any]) -> list[str]:
         f"| load average (1 min) at start | {m['load_average_1m']} |",
         f"| Python | {m['python']} on {m['platform']} |",
         f"| git commit | `{commit}`{dirty} |",
-        f"| wall time of the run | {run['wall_seconds']} s |",
+        f"| wall time of the run | {run['wall_seconds']} s ("
+        + ", ".join(f"{k} {v} s" for k, v in run.get("part_seconds", {}).items()) + ") |",
         f"| parts | {', '.join(run['parts'])} |",
     ]
 
