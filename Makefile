@@ -23,7 +23,7 @@ help:
 	@echo "make down   - stop them (data kept in .cache/)"
 	@echo "make status - what runs and where"
 	@echo "make lint   - ruff and mypy"
-	@echo "make bench  - benchmarks (figures as ratios to a reference measured in the same run)"
+	@echo "make bench  - every benchmark; report.md, results.json and charts in .cache/bench/"
 	@echo "make clean  - remove the venv and the cache (jars, data directories)"
 
 setup: $(STAMP) .cache/kafka/libs/.pom.sha256 $(VENDOR_STAMP) .cache/.browser

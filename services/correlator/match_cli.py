@@ -12,14 +12,21 @@ from typing import Any
 
 import click
 
+from services.common.progress import SILENT, Tracker, progress_bar, wanted
 from services.correlator.domain.engine import MatchEngine
 from services.correlator.offline import run_match
 from services.correlator.tables import load_tables
 
+# Below this a run takes a second or two: no bar unless asked for.
+LARGE_INPUT_BYTES = 1_000_000
 
-def _read_events(path: Path, problems: list[str]) -> Iterator[dict[str, Any]]:
+
+def _read_events(
+    path: Path, problems: list[str], tracker: Tracker = SILENT
+) -> Iterator[dict[str, Any]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
+            tracker.advance(len(line.encode("utf-8")))
             if not line.strip():
                 continue
             try:
@@ -48,16 +55,26 @@ def _read_events(path: Path, problems: list[str]) -> Iterator[dict[str, Any]]:
     default=None,
     help="Proposal threshold on the calibrated score (default: the fitted one).",
 )
-def match(events: Path, out: Path, threshold: float | None) -> None:
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Progress bar on stderr (default: when stderr is a terminal and the file is large).",
+)
+def match(events: Path, out: Path, threshold: float | None, progress: bool | None) -> None:
     """Match alerts against registrations and sightings in EVENTS (structured CloudEvents)."""
     started = time.perf_counter()
     problems: list[str] = []
     counts: Counter[str] = Counter()
     engine = MatchEngine(load_tables(), threshold=threshold)
     written = 0
+    size = events.stat().st_size
+    show = wanted(progress) and (progress is not None or size >= LARGE_INPUT_BYTES)
     try:
-        with out.open("w", encoding="utf-8") as sink:
-            for event in run_match(_read_events(events, problems), engine, counts=counts):
+        with (
+            progress_bar(size, f"matching {events.name}", enabled=show) as tracker,
+            out.open("w", encoding="utf-8") as sink,
+        ):
+            for event in run_match(_read_events(events, problems, tracker), engine, counts=counts):
                 sink.write(json.dumps(event, ensure_ascii=False, sort_keys=True) + "\n")
                 written += 1
     except OSError as error:

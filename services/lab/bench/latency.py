@@ -2,6 +2,7 @@
 subscribed investigator, through Kafka, the correlator and the notifier (real processes on the
 local stack), at a steady request rate; beside the raw produce->consume latency of one message
 through the same broker (acks=all, same client library), measured in the same run.
+`measure()` returns the figures (with the samples), `render()` writes them as Markdown.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from services.common.auth import AuthSettings, issue_token
 from services.common.catalog import MATCHES as MATCHES_TOPIC
 from services.common.catalog import SIGHTINGS as SIGHTINGS_TOPIC
+from services.common.progress import SILENT, Tracker
 from services.common.topics import TopicSpec, ensure_topics, load_topic_specs
 from services.devstack.stack import Stack
 from services.lab.bench.intake import _free_ports, _fresh_database, _wait_ready
@@ -229,7 +231,14 @@ async def _raw_kafka(bootstrap: str, topic: str) -> Latencies:
     return Latencies(samples)
 
 
-def report() -> str:
+def steps() -> int:
+    return 3
+
+
+def measure(*, tracker: Tracker = SILENT) -> dict[str, Any]:
+    """End-to-end and per-hop latencies beside the raw Kafka reference (JSON-ready figures,
+    with every sample in milliseconds for the distribution chart)."""
+    tracker.describe("latency: starting intake, correlator and notifier")
     stack = Stack.from_env()
     stack.start_infra()
     database_url = asyncio.run(_fresh_database(stack))
@@ -266,24 +275,74 @@ def report() -> str:
     try:
         for name, port in ports.items():
             _wait_ready(port, procs[name], timeout=120)
+        tracker.advance()
+        tracker.describe("latency: raw Kafka produce -> consume")
         raw = asyncio.run(_raw_kafka(stack.bootstrap, f"{prefix}{RAW_TOPIC.name}"))
+        tracker.advance()
+        tracker.describe("latency: intake POST -> SSE notification")
         url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         e2e, missing, sent, arrived = asyncio.run(_end_to_end(url["intake"], url["notifier"]))
         hops = asyncio.run(_hops(stack.bootstrap, prefix, sent, arrived))
+        tracker.advance()
     finally:
         for proc in procs.values():
             proc.terminate()
             proc.wait(30)
-    return "\n".join(
-        [
-            f"{SIGHTINGS} sightings at {RATE_PER_SECOND:g}/s, each matching one alert; "
-            f"{RAW_MESSAGES} raw messages one at a time",
-            f"{'path':<46} {'p50 ms':>8} {'p99 ms':>8}",
-            f"{'intake POST -> SSE notification (end to end)':<46} "
-            f"{e2e.p50_ms:8.0f} {e2e.p99_ms:8.0f}",
-            *(f"  {name:<44} {hop.p50_ms:8.0f} {hop.p99_ms:8.0f}" for name, hop in hops.items()),
-            f"{'raw Kafka produce -> consume (reference)':<46} {raw.p50_ms:8.0f} {raw.p99_ms:8.0f}",
-            f"end-to-end p99 = {e2e.p99_ms / raw.p99_ms:.1f}x the raw Kafka p99 (target <= 10x); "
-            f"p50 {e2e.p50_ms / raw.p50_ms:.1f}x; notifications missing: {missing}",
-        ]
-    )
+    return {
+        "sightings": SIGHTINGS,
+        "rate_per_second": RATE_PER_SECOND,
+        "raw_messages": RAW_MESSAGES,
+        "end_to_end": _summary(e2e, with_samples=True),
+        "hops": {name: _summary(hop) for name, hop in hops.items()},
+        "raw_kafka": _summary(raw, with_samples=True),
+        "missing": missing,
+        "p50_ratio": _ratio(e2e.p50_ms, raw.p50_ms),
+        "p99_ratio": _ratio(e2e.p99_ms, raw.p99_ms),
+    }
+
+
+def _ratio(measured: float, reference: float) -> float | None:
+    return round(measured / reference, 1) if reference and reference == reference else None
+
+
+def _summary(latencies: Latencies, *, with_samples: bool = False) -> dict[str, Any]:
+    """p50/p99 in milliseconds (None when there were no samples), and the samples if asked."""
+
+    def ms(value: float) -> float | None:
+        return None if value != value else round(value, 1)  # NaN: no samples
+
+    summary: dict[str, Any] = {"p50_ms": ms(latencies.p50_ms), "p99_ms": ms(latencies.p99_ms)}
+    if with_samples:
+        summary["samples_ms"] = [round(s * 1000, 2) for s in latencies.samples]
+    return summary
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def render(figures: dict[str, Any]) -> str:
+    """Markdown: end to end, its hops, and the raw Kafka reference, p50 and p99."""
+    e2e, raw = figures["end_to_end"], figures["raw_kafka"]
+    lines = [
+        f"{figures['sightings']} sightings at {figures['rate_per_second']:g}/s, each matching "
+        f"one alert; {figures['raw_messages']} raw messages one at a time.",
+        "",
+        "| path | p50 ms | p99 ms |",
+        "|---|---:|---:|",
+        f"| intake POST -> SSE notification (end to end) | {_ms(e2e['p50_ms'])} | "
+        f"{_ms(e2e['p99_ms'])} |",
+        *(f"| &nbsp;&nbsp;{name} | {_ms(hop['p50_ms'])} | {_ms(hop['p99_ms'])} |"
+          for name, hop in figures["hops"].items()),
+        f"| raw Kafka produce -> consume (reference) | {_ms(raw['p50_ms'])} | "
+        f"{_ms(raw['p99_ms'])} |",
+        "",
+        f"End-to-end p99 = {_ratio_text(figures['p99_ratio'])} the raw Kafka p99 "
+        f"(target <= 10x); p50 {_ratio_text(figures['p50_ratio'])}; notifications missing: "
+        f"{figures['missing']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _ratio_text(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.1f}x"

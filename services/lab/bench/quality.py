@@ -1,9 +1,13 @@
 """Matching quality of the engine beside the fuzzy and Splink baselines, over held-out seeds of
 both noise models (mean ± standard deviation), by observation kind, with the engine's
-reliability curve (is a score of 0.8 right about 80 % of the time?).
+reliability curve (is a score of 0.8 right about 80 % of the time?) and its precision and
+recall over the threshold (every scored candidate pair, before the decision rules).
 
 The engine's weights are fitted on seeds 1000 ("routes") and 2000 ("other"); the seeds
 reported here are never used for fitting or for development.
+
+`measure()` returns JSON-ready figures; `render()` turns them into Markdown. The figures do not
+depend on timing, so the (noise model, seed) runs are spread over worker processes.
 """
 
 from __future__ import annotations
@@ -13,72 +17,37 @@ import io
 import logging
 import statistics
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from typing import Any
 
+from services.common.progress import SILENT, Tracker
 from services.correlator.domain.engine import MatchEngine
 from services.correlator.domain.model import Observation
 from services.correlator.domain.scoring import Comparison, probability, total_bits
 from services.correlator.offline import run_match
 from services.correlator.tables import load_tables
+from services.lab.bench.scenarios import scenario
 from services.lab.evaluation import Metrics, evaluate
-from services.lab.scenario import Scenario, generate_scenario
 
 NOISE_MODELS = ("routes", "other")
 FIGURES = ("P", "R", "F1", "regP", "regR", "regF1", "sigP", "sigR", "sigF1")
-BINS = 10
+MATCHERS = ("engine", "fuzzy", "splink")
+FINE_BINS = 100  # score histogram resolution; reliability and threshold curves derive from it
+RELIABILITY_BINS = 10
+THRESHOLD_STEP = 5  # fine bins between two points of the threshold curve (0.05)
+DIGITS = 3
 
 
-@dataclass
-class MatcherFigures:
-    name: str
-    values: dict[str, list[float]] = field(default_factory=lambda: {f: [] for f in FIGURES})
-    note: str = ""
-
-    def add(self, metrics: Metrics) -> None:
-        rows = (metrics.overall, metrics.row("registration"), metrics.row("sighting"))
-        for i, row in enumerate(rows):
-            for j, value in enumerate((row.precision, row.recall, row.f1)):
-                self.values[FIGURES[3 * i + j]].append(value)
-
-    def cell(self, figure: str) -> str:
-        values = self.values[figure]
-        if not values:
-            return "-"
-        spread = statistics.stdev(values) if len(values) > 1 else 0.0
-        return f"{statistics.mean(values):.3f}±{spread:.3f}"
+def _figures(metrics: Metrics) -> list[float]:
+    rows = (metrics.overall, metrics.row("registration"), metrics.row("sighting"))
+    return [value for row in rows for value in (row.precision, row.recall, row.f1)]
 
 
-@dataclass
-class Reliability:
-    """Scored pairs per score bin: how many there were and how many were true."""
-
-    pairs: list[int] = field(default_factory=lambda: [0] * BINS)
-    true: list[int] = field(default_factory=lambda: [0] * BINS)
-    score_sum: list[float] = field(default_factory=lambda: [0.0] * BINS)
-
-    def add(self, score: float, label: bool) -> None:
-        b = min(int(score * BINS), BINS - 1)
-        self.pairs[b] += 1
-        self.true[b] += label
-        self.score_sum[b] += score
-
-    def format(self) -> str:
-        lines = ["  score bin    pairs  mean score  share true"]
-        for b in range(BINS):
-            if self.pairs[b]:
-                mean, share = self.score_sum[b] / self.pairs[b], self.true[b] / self.pairs[b]
-                lines.append(
-                    f"  {b / BINS:.1f}-{(b + 1) / BINS:.1f} {self.pairs[b]:>9} "
-                    f"{mean:>11.3f} {share:>11.3f}"
-                )
-        return "\n".join(lines)
-
-
-def _engine_run(scenario: Scenario, reliability: Reliability) -> Metrics:
+def _engine_run(events: list[dict[str, Any]], truth: Any, true: set[Any]) -> dict[str, Any]:
+    """Engine figures, and a histogram of every scored pair's score by truth."""
     tables = load_tables()
     engine = MatchEngine(tables)
-    truth = scenario.true_pairs()
     scored: dict[tuple[str, str, str], float] = {}
 
     def observe(alert_id: str, obs: Observation, comparison: Comparison) -> None:
@@ -86,14 +55,25 @@ def _engine_run(scenario: Scenario, reliability: Reliability) -> Metrics:
         scored[(alert_id, obs.kind, obs.obs_id)] = probability(bits)
 
     engine.observer = observe
-    metrics = evaluate(run_match(scenario.events, engine), scenario.truth)
+    metrics = evaluate(run_match(events, engine), truth)
+    counts: dict[str, list[int]] = {"true": [0] * FINE_BINS, "false": [0] * FINE_BINS}
+    score_sum = [0.0] * FINE_BINS
     for pair, score in scored.items():
-        reliability.add(score, pair in truth)
-    return metrics
+        b = min(int(score * FINE_BINS), FINE_BINS - 1)
+        counts["true" if pair in true else "false"][b] += 1
+        score_sum[b] += score
+    histogram = {**counts, "score_sum": score_sum}
+    return {
+        "figures": _figures(metrics),
+        "histogram": histogram,
+        "true_pairs": len(true),
+        "thresholds": dict(engine.thresholds),
+        "version": engine.engine_version,
+    }
 
 
 def _quiet(fn: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    # Splink reports training progress on stdout and through logging: keep the table clean.
+    # Splink reports training progress on stdout and through logging: keep the output clean.
     with contextlib.redirect_stdout(io.StringIO()):
         logging.disable(logging.WARNING)
         try:
@@ -102,50 +82,155 @@ def _quiet(fn: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]]:
             logging.disable(logging.NOTSET)
 
 
-def compare_matchers(
-    noise: str, seeds: tuple[int, ...], children: int
-) -> tuple[list[MatcherFigures], Reliability]:
+def run_one(noise: str, seed: int, children: int) -> dict[str, Any]:
+    """Every matcher on one scenario (a worker process's job)."""
     from services.lab.baselines import fuzzy
 
-    engine = MatcherFigures(f"kinlink engine ({MatchEngine(load_tables()).engine_version})")
-    fuzzy_figures = MatcherFigures("fuzzy baseline (token_sort_ratio>=85)")
-    splink_figures = MatcherFigures("splink (stock comparisons, EM)")
-    reliability = Reliability()
+    case = scenario(seed, children, noise)
+    result: dict[str, Any] = {"engine": _engine_run(case.events, case.truth, case.true_pairs())}
+    result["fuzzy"] = {"figures": _figures(evaluate(fuzzy.match(case.events), case.truth))}
     try:
         from services.lab.baselines import splink_baseline
     except ImportError as exc:  # splink comes with the `bench` extra only
-        splink_baseline = None  # type: ignore[assignment]
-        splink_figures.note = f"not run: {exc}"
-    for seed in seeds:
-        scenario = generate_scenario(seed, children=children, noise=noise)
-        engine.add(_engine_run(scenario, reliability))
-        fuzzy_figures.add(evaluate(fuzzy.match(scenario.events), scenario.truth))
-        if splink_baseline is not None:
-            events = scenario.events
-            found = _quiet(lambda: splink_baseline.match(events, seed=1))  # noqa: B023
-            splink_figures.add(evaluate(found, scenario.truth))
-    return [engine, fuzzy_figures, splink_figures], reliability
+        result["splink"] = {"figures": None, "note": f"not run: {exc}"}
+    else:
+        found = _quiet(lambda: splink_baseline.match(case.events, seed=1))
+        result["splink"] = {"figures": _figures(evaluate(found, case.truth))}
+    return result
 
 
-def format_table(results: list[MatcherFigures]) -> str:
-    header = f"{'matcher':<44}" + "".join(f"{f:>13}" for f in FIGURES)
-    lines = [header, "-" * len(header)]
-    for r in results:
-        cells = "".join(f"{r.cell(f):>13}" for f in FIGURES)
-        lines.append(f"{r.name[:44]:<44}{cells}" + (f"  ({r.note})" if r.note else ""))
-    return "\n".join(lines)
+def _summary(values: list[float]) -> dict[str, Any]:
+    spread = statistics.stdev(values) if len(values) > 1 else 0.0
+    return {
+        "mean": round(statistics.mean(values), DIGITS),
+        "std": round(spread, DIGITS),
+        "values": [round(v, DIGITS) for v in values],
+    }
 
 
-def report(seeds: tuple[int, ...], children: int) -> str:
-    parts = []
-    for noise in NOISE_MODELS:
-        results, reliability = compare_matchers(noise, seeds, children)
-        parts += [
-            f"noise model '{noise}', held-out seeds {', '.join(map(str, seeds))} "
-            f"({children} children each): mean ± standard deviation",
-            format_table(results),
-            "engine reliability (every scored candidate pair, all seeds):",
-            reliability.format(),
+def _curves(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Reliability bins and the precision/recall curve over the threshold, all seeds summed."""
+    true = [sum(r["histogram"]["true"][b] for r in runs) for b in range(FINE_BINS)]
+    false = [sum(r["histogram"]["false"][b] for r in runs) for b in range(FINE_BINS)]
+    sums = [sum(r["histogram"]["score_sum"][b] for r in runs) for b in range(FINE_BINS)]
+    width = FINE_BINS // RELIABILITY_BINS
+    reliability = []
+    for b in range(RELIABILITY_BINS):
+        part = slice(b * width, (b + 1) * width)
+        pairs = sum(true[part]) + sum(false[part])
+        if pairs:
+            reliability.append({
+                "low": round(b / RELIABILITY_BINS, 2),
+                "high": round((b + 1) / RELIABILITY_BINS, 2),
+                "pairs": pairs,
+                "mean_score": round(sum(sums[part]) / pairs, DIGITS),
+                "share_true": round(sum(true[part]) / pairs, DIGITS),
+            })
+    all_true = sum(r["true_pairs"] for r in runs)
+    curve = []
+    for b in range(0, FINE_BINS, THRESHOLD_STEP):
+        hits, proposed = sum(true[b:]), sum(true[b:]) + sum(false[b:])
+        curve.append({
+            "threshold": round(b / FINE_BINS, 2),
+            "precision": round(hits / proposed, DIGITS) if proposed else 1.0,
+            "recall": round(hits / all_true, DIGITS) if all_true else 0.0,
+        })
+    return {"reliability": reliability, "threshold_curve": curve}
+
+
+def _names(version: str) -> dict[str, str]:
+    return {
+        "engine": f"kinlink engine ({version})",
+        "fuzzy": "fuzzy baseline (token_sort_ratio>=85)",
+        "splink": "splink (stock comparisons, EM)",
+    }
+
+
+def _noise_figures(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    engine_runs = [r["engine"] for r in runs]
+    names = _names(engine_runs[0]["version"])
+    matchers: dict[str, Any] = {}
+    for matcher in MATCHERS:
+        per_seed = [r[matcher]["figures"] for r in runs]
+        entry: dict[str, Any] = {"name": names[matcher], "note": runs[0][matcher].get("note", "")}
+        entry["figures"] = (
+            None if any(f is None for f in per_seed)
+            else {name: _summary([f[i] for f in per_seed]) for i, name in enumerate(FIGURES)}
+        )
+        matchers[matcher] = entry
+    thresholds = {k: round(v, DIGITS) for k, v in engine_runs[0]["thresholds"].items()}
+    return {"matchers": matchers, "engine_thresholds": thresholds, **_curves(engine_runs)}
+
+
+def measure(
+    seeds: tuple[int, ...], children: int, *, jobs: int = 1, tracker: Tracker = SILENT
+) -> dict[str, Any]:
+    """Quality figures per noise model over the held-out `seeds`."""
+    cases = [(noise, seed) for noise in NOISE_MODELS for seed in seeds]
+    results: dict[tuple[str, int], dict[str, Any]] = {}
+    tracker.describe(f"quality: {len(cases)} scenarios, {jobs} worker(s)")
+    if jobs > 1:
+        pool = ProcessPoolExecutor(jobs, mp_context=get_context("spawn"))
+        try:
+            futures = {case: pool.submit(run_one, case[0], case[1], children) for case in cases}
+            for case, future in futures.items():
+                results[case] = future.result()
+                tracker.advance()
+        finally:
+            # On an error or Ctrl-C, do not start the scenarios still waiting.
+            pool.shutdown(cancel_futures=True)
+    else:
+        for noise, seed in cases:
+            results[(noise, seed)] = run_one(noise, seed, children)
+            tracker.advance()
+    return {
+        "seeds": list(seeds),
+        "children": children,
+        "noise_models": {
+            noise: _noise_figures([results[(noise, seed)] for seed in seeds])
+            for noise in NOISE_MODELS
+        },
+    }
+
+
+def steps(seeds: tuple[int, ...]) -> int:
+    return len(NOISE_MODELS) * len(seeds)
+
+
+def cell(summary: dict[str, Any] | None) -> str:
+    return "-" if summary is None else f"{summary['mean']:.3f}±{summary['std']:.3f}"
+
+
+def render(figures: dict[str, Any]) -> str:
+    """Markdown: one table of matchers and one reliability table per noise model."""
+    seeds = ", ".join(map(str, figures["seeds"]))
+    lines: list[str] = []
+    for noise, block in figures["noise_models"].items():
+        lines += [
+            f"Noise model **{noise}**, held-out seeds {seeds} ({figures['children']} children "
+            "each): mean ± standard deviation.",
             "",
+            "| matcher | " + " | ".join(FIGURES) + " |",
+            "|---|" + "---:|" * len(FIGURES),
         ]
-    return "\n".join(parts)
+        for matcher in block["matchers"].values():
+            figs = matcher["figures"]
+            cells = " | ".join(cell(figs[f] if figs else None) for f in FIGURES)
+            note = f" ({matcher['note']})" if matcher["note"] else ""
+            lines.append(f"| {matcher['name']}{note} | {cells} |")
+        thresholds = ", ".join(f"{k} {v:.3f}" for k, v in block["engine_thresholds"].items())
+        lines += [
+            "",
+            f"Engine reliability (every scored candidate pair, all seeds; thresholds: "
+            f"{thresholds}):",
+            "",
+            "| score bin | pairs | mean score | share true |",
+            "|---|---:|---:|---:|",
+        ]
+        for row in block["reliability"]:
+            lines.append(
+                f"| {row['low']:.1f}-{row['high']:.1f} | {row['pairs']} | "
+                f"{row['mean_score']:.3f} | {row['share_true']:.3f} |"
+            )
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

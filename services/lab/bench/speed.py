@@ -1,7 +1,7 @@
 """Speed of `kinlink match`, each figure beside a reference measured in the same run: a naive
 pairwise scan (every alert against every observation, cheap checks first, then the same
 scoring) on the same events, a process that only parses the same file, and the command's
-start-up on an empty file."""
+start-up on an empty file. `measure()` returns the figures, `render()` writes them as Markdown."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from services.common.catalog import ALERT_PUBLISHED, ALERT_RESOLVED, ALERT_UPDATED
+from services.common.progress import SILENT, Tracker
 from services.correlator.domain.engine import MatchEngine, alert_features, observation_features
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.model import (
@@ -25,7 +26,8 @@ from services.correlator.domain.model import (
 from services.correlator.domain.spacetime import cheap_veto
 from services.correlator.offline import run_match
 from services.correlator.tables import load_tables
-from services.lab.scenario import Scenario, generate_scenario, write_scenario
+from services.lab.bench.scenarios import scenario
+from services.lab.scenario import Scenario, write_scenario
 
 
 def naive_scan(events: Sequence[dict[str, Any]], engine: MatchEngine) -> int:
@@ -93,23 +95,58 @@ def command_times(scenario: Scenario) -> dict[str, float]:
         match = [sys.executable, "-m", "services.cli", "match"]
         return {
             "interpreter": _run([sys.executable, "-c", "pass"]),
-            "start-up": _run([*match, str(empty), "--out", str(out / "e")]),
-            "parse only": _run([sys.executable, "-c", parse, str(events)]),
+            "start_up": _run([*match, str(empty), "--out", str(out / "e")]),
+            "parse_only": _run([sys.executable, "-c", parse, str(events)]),
             "match": _run([*match, str(events), "--out", str(out / "m")]),
         }
 
 
-def report(seed: int, children: int) -> str:
-    scenario = generate_scenario(seed, children=children)
-    engine_s, naive_s, pairs = in_process(scenario)
-    times = command_times(scenario)
-    return "\n".join([
-        f"scenario seed {seed}, {children} children, {len(scenario.events)} events:",
-        f"  engine replay {engine_s:.2f} s vs naive pairwise scan {naive_s:.2f} s "
-        f"({pairs} pairs): {naive_s / engine_s:.1f}x faster",
-        f"  `kinlink match` start-up on an empty file {times['start-up']:.2f} s "
-        f"(bare interpreter {times['interpreter']:.2f} s)",
-        f"  `kinlink match` on the scenario {times['match']:.2f} s, "
-        f"{times['match'] / times['parse only']:.1f}x a process that only parses the file "
-        f"({times['parse only']:.2f} s)",
-    ])
+def steps() -> int:
+    return 3
+
+
+def measure(seed: int, children: int, *, tracker: Tracker = SILENT) -> dict[str, Any]:
+    """Seconds of the engine and of the naive scan on the scenario of `seed` (the quality
+    part's first), and wall times of the `kinlink match` command, as JSON-ready figures."""
+    case = scenario(seed, children)
+    tracker.describe("speed: engine replay and naive pairwise scan")
+    engine_s, naive_s, pairs = in_process(case)
+    tracker.advance()
+    tracker.describe("speed: `kinlink match` processes")
+    times = command_times(case)
+    tracker.advance()
+    return {
+        "seed": seed,
+        "children": children,
+        "events": len(case.events),
+        "engine_seconds": round(engine_s, 2),
+        "naive_seconds": round(naive_s, 2),
+        "naive_pairs": pairs,
+        "engine_speedup": round(naive_s / engine_s, 1),
+        "command_seconds": {k: round(v, 2) for k, v in times.items()},
+        "match_vs_parse": round(times["match"] / times["parse_only"], 1),
+    }
+
+
+def render(figures: dict[str, Any]) -> str:
+    """Markdown: the engine against the naive scan, the command against its references."""
+    t = figures["command_seconds"]
+    rows = [
+        ("engine replay (in process, warm)", f"{figures['engine_seconds']:.2f} s",
+         f"naive pairwise scan {figures['naive_seconds']:.2f} s ({figures['naive_pairs']} "
+         f"pairs): engine {figures['engine_speedup']:.1f}x faster"),
+        ("`kinlink match` start-up, empty file", f"{t['start_up']:.2f} s",
+         f"bare interpreter {t['interpreter']:.2f} s"),
+        ("`kinlink match` on the scenario", f"{t['match']:.2f} s",
+         f"process that only parses the file {t['parse_only']:.2f} s: "
+         f"{figures['match_vs_parse']:.1f}x"),
+    ]
+    lines = [
+        f"Scenario seed {figures['seed']} (\"routes\"), {figures['children']} children, "
+        f"{figures['events']} events.",
+        "",
+        "| figure | measured | reference in the same run |",
+        "|---|---:|---|",
+        *(f"| {a} | {b} | {c} |" for a, b, c in rows),
+    ]
+    return "\n".join(lines) + "\n"

@@ -8,9 +8,14 @@ from pathlib import Path
 
 import click
 
+from services.common.progress import progress_bar, wanted
+
 from .generator import generate_scenario
 from .io import EVENTS_FILE, TRUTH_FILE, write_scenario
 from .profiles import PROFILES
+
+# Below this generation takes about a second: no bar unless asked for.
+LARGE_SCENARIO = 2000
 
 scenario = click.Group("scenario", help="Synthetic scenarios with ground truth.")
 
@@ -25,14 +30,21 @@ scenario = click.Group("scenario", help="Synthetic scenarios with ground truth."
               show_default=True, help="Noise model of the records.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               required=True, help=f"Directory for {EVENTS_FILE} and {TRUTH_FILE}.")
+@click.option("--progress/--no-progress", default=None,
+              help="Progress bar on stderr (default: when stderr is a terminal and the "
+              f"scenario has at least {LARGE_SCENARIO} children).")
 def generate(
-    seed: int, children: int, alert_fraction: float | None, noise: str, out_dir: Path
+    seed: int, children: int, alert_fraction: float | None, noise: str, out_dir: Path,
+    progress: bool | None,
 ) -> None:
     """Generate a scenario and write its events and truth."""
     started = time.perf_counter()
-    result = generate_scenario(
-        seed, children=children, alert_fraction=alert_fraction, noise=noise
-    )
+    show = wanted(progress) and (progress is not None or children >= LARGE_SCENARIO)
+    with progress_bar(children, f"scenario seed {seed}", enabled=show) as tracker:
+        result = generate_scenario(
+            seed, children=children, alert_fraction=alert_fraction, noise=noise,
+            on_children=tracker.advance,
+        )
     elapsed = time.perf_counter() - started
     write_scenario(result, out_dir)
     types = Counter(str(e["type"]) for e in result.events)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -201,16 +202,24 @@ def _choose_alerted(rng: random.Random, units: list[Unit], target: int) -> set[i
 
 
 def generate_scenario(
-    seed: int, children: int = 600, alert_fraction: float | None = None, noise: str = "routes"
+    seed: int,
+    children: int = 600,
+    alert_fraction: float | None = None,
+    noise: str = "routes",
+    *,
+    on_children: Callable[[int], None] | None = None,
 ) -> Scenario:
     """A scenario of `children` children, about `alert_fraction` of them alerted as missing
-    (by default the noise model's share), with the named noise model ("routes" or "other")."""
+    (by default the noise model's share), with the named noise model ("routes" or "other").
+    `on_children`, when given, hears how many more children have been generated (progress)."""
     with using(noise) as profile:
         fraction = profile.alert_fraction if alert_fraction is None else alert_fraction
-        return _generate(seed, children, fraction)
+        return _generate(seed, children, fraction, on_children)
 
 
-def _generate(seed: int, children: int, alert_fraction: float) -> Scenario:
+def _generate(
+    seed: int, children: int, alert_fraction: float, on_children: Callable[[int], None] | None
+) -> Scenario:
     rng = random.Random(seed)
     centres = build_centres(rng)
     units = build_population(rng, children)
@@ -240,6 +249,8 @@ def _generate(seed: int, children: int, alert_fraction: float) -> Scenario:
                 linked = [a for m, a in enumerate(alert_ids) if m != n]
                 _publish_alert(b, child, alert_ids[n], linked, good_record,
                                unit.stays[missing_at], script, seen)
+        if on_children is not None:
+            on_children(len(unit.members))
     b.events.sort(key=lambda item: (item[0], item[1]))
     return Scenario(seed=seed, events=[e for _, _, e in b.events], truth=b.truth)
 

@@ -83,6 +83,12 @@ INTAKE: dict[tuple[str, str], Row] = {
     ("POST", "/v1/alerts/{id}/resolve"): Row(
         "{alert}/resolve", {"police": 200}, lambda: {"resolution": "found"}, fresh=("alert",)
     ),
+    # retention: only the issuing authority reads an alert's review date and extends it
+    ("GET", "/v1/alerts/{id}/review"): Row("{alert}/review", {"police": 200}),
+    ("POST", "/v1/alerts/{id}/extend"): Row(
+        "{alert}/extend", {"police": 200}, lambda: {"reason": "Still missing; new lead."},
+        fresh=("alert",),
+    ),
     ("POST", "/v1/registrations"): Row(
         "/v1/registrations", _both(201, "centre", "centre_other"), bodies.registration
     ),
