@@ -19,7 +19,11 @@ class IntakeSettings:
     (262144 bytes), KINLINK_INTAKE_CLOCK_SKEW (300 s: how far in the future a reported time
     may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests), plus the common
     broker/database settings and KINLINK_AUTH_* keys. `run_relay` is off only in tests that
-    drive the outbox relay themselves."""
+    drive the outbox relay themselves; `run_consumer` (the `match.reviewed` consumer, group
+    KINLINK_INTAKE_GROUP) only in tests without a broker. PFIF: KINLINK_PFIF_DOMAIN (the domain
+    in the ids of records this deployment originates), KINLINK_PFIF_SOURCE_NAME, KINLINK_PFIF_
+    EXPIRY_DAYS (365: expiry of a record that names none), KINLINK_PFIF_RECORD_URL (intake's
+    public base URL for source_url; empty: none)."""
 
     common: CommonSettings
     auth: AuthSettings = field(default_factory=AuthSettings)
@@ -31,6 +35,12 @@ class IntakeSettings:
     page_size_max: int = 200
     run_relay: bool = True
     relay_poll_interval: float = 1.0
+    run_consumer: bool = True
+    group_id: str = "kinlink-intake"
+    pfif_domain: str = "kinlink.local"
+    pfif_source_name: str = "Kinlink"
+    pfif_expiry_days: int = 365
+    pfif_record_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IntakeSettings:
@@ -43,4 +53,9 @@ class IntakeSettings:
             max_body_bytes=env_int(env, "KINLINK_INTAKE_MAX_BODY", 256 * 1024),
             clock_skew_seconds=env_float(env, "KINLINK_INTAKE_CLOCK_SKEW", 300.0),
             shutdown_grace_seconds=env_float(env, "KINLINK_INTAKE_SHUTDOWN_GRACE", 15.0),
+            group_id=env_str(env, "KINLINK_INTAKE_GROUP", "kinlink-intake"),
+            pfif_domain=env_str(env, "KINLINK_PFIF_DOMAIN", "kinlink.local"),
+            pfif_source_name=env_str(env, "KINLINK_PFIF_SOURCE_NAME", "Kinlink"),
+            pfif_expiry_days=env_int(env, "KINLINK_PFIF_EXPIRY_DAYS", 365),
+            pfif_record_url=env_str(env, "KINLINK_PFIF_RECORD_URL", ""),
         )

@@ -13,6 +13,7 @@ from services.common.audit import AuditEntry, append
 from services.common.outcomes import StoredResponse
 from services.common.store import PostgresStore, PostgresTransaction
 from services.intake.config import SCHEMA
+from services.intake.postgres_pfif import PfifTables
 from services.intake.repository import AuditQuery, AuditRecord, StoredRecord
 
 RECORD_TABLES = {"alert": "alerts", "registration": "registrations", "sighting": "sightings"}
@@ -35,7 +36,7 @@ def _record(row: asyncpg.Record) -> StoredRecord:
     )
 
 
-class _PostgresTransaction(PostgresTransaction):
+class _PostgresTransaction(PfifTables, PostgresTransaction):
     schema = SCHEMA
 
     async def lock_idempotency_key(self, org_id: str, key: str) -> None:

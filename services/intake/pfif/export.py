@@ -119,7 +119,7 @@ def _person_fields(
         "family_name": family,
         "alternate_names": "\n".join(child.get("other_names") or []),
         "description": _description(source),
-        "sex": child.get("sex") if child.get("sex") in ("female", "male") else "",
+        "sex": str(child["sex"]) if child.get("sex") in ("female", "male") else "",
         "date_of_birth": child.get("date_of_birth") or "",
         "age": _age(child.get("age_range")),
         "photo_url": next(

@@ -176,7 +176,7 @@ def _where_and_when(
             )
         )
         return None
-    _, note, location = max(usable, key=lambda item: item[0])  # type: ignore[arg-type, return-value]
+    _, note, location = max(usable, key=lambda item: item[0])
     return note, location
 
 

@@ -32,7 +32,8 @@ def to_xml(persons: Iterable[PfifPerson], version: PfifVersion) -> bytes:
             note_element = ET.SubElement(element, f"{{{ns}}}note")
             _write_fields(note_element, note.fields, version.note_fields, version)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    document: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return document
 
 
 def _write_fields(
@@ -86,7 +87,7 @@ def _read_person(
     element: ET.Element, version: PfifVersion, pointer: str, errors: list[FieldError]
 ) -> PfifPerson:
     fields = _read_fields(element, version, "person", pointer, errors)
-    notes = []
+    notes: list[PfifNote] = []
     for note in element:
         if _local(note.tag, version.namespace) == "note":
             at = f"{pointer}/note/{len(notes)}"
