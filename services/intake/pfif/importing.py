@@ -79,10 +79,10 @@ def to_candidates(
         if found:
             errors.extend(found)
             continue
-        if pid.split("/", 1)[0] == own_domain:
-            results.append(Skipped(pid, "own"))
-        elif _is_placeholder(person, now):
+        if _is_placeholder(person, now):
             results.append(Skipped(pid, "expired"))
+        elif pid.split("/", 1)[0] == own_domain:
+            results.append(Skipped(pid, "own"))
         else:
             candidate = _candidate(person, as_type, errors)
             if candidate is not None:
@@ -191,7 +191,8 @@ def _labels(person: PfifPerson) -> dict[str, str]:
 
 def _child(person: PfifPerson, labels: dict[str, str], complete: bool) -> dict[str, Any]:
     full = person.get("full_name")
-    given = person.get("given_name") or ("" if full == UNKNOWN_NAME else full)
+    named = person.get("given_name") or person.get("family_name")
+    given = person.get("given_name") or ("" if named or full == UNKNOWN_NAME else full)
     age = person.get("age")
     low, _, high = age.partition("-")
     child: dict[str, Any] = {
