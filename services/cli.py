@@ -27,6 +27,7 @@ class _LazyGroup(click.Group):
         "alert": ("services.intake.cli", "alert"),
         "registration": ("services.intake.cli", "registration"),
         "sighting": ("services.intake.cli", "sighting"),
+        "pfif": ("services.intake.pfif_cli", "pfif"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

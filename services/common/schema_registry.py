@@ -39,6 +39,7 @@ SCHEMAS_ROOT: Path = Path(
 _TYPE_RE = re.compile(r"^org\.kinlink\.([a-z_]+)\.([a-z_]+)\.v([0-9]+)$")
 _EVENT_FILE_RE = re.compile(r"^([a-z_]+)\.([a-z_]+)\.v([0-9]+)\.json$")
 
+
 class EventValidationError(ValueError):
     """Raised when event data does not satisfy its schema; carries every problem found."""
 
@@ -194,5 +195,3 @@ class SchemaRegistry:
                 for p in self.data_problems(ce_type, event["data"])
             )
         return sorted(problems, key=problem_sort_key)
-
-

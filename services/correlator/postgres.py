@@ -28,6 +28,7 @@ from services.correlator.repository import (
 # Serialises alert changes (exclusive) against observations (shared) across instances.
 _INDEX_LOCK_KEY = 0x6B696E6C696E6B  # "kinlink"
 
+
 class _PostgresTransaction(ReviewSql, PostgresTransaction):
     schema = SCHEMA
 
@@ -43,7 +44,11 @@ class _PostgresTransaction(ReviewSql, PostgresTransaction):
         )
         return [
             AlertChange(
-                r["alert_id"], r["status"], r["data"], r["published_at"], r["change_seq"],
+                r["alert_id"],
+                r["status"],
+                r["data"],
+                r["published_at"],
+                r["change_seq"],
                 r["resolved_at"],
             )
             for r in rows
@@ -70,8 +75,10 @@ class _PostgresTransaction(ReviewSql, PostgresTransaction):
         self, alert_id: str, changes: dict[str, Any], last_seen_at: datetime | None
     ) -> bool:
         # The first last-seen report is kept: the child went missing then and there.
-        first = "CASE WHEN $2::jsonb ? 'last_seen' AND NOT data ? 'first_seen' THEN" \
+        first = (
+            "CASE WHEN $2::jsonb ? 'last_seen' AND NOT data ? 'first_seen' THEN"
             " jsonb_build_object('first_seen', data->'last_seen') ELSE '{}'::jsonb END"
+        )
         row = await self._conn.fetchrow(
             f"UPDATE {SCHEMA}.alerts SET data = data || $2::jsonb || {first},"
             " last_seen_at = COALESCE($3, last_seen_at),"

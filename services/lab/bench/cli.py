@@ -8,8 +8,12 @@ import click
 
 
 @click.command()
-@click.option("--seeds", default="1,2,3,4,5", show_default=True,
-              help="Held-out scenario seeds for quality figures (never fitted on).")
+@click.option(
+    "--seeds",
+    default="1,2,3,4,5",
+    show_default=True,
+    help="Held-out scenario seeds for quality figures (never fitted on).",
+)
 @click.option("--children", default=600, show_default=True, help="Scenario size.")
 @click.option(
     "--alerts",

@@ -45,8 +45,10 @@ def naive_scan(events: Sequence[dict[str, Any]], engine: MatchEngine) -> int:
         kind, data = event["type"], event["data"]
         if kind in (ALERT_PUBLISHED, ALERT_UPDATED):
             previous = engine.alert(data["alert_id"])
-            alert = parse_alert(data) if previous is None else previous.with_changes(
-                data.get("changes", {})
+            alert = (
+                parse_alert(data)
+                if previous is None
+                else previous.with_changes(data.get("changes", {}))
             )
             alerts[alert.alert_id] = alert_features(alert)
             for obs, features in observations:
@@ -103,13 +105,15 @@ def report(seed: int, children: int) -> str:
     scenario = generate_scenario(seed, children=children)
     engine_s, naive_s, pairs = in_process(scenario)
     times = command_times(scenario)
-    return "\n".join([
-        f"scenario seed {seed}, {children} children, {len(scenario.events)} events:",
-        f"  engine replay {engine_s:.2f} s vs naive pairwise scan {naive_s:.2f} s "
-        f"({pairs} pairs): {naive_s / engine_s:.1f}x faster",
-        f"  `kinlink match` start-up on an empty file {times['start-up']:.2f} s "
-        f"(bare interpreter {times['interpreter']:.2f} s)",
-        f"  `kinlink match` on the scenario {times['match']:.2f} s, "
-        f"{times['match'] / times['parse only']:.1f}x a process that only parses the file "
-        f"({times['parse only']:.2f} s)",
-    ])
+    return "\n".join(
+        [
+            f"scenario seed {seed}, {children} children, {len(scenario.events)} events:",
+            f"  engine replay {engine_s:.2f} s vs naive pairwise scan {naive_s:.2f} s "
+            f"({pairs} pairs): {naive_s / engine_s:.1f}x faster",
+            f"  `kinlink match` start-up on an empty file {times['start-up']:.2f} s "
+            f"(bare interpreter {times['interpreter']:.2f} s)",
+            f"  `kinlink match` on the scenario {times['match']:.2f} s, "
+            f"{times['match'] / times['parse only']:.1f}x a process that only parses the file "
+            f"({times['parse only']:.2f} s)",
+        ]
+    )

@@ -68,8 +68,15 @@ def _compact(person: dict[str, Any]) -> dict[str, Any]:
 
 
 def _observe_stay(
-    b: _Built, child: Child, stay: Stay, centre: dict[str, Any], *,
-    register: bool, good: bool, alias_rate: float, seen: _Seen,
+    b: _Built,
+    child: Child,
+    stay: Stay,
+    centre: dict[str, Any],
+    *,
+    register: bool,
+    good: bool,
+    alias_rate: float,
+    seen: _Seen,
 ) -> dict[str, Any] | None:
     """Registration (if any) and sightings of one child during one stay.
 
@@ -82,13 +89,17 @@ def _observe_stay(
         person, script = render_person(rng, child, at, GOOD if good else NORMAL, alias_rate)
         rid = new_uuid(rng)
         registration = {
-            "registration_id": rid, "centre": {"id": centre["id"], "country": centre["country"]},
-            "registered_at": rfc3339(at), "location": dict(centre["location"]), "child": person,
+            "registration_id": rid,
+            "centre": {"id": centre["id"], "country": centre["country"]},
+            "registered_at": rfc3339(at),
+            "location": dict(centre["location"]),
+            "child": person,
             "accompanied": rng.random() < 0.08,
         }
         b.emit("registration.recorded", at, rid, registration)
-        b.truth.append(TruthRecord("registration", rid, child.child_id, script, child.origin,
-                                   rfc3339(at)))
+        b.truth.append(
+            TruthRecord("registration", rid, child.child_id, script, child.origin, rfc3339(at))
+        )
         seen.registrations.append((at, registration))
     for _ in range(_poisson(rng, min(0.3 + 0.03 * days, 2.0))):
         at = stay.arrival + timedelta(seconds=rng.uniform(0, days * 86400))
@@ -101,14 +112,21 @@ def _observe_stay(
             person, script = render_person(rng, child, at, SIGHTING, alias_rate)
         sid = new_uuid(rng)
         sighting = {
-            "sighting_id": sid, "reporter": who, "observed_at": rfc3339(at),
-            "location": {"lat": lat, "lon": lon, "place": stay.stop.place,
-                         "country": stay.stop.country},
+            "sighting_id": sid,
+            "reporter": who,
+            "observed_at": rfc3339(at),
+            "location": {
+                "lat": lat,
+                "lon": lon,
+                "place": stay.stop.place,
+                "country": stay.stop.country,
+            },
             "child": _compact(person),
         }
         b.emit("sighting.reported", at + timedelta(minutes=rng.uniform(5, 240)), sid, sighting)
-        b.truth.append(TruthRecord("sighting", sid, child.child_id, script, child.origin,
-                                   rfc3339(at)))
+        b.truth.append(
+            TruthRecord("sighting", sid, child.child_id, script, child.origin, rfc3339(at))
+        )
         seen.sightings.append((at, sighting))
     return registration
 
@@ -124,8 +142,14 @@ def _alert_child(rng: random.Random, child: Child, record: dict[str, Any]) -> di
 
 
 def _publish_alert(
-    b: _Built, child: Child, alert_id: str, linked: list[str], record: dict[str, Any],
-    stay: Stay, script: str, seen: _Seen,
+    b: _Built,
+    child: Child,
+    alert_id: str,
+    linked: list[str],
+    record: dict[str, Any],
+    stay: Stay,
+    script: str,
+    seen: _Seen,
 ) -> None:
     rng = b.rng
     last_seen = stay.departure
@@ -135,8 +159,9 @@ def _publish_alert(
         "alert_id": alert_id,
         "issuing_authority": {"id": AUTHORITIES[country], "country": country},
         "status": "active",
-        "category": rng.choices(("missing_protected", "exploitation_risk", "missing"),
-                                (80, 15, 5))[0],
+        "category": rng.choices(("missing_protected", "exploitation_risk", "missing"), (80, 15, 5))[
+            0
+        ],
         "case_type": "unaccompanied_migrant",
         "risk_level": rng.choice(("medium", "high", "high", "critical")),
         "child": _alert_child(rng, child, record),
@@ -146,33 +171,44 @@ def _publish_alert(
     if linked:
         data["linked_alert_ids"] = linked
     b.emit("alert.published", published, alert_id, data)
-    b.truth.append(TruthRecord("alert", alert_id, child.child_id, script, child.origin,
-                               rfc3339(last_seen)))
+    b.truth.append(
+        TruthRecord("alert", alert_id, child.child_id, script, child.origin, rfc3339(last_seen))
+    )
     latest = published
     if rng.random() < 0.25:
-        later = [s for t, s in seen.sightings
-                 if t > last_seen and s["reporter"]["kind"] == "police"]
+        later = [
+            s for t, s in seen.sightings if t > last_seen and s["reporter"]["kind"] == "police"
+        ]
         if later:
             # Police tell the issuer about a later sighting: last seen moves along the route.
             sighting = rng.choice(later)
-            changes: dict[str, Any] = {"last_seen": {"at": sighting["observed_at"],
-                                                     "location": dict(sighting["location"])}}
+            changes: dict[str, Any] = {
+                "last_seen": {"at": sighting["observed_at"], "location": dict(sighting["location"])}
+            }
             at = _parse(sighting["observed_at"]) + timedelta(hours=rng.uniform(6, 72))
         else:
             person = copy.deepcopy(data["child"])
             person["mother_name"] = mother_name(rng, child, GOOD)
             changes, at = {"child": person}, last_seen + timedelta(days=rng.uniform(2, 20))
         at = max(at, published + timedelta(hours=1))
-        b.emit("alert.updated", at, alert_id,
-               {"alert_id": alert_id, "at": rfc3339(at), "changes": changes})
+        b.emit(
+            "alert.updated",
+            at,
+            alert_id,
+            {"alert_id": alert_id, "at": rfc3339(at), "changes": changes},
+        )
         latest = at
     if rng.random() < 0.15:
         observed = [t for t, _ in seen.registrations + seen.sightings]
         # Resolved only after the child's last observation, so no true pair follows it.
         at = max([latest, *observed]) + timedelta(days=rng.uniform(1, 10))
         resolution = "found" if rng.random() < 0.85 else "withdrawn"
-        b.emit("alert.resolved", at, alert_id,
-               {"alert_id": alert_id, "resolution": resolution, "at": rfc3339(at)})
+        b.emit(
+            "alert.resolved",
+            at,
+            alert_id,
+            {"alert_id": alert_id, "resolution": resolution, "at": rfc3339(at)},
+        )
 
 
 def _parse(value: str) -> datetime:
@@ -229,17 +265,30 @@ def _generate(seed: int, children: int, alert_fraction: float) -> Scenario:
                 after = missing_at is not None and i > missing_at
                 rate = stay.stop.register_rate * (0.8 if after else 1.0)
                 record = _observe_stay(
-                    b, child, stay, unit_centres[i],
-                    register=is_centre or rng.random() < rate, good=is_centre,
-                    alias_rate=0.02 if after else 0.005, seen=seen,
+                    b,
+                    child,
+                    stay,
+                    unit_centres[i],
+                    register=is_centre or rng.random() < rate,
+                    good=is_centre,
+                    alias_rate=0.02 if after else 0.005,
+                    seen=seen,
                 )
                 if is_centre:
                     good_record = record
             if missing_at is not None and good_record is not None:
                 script = b.truth[_truth_index(b, good_record["registration_id"])].script
                 linked = [a for m, a in enumerate(alert_ids) if m != n]
-                _publish_alert(b, child, alert_ids[n], linked, good_record,
-                               unit.stays[missing_at], script, seen)
+                _publish_alert(
+                    b,
+                    child,
+                    alert_ids[n],
+                    linked,
+                    good_record,
+                    unit.stays[missing_at],
+                    script,
+                    seen,
+                )
     b.events.sort(key=lambda item: (item[0], item[1]))
     return Scenario(seed=seed, events=[e for _, _, e in b.events], truth=b.truth)
 

@@ -9,7 +9,9 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from click.testing import CliRunner
 
+from services.cli import main
 from services.common.catalog import MATCH_REVIEWED
 from services.common.config import CommonSettings
 from services.common.envelope import new_event
@@ -189,3 +191,30 @@ async def _link_through_kafka(
     alert_pid = f"kinlink.local/alert.{alert['alert_id']}"
     seen_pid = f"kinlink.local/sighting.{seen['sighting_id']}"
     assert links == {alert_pid: {seen_pid}, seen_pid: {alert_pid}}
+
+
+async def test_the_kinlink_pfif_command_pages_and_imports(
+    client: Any, token: TokenFactory, tmp_path: Any
+) -> None:
+    police = bearer(token("police"))
+    for _ in range(3):
+        assert (await client.post("/v1/alerts", json=bodies.alert(), headers=police)).status == 201
+    url = str(client.make_url("/"))
+    runner = CliRunner()
+    out = tmp_path / "feed.xml"
+    args = ["pfif", "export", "--max-results", "2", "--out", str(out), "--url", url]
+    exported = await asyncio.to_thread(
+        runner.invoke, main, [*args, "--token", token("investigator")]
+    )
+    assert exported.exit_code == 0, exported.output
+    assert len(_persons(out.read_text())) == 3
+    assert violations(out.read_bytes(), "1.4") == []
+    partner = tmp_path / "partner.xml"
+    partner.write_bytes(PARTNER)
+    args = ["pfif", "import", str(partner), "--as", "sightings", "--url", url]
+    imported = await asyncio.to_thread(runner.invoke, main, [*args, "--token", token("hotline")])
+    assert imported.exit_code == 0, imported.output
+    refused = await asyncio.to_thread(
+        runner.invoke, main, [*args, "--token", token("reception_centre")]
+    )
+    assert refused.exit_code == 1
