@@ -81,8 +81,12 @@ def to_person(
     expiry = expiry_of(source, settings)
     pid = person_record_id(source, settings)
     if is_reduced(source, settings, now):
-        stamp = format_date(min(source.entry_at, expiry))
-        expires = format_date(min(expiry, source.entry_at) if expiry > now else expiry)
+        # The placeholder is dated when the record ended (PFIF: source_date = entry_date, made
+        # by the expiry): at its expiry, or, erased earlier, at its last change, which is then
+        # also the expiry the partners must apply to their copies.
+        ended = min(source.entry_at, expiry)
+        stamp = format_date(ended)
+        expires = format_date(expiry if expiry <= now else ended)
         return PfifPerson(
             {
                 "person_record_id": pid,

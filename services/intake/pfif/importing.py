@@ -20,7 +20,6 @@ from services.intake.pfif.export import DEFAULT_NOTE_TEXT, UNKNOWN_NAME
 from services.intake.pfif.records import PfifNote, PfifPerson, Provenance
 from services.intake.pfif.spec import (
     AGE,
-    DATE,
     DATE_OF_BIRTH,
     NOTE_STATUSES,
     PLACEHOLDER_FIELDS,
@@ -101,7 +100,7 @@ def _check_person(person: PfifPerson) -> list[FieldError]:
         errors.append(_err(person, "person_record_id", "must be present as domain/local-id"))
     for name in ("entry_date", "expiry_date", "source_date"):
         value = person.get(name)
-        if value and not DATE.match(value) and parse_date(value) is None:
+        if value and parse_date(value) is None:
             errors.append(_err(person, name, "must be a UTC date YYYY-MM-DDThh:mm:ssZ"))
     if not person.get("source_date"):
         errors.append(_err(person, "source_date", "is mandatory"))
