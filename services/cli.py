@@ -31,6 +31,7 @@ class _LazyGroup(click.Group):
         "retention": ("services.intake.retention.cli", "retention"),
         "audit": ("services.dataprotection.cli", "audit"),
         "subject-access": ("services.dataprotection.cli", "subject_access"),
+        "pfif": ("services.intake.pfif_cli", "pfif"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:

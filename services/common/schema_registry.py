@@ -47,6 +47,7 @@ _EVENT_FILE_RE = re.compile(r"^([a-z_]+)\.([a-z_]+)\.v([0-9]+)\.json$")
 log = get_logger(__name__)
 
 
+
 class EventValidationError(ValueError):
     """Raised when event data does not satisfy its schema; carries every problem found."""
 
@@ -227,5 +228,3 @@ class SchemaRegistry:
                 for p in self.data_problems(ce_type, event["data"])
             )
         return sorted(problems, key=problem_sort_key)
-
-

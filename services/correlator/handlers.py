@@ -191,7 +191,8 @@ class CorrelatorHandlers:
         observations = [parse_observation(kind, data) for kind, data in rows]  # type: ignore[arg-type]
         states = await tx.match_states([_ref(o) for o in observations])
         affected = [
-            o for o in observations
+            o
+            for o in observations
             if self.engine.needs_decision(alert_id, before, o, _live(states.get(_ref(o), {})))
         ]
         await self._decide(affected, tx, states)
@@ -222,16 +223,35 @@ class CorrelatorHandlers:
         if isinstance(action, Propose):
             p = action.proposal
             await tx.save_match(
-                MatchRecord(p.match_id, p.alert_id, p.observation_type, p.observation_id,
-                            action.revision, p.score, p.explanation, p.engine_version)
+                MatchRecord(
+                    p.match_id,
+                    p.alert_id,
+                    p.observation_type,
+                    p.observation_id,
+                    action.revision,
+                    p.score,
+                    p.explanation,
+                    p.engine_version,
+                )
             )
-            log.info("match proposed", match_id=p.match_id, revision=action.revision,
-                     alert_id=p.alert_id, observation_id=p.observation_id, score=p.score)
+            log.info(
+                "match proposed",
+                match_id=p.match_id,
+                revision=action.revision,
+                alert_id=p.alert_id,
+                observation_id=p.observation_id,
+                score=p.score,
+            )
         else:
-            await tx.withdraw_match(action.match_id, action.revision, action.reason,
-                                    action.engine_version)
-            log.info("match withdrawn", match_id=action.match_id, revision=action.revision,
-                     reason=action.reason)
+            await tx.withdraw_match(
+                action.match_id, action.revision, action.reason, action.engine_version
+            )
+            log.info(
+                "match withdrawn",
+                match_id=action.match_id,
+                revision=action.revision,
+                reason=action.reason,
+            )
         await tx.emit(action_event(action))
 
 

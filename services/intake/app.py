@@ -1,5 +1,5 @@
-"""Intake's composition root: `create_app(settings)` wires pool, store, use cases, outbox relay
-and routes.
+"""Intake's composition root: `create_app(settings)` wires pool, store, use cases, outbox relay,
+the `match.reviewed` consumer (for PFIF links) and routes.
 
 Nothing connects at import time; the pool, the migrations and the outbox relay live in the
 application's cleanup context, so shutdown drains the relay after in-flight requests finish.
@@ -30,8 +30,10 @@ from services.common.rate_limit import RATE_LIMITS, RateLimits
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.intake.config import SCHEMA, IntakeSettings
+from services.intake.consumers import EventDispatcher, ReviewsConsumer
 from services.intake.handlers import IntakeHandlers
-from services.intake.http import HANDLERS, OPENAPI, SETTINGS, add_routes
+from services.intake.http import HANDLERS, OPENAPI, PFIF, SETTINGS, add_routes
+from services.intake.pfif_cases import PfifCases
 from services.intake.postgres import PostgresIntakeRepository
 from services.intake.retention import links
 from services.intake.retention.http import REVIEWS, add_retention_routes
@@ -92,6 +94,7 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
                 workers.start(
                     "retention", RetentionWorker(job, settings.retention.interval_seconds)
                 )
+            app[PFIF] = PfifCases(repository, schemas, settings)
             if settings.run_relay:
                 relay = RelayRunner(
                     pool,
@@ -102,6 +105,11 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
                     poll_interval=settings.relay_poll_interval,
                 )
                 workers.start("outbox_relay", relay)
+            if settings.run_consumer:
+                dispatcher = EventDispatcher(app[PFIF], repository)
+                workers.start(
+                    "reviews_consumer", ReviewsConsumer(settings, schemas, pool, dispatcher)
+                )
             app[READINESS_CHECKS].update(
                 database=lambda: database_ready(pool),
                 kafka=lambda: kafka_reachable(common.kafka_bootstrap),

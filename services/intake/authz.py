@@ -50,6 +50,9 @@ RULES: dict[str, tuple[Grant, ...]] = {
     "sighting.create": _kinds(Scope.OWN, "police", "ngo", "hotline"),
     "sighting.read": _kinds(Scope.OWN, "police", "ngo", "hotline")
     + _kinds(Scope.ANY, "investigator"),
+    # PFIF export (interchange with family-tracing systems): police their own records,
+    # investigators all; imports go through the create rules of the record kind they make
+    "pfif.export": _kinds(Scope.OWN, "police") + _kinds(Scope.ANY, "investigator"),
     # the audit log is read by holders of the auditor role, whatever their organisation
     "audit.read": (Grant(None, AUDITOR_ROLE, Scope.ANY),),
 }

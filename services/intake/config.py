@@ -24,7 +24,11 @@ class IntakeSettings:
     two; each write waits for its commit to reach disk, so this bounds throughput), plus the
     common broker/database settings, the KINLINK_AUTH_* keys, the KINLINK_RATE_LIMIT_* limits
     and KINLINK_RETENTION_* (retention/config.py). `run_relay` is off only in tests that drive
-    the outbox relay themselves."""
+    the outbox relay themselves; `run_consumer` (the `match.reviewed` consumer, group
+    KINLINK_INTAKE_GROUP) only in tests without a broker. PFIF: KINLINK_PFIF_DOMAIN (the domain
+    in the ids of records this deployment originates), KINLINK_PFIF_SOURCE_NAME, KINLINK_PFIF_
+    EXPIRY_DAYS (365: expiry of a record that names none), KINLINK_PFIF_RECORD_URL (intake's
+    public base URL for source_url; empty: none)."""
 
     common: CommonSettings
     auth: AuthSettings = field(default_factory=AuthSettings)
@@ -39,6 +43,12 @@ class IntakeSettings:
     run_relay: bool = True
     relay_poll_interval: float = 1.0
     retention: RetentionSettings = field(default_factory=RetentionSettings)
+    run_consumer: bool = True
+    group_id: str = "kinlink-intake"
+    pfif_domain: str = "kinlink.local"
+    pfif_source_name: str = "Kinlink"
+    pfif_expiry_days: int = 365
+    pfif_record_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> IntakeSettings:
@@ -54,4 +64,9 @@ class IntakeSettings:
             shutdown_grace_seconds=env_float(env, "KINLINK_INTAKE_SHUTDOWN_GRACE", 15.0),
             retention=RetentionSettings.from_env(env),
             db_pool_size=env_int(env, "KINLINK_INTAKE_DB_POOL", 20),
+            group_id=env_str(env, "KINLINK_INTAKE_GROUP", "kinlink-intake"),
+            pfif_domain=env_str(env, "KINLINK_PFIF_DOMAIN", "kinlink.local"),
+            pfif_source_name=env_str(env, "KINLINK_PFIF_SOURCE_NAME", "Kinlink"),
+            pfif_expiry_days=env_int(env, "KINLINK_PFIF_EXPIRY_DAYS", 365),
+            pfif_record_url=env_str(env, "KINLINK_PFIF_RECORD_URL", ""),
         )

@@ -21,11 +21,14 @@ from services.common.http_requests import (
 from services.common.http_server import json_response, read_json
 from services.intake.config import IntakeSettings
 from services.intake.handlers import IntakeHandlers
+from services.intake.pfif_cases import PfifCases
 from services.intake.repository import AuditQuery
 
 HANDLERS: web.AppKey[IntakeHandlers] = web.AppKey("handlers", IntakeHandlers)
 SETTINGS: web.AppKey[IntakeSettings] = web.AppKey("settings", IntakeSettings)
 OPENAPI: web.AppKey[dict[str, Any]] = web.AppKey("openapi", dict)
+PFIF: web.AppKey[PfifCases] = web.AppKey("pfif", PfifCases)
+PFIF_TYPES = ("application/xml", "text/xml")
 
 PATHS = {"alert": "/v1/alerts/", "registration": "/v1/registrations/", "sighting": "/v1/sightings/"}
 
@@ -134,6 +137,51 @@ def _limit(request: web.Request) -> int:
     return limit_param(request, request.app[SETTINGS].page_size_max)
 
 
+async def pfif_export(request: web.Request) -> web.Response:
+    """PFIF feed, as Person Finder's read API: `min_entry_date`, `skip`, `max_results`."""
+    caller = authenticate(request)
+    q = request.query
+    max_results = _int_param(
+        q.get("max_results"), "max_results", 1, request.app[SETTINGS].page_size_max, 100
+    )
+    document = await request.app[PFIF].export(
+        caller,
+        version=q.get("version") or "1.4",
+        min_entry_date=time_param(q.get("min_entry_date"), "min_entry_date"),
+        skip=_int_param(q.get("skip"), "skip", 0, 10**9, 0),
+        max_results=max_results,
+    )
+    return web.Response(body=document, content_type="application/xml", charset="utf-8")
+
+
+async def pfif_import(request: web.Request) -> web.Response:
+    caller = authenticate(request)
+    if request.content_type not in PFIF_TYPES:
+        raise Problem(415, "Send the PFIF document as application/xml.")
+    limit = request.app[SETTINGS].max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, f"The request body exceeds {limit} bytes.")
+    try:
+        data = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise Problem(413, f"The request body exceeds {limit} bytes.") from None
+    report = await request.app[PFIF].import_file(caller, data, request.query.get("as", ""))
+    status = 201 if report.created else 200
+    return json_response(report.as_json(), status=status)
+
+
+def _int_param(raw: str | None, name: str, low: int, high: int, default: int) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        raise Problem(400, f"Query parameter {name} must be an integer from {low} to {high}.")
+    return value
+
+
 async def openapi(request: web.Request) -> web.Response:
     return json_response(request.app[OPENAPI])
 
@@ -151,4 +199,6 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/v1/sightings", post_sighting)
     r.add_get("/v1/sightings/{id}", _reader("sighting"), allow_head=False)
     r.add_get("/v1/audit", read_audit, allow_head=False)
+    r.add_get("/v1/pfif/persons", pfif_export, allow_head=False)
+    r.add_post("/v1/pfif/import", pfif_import)
     r.add_get("/v1/openapi.json", openapi, allow_head=False)

@@ -14,6 +14,7 @@ from services.common.envelope import CloudEvent
 from services.common.outcomes import StoredResponse
 from services.common.store import PostgresStore, PostgresTransaction
 from services.intake.config import SCHEMA
+from services.intake.postgres_pfif import PfifTables
 from services.intake.repository import AlertRevision, AuditQuery, AuditRecord, StoredRecord
 
 RECORD_TABLES = {"alert": "alerts", "registration": "registrations", "sighting": "sightings"}
@@ -36,7 +37,7 @@ def _record(row: asyncpg.Record) -> StoredRecord:
     )
 
 
-class _PostgresTransaction(PostgresTransaction):
+class _PostgresTransaction(PfifTables, PostgresTransaction):
     schema = SCHEMA
 
     async def lock_idempotency_key(self, org_id: str, key: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from services.common.audit import AuditEntry
 from services.common.envelope import CloudEvent
 from services.common.outcomes import IdempotencyStore
+from services.intake.pfif.records import ExportSource, Provenance
 
 RECORD_TYPES = ("alert", "registration", "sighting")
 
@@ -52,6 +53,19 @@ class AuditRecord:
     id: int
     at: datetime
     entry: AuditEntry
+
+
+@dataclass(frozen=True)
+class Review:
+    """The decision of a `match.reviewed` event, as intake keeps it for PFIF links."""
+
+    match_id: str
+    alert_id: str
+    observation_type: str
+    observation_id: str
+    decision: str
+    reviewer_org: str
+    reviewed_at: datetime
 
 
 @dataclass(frozen=True)
@@ -105,6 +119,27 @@ class IntakeTransaction(IdempotencyStore, Protocol):
     async def list_audit(
         self, query: AuditQuery, *, after_id: int, limit: int
     ) -> list[AuditRecord]: ...
+
+    async def save_review(self, review: Review) -> None:
+        """Keep the latest decision per match (by `reviewed_at`); an older one changes nothing."""
+
+    async def pfif_page(
+        self, *, org_id: str | None, min_entry: datetime | None, skip: int, limit: int
+    ) -> list[ExportSource]:
+        """Records (of `org_id`, or all) ordered by entry time (the latest change to the record
+        or to a review of its matches), type and id, from `min_entry` on, after `skip` of them;
+        each with its provenance and confirmed links."""
+
+    async def pfif_ids(self, record_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        """(record type, id) -> the partner's person_record_id, for those of `record_ids` that
+        were imported."""
+
+    async def find_import(self, person_record_id: str, record_type: str) -> str | None:
+        """The id of the record an earlier import made of this partner record, if any."""
+
+    async def save_import(
+        self, person_record_id: str, record_type: str, record_id: str, provenance: Provenance
+    ) -> None: ...
 
     async def emit(self, event: CloudEvent) -> None:
         """Publish `event` if and only if this transaction commits (the outbox)."""

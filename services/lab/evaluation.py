@@ -149,8 +149,13 @@ def evaluate(
 
 
 def _row(
-    label: str, scores: dict[Pair, float], true: set[Pair], k: int, threshold: float | None,
-    candidates: set[Pair] | None, observations: int,
+    label: str,
+    scores: dict[Pair, float],
+    true: set[Pair],
+    k: int,
+    threshold: float | None,
+    candidates: set[Pair] | None,
+    observations: int,
 ) -> Row:
     proposed = {p for p, s in scores.items() if threshold is None or s >= threshold}
     by_observation: dict[tuple[str, str], list[tuple[float, str]]] = {}
@@ -180,22 +185,32 @@ def _row(
         blocking = Ratio(len(true & candidates), len(true))
         per_obs = len(candidates) / observations if observations else 0.0
     return Row(
-        label=label, true_pairs=len(true), proposed=len(proposed),
-        correct=len(proposed & true), recall_at_1=Ratio(hits1, len(true_alerts)),
-        recall_at_k=Ratio(hits_k, total_k), blocking=blocking, pairs_per_observation=per_obs,
+        label=label,
+        true_pairs=len(true),
+        proposed=len(proposed),
+        correct=len(proposed & true),
+        recall_at_1=Ratio(hits1, len(true_alerts)),
+        recall_at_k=Ratio(hits_k, total_k),
+        blocking=blocking,
+        pairs_per_observation=per_obs,
     )
 
 
 def format_report(metrics: Metrics, title: str = "") -> str:
     """A plain-text table of the metrics, one line per slice."""
-    head = (f"{'slice':<18}{'true':>6}{'prop':>7}{'P':>7}{'R':>7}{'F1':>7}"
-            f"{'R@1':>7}{f'R@{metrics.k}':>7}{'block':>7}{'pairs/obs':>11}")
+    head = (
+        f"{'slice':<18}{'true':>6}{'prop':>7}{'P':>7}{'R':>7}{'F1':>7}"
+        f"{'R@1':>7}{f'R@{metrics.k}':>7}{'block':>7}{'pairs/obs':>11}"
+    )
     lines = [title] if title else []
     lines += [head, "-" * len(head)]
     for row in metrics.rows:
         block = f"{row.blocking.value:7.3f}" if row.blocking is not None else f"{'-':>7}"
-        per_obs = (f"{row.pairs_per_observation:11.1f}" if row.pairs_per_observation is not None
-                   else f"{'-':>11}")
+        per_obs = (
+            f"{row.pairs_per_observation:11.1f}"
+            if row.pairs_per_observation is not None
+            else f"{'-':>11}"
+        )
         lines.append(
             f"{row.label:<18}{row.true_pairs:>6}{row.proposed:>7}{row.precision:7.3f}"
             f"{row.recall:7.3f}{row.f1:7.3f}{row.recall_at_1.value:7.3f}"

@@ -51,8 +51,9 @@ LN2 = math.log(2)
 RIDGE = 2.0
 # Chains of levels whose weights must not increase along the chain ("missing" is fixed at 0).
 MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
-    "birth": (("exact", "year_month", "tight", "overlap", "near", "far", "conflict",
-               "date_conflict"),),
+    "birth": (
+        ("exact", "year_month", "tight", "overlap", "near", "far", "conflict", "date_conflict"),
+    ),
     "name": (
         *(tuple(f"{level}_{r}" for r in RARITIES) for level in AGREEING_NAME_LEVELS),
         *((f"full_{r}", f"full_fuzzy_{r}", f"partial_{r}") for r in RARITIES),
@@ -206,8 +207,9 @@ def fit_weights(
     bits: dict[str, dict[str, dict[str, float]]] = {}
     for kind in KINDS:
         baseline[kind], bits[kind] = fit_kind([p for p in pairs if p.kind == kind])
-    provisional = Weights("fit", baseline, bits, dict.fromkeys(KINDS, 0.5),
-                          dict.fromkeys(KINDS, 99.0))
+    provisional = Weights(
+        "fit", baseline, bits, dict.fromkeys(KINDS, 0.5), dict.fromkeys(KINDS, 99.0)
+    )
     threshold: dict[str, float] = {}
     margin: dict[str, float] = {}
     for kind in KINDS:

@@ -29,8 +29,11 @@ def read_reviews(path: Path) -> list[StoredReview]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             raw = json.loads(line)
-            out.append(StoredReview(raw["obs_type"], raw["decision"], dict(raw["levels"]),
-                                    raw.get("engine_version")))
+            out.append(
+                StoredReview(
+                    raw["obs_type"], raw["decision"], dict(raw["levels"]), raw.get("engine_version")
+                )
+            )
     return out
 
 
@@ -64,26 +67,47 @@ def quality_change(old: Weights, new: Weights, seeds: tuple[int, ...]) -> str:
             for weights in (old, new):
                 events = run_match(scenario.events, MatchEngine(load_tables(weights)))
                 m = evaluate(events, scenario.truth)
-                cells.append("/".join(f"{m.row(s).f1:.3f}"
-                                      for s in ("all", "registration", "sighting")))
+                cells.append(
+                    "/".join(f"{m.row(s).f1:.3f}" for s in ("all", "registration", "sighting"))
+                )
             lines.append(f"{f'{noise} seed {seed}':<22}{cells[0]:>24}{cells[1]:>24}")
     return "\n".join(lines)
 
 
 @click.command(name="fit")
-@click.option("--reviews", "reviews_file", type=click.Path(exists=True, path_type=Path),
-              help="JSON Lines of reviews with the levels the engine saw.")
-@click.option("--database-url", help="Read reviews and name-token counts from the correlator's "
-              "store (PostgreSQL URL).")
-@click.option("--review-weight", default=REVIEW_WEIGHT, show_default=True,
-              help="How many synthetic pairs one review counts as.")
+@click.option(
+    "--reviews",
+    "reviews_file",
+    type=click.Path(exists=True, path_type=Path),
+    help="JSON Lines of reviews with the levels the engine saw.",
+)
+@click.option(
+    "--database-url",
+    help="Read reviews and name-token counts from the correlator's store (PostgreSQL URL).",
+)
+@click.option(
+    "--review-weight",
+    default=REVIEW_WEIGHT,
+    show_default=True,
+    help="How many synthetic pairs one review counts as.",
+)
 @click.option("--children", default=FIT_CHILDREN, show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the weights (default: weights-<version>.json here).")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the weights (default: weights-<version>.json here).",
+)
 @click.option("--install", is_flag=True, help="Also replace the shipped weights.json.")
 @click.option("--no-report", is_flag=True, help="Skip the quality comparison.")
-def fit(reviews_file: Path | None, database_url: str | None, review_weight: float,
-        children: int, out: Path | None, install: bool, no_report: bool) -> None:
+def fit(
+    reviews_file: Path | None,
+    database_url: str | None,
+    review_weight: float,
+    children: int,
+    out: Path | None,
+    install: bool,
+    no_report: bool,
+) -> None:
     """Refit the matching weights; write a new versioned weights file."""
     from services.correlator.domain.name_frequency import parse_frequency_table
     from services.correlator.tables import NAME_FREQUENCIES_FILE, WEIGHTS_FILE, load_weights

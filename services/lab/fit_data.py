@@ -59,8 +59,10 @@ def build_weights(
     spec: FitSpec, name_words: Counter[str], extra_pairs: Sequence[LabelledPair] = ()
 ) -> Weights:
     """Weights fitted by the recipe of `spec` (scenarios, reviews, learned token counts)."""
-    scenarios = [generate_scenario(seed, children=spec.children, noise=noise)
-                 for seed, noise in spec.scenarios]
+    scenarios = [
+        generate_scenario(seed, children=spec.children, noise=noise)
+        for seed, noise in spec.scenarios
+    ]
     counts: Counter[str] = Counter()
     for scenario in scenarios:
         counts.update(learned_token_counts(scenario.events))

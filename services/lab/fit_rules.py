@@ -29,9 +29,7 @@ def _by_observation(
         if pair.weight != 1.0:
             continue  # reviews train the weights, not the rule
         bits = total_bits(weights, kind, Comparison(dict(pair.levels)))
-        grouped.setdefault(pair.observation_id, []).append(
-            (bits, probability(bits), pair.label)
-        )
+        grouped.setdefault(pair.observation_id, []).append((bits, probability(bits), pair.label))
     return [sorted(items, reverse=True) for _, items in sorted(grouped.items())]
 
 

@@ -60,7 +60,9 @@ async def test_proposal_notification_review_and_no_second_proposal(
     for note in (told_unit, told_investigator):
         assert note["alert"]["alert_id"] == alert_id
         assert note["observation"] == {
-            **note["observation"], "type": "registration", "id": registration_id
+            **note["observation"],
+            "type": "registration",
+            "id": registration_id,
         }
         text = json.dumps(note)
         for value in ("Samir", "Haidari", "Samier", "Haydari"):
@@ -100,13 +102,16 @@ async def test_proposal_notification_review_and_no_second_proposal(
     assert patched.status == 200
 
     async def update_applied() -> bool:
-        return await _correlator_value(
-            settings,
-            "SELECT count(*) FROM correlator.alerts a WHERE a.alert_id = $1"
-            " AND a.data->'child'->>'given_names' = 'Samier' AND NOT EXISTS"
-            " (SELECT 1 FROM correlator.outbox WHERE sent_at IS NULL)",
-            alert_id,
-        ) == "1"
+        return (
+            await _correlator_value(
+                settings,
+                "SELECT count(*) FROM correlator.alerts a WHERE a.alert_id = $1"
+                " AND a.data->'child'->>'given_names' = 'Samier' AND NOT EXISTS"
+                " (SELECT 1 FROM correlator.outbox WHERE sent_at IS NULL)",
+                alert_id,
+            )
+            == "1"
+        )
 
     await eventually(update_applied, timeout=60, what="the correlator applied the update")
     records = await read_topic(settings.kafka_bootstrap, settings.topic(MATCHES), expected=1)

@@ -128,9 +128,11 @@ def apply_actions(states: dict[str, MatchState], actions: list[Action]) -> None:
     for action in actions:
         if isinstance(action, Propose):
             p = action.proposal
-            states[p.match_id] = MatchState(p.match_id, p.alert_id, action.revision, PROPOSED,
-                                            p.score)
+            states[p.match_id] = MatchState(
+                p.match_id, p.alert_id, action.revision, PROPOSED, p.score
+            )
         else:
             old = states[action.match_id]
-            states[action.match_id] = MatchState(old.match_id, old.alert_id, action.revision,
-                                                 WITHDRAWN, old.score, old.review)
+            states[action.match_id] = MatchState(
+                old.match_id, old.alert_id, action.revision, WITHDRAWN, old.score, old.review
+            )

@@ -164,8 +164,14 @@ class MatchEngine:
         alert = parse_alert(data)
         if alert.last_seen_at is None and event_time is not None:
             alert = Alert(
-                alert.alert_id, alert.status, alert.category, alert.authority_id,
-                alert.authority_country, alert.child, event_time, alert.last_seen_location,
+                alert.alert_id,
+                alert.status,
+                alert.category,
+                alert.authority_id,
+                alert.authority_country,
+                alert.child,
+                event_time,
+                alert.last_seen_location,
             )
         inactive = alert.status not in ("active", "published")
         resolved_at = None
@@ -174,9 +180,7 @@ class MatchEngine:
         self._store(alert, resolved_at)
         return alert
 
-    def apply_alert_updated(
-        self, data: dict[str, Any]
-    ) -> tuple[RecordFeatures, Alert] | None:
+    def apply_alert_updated(self, data: dict[str, Any]) -> tuple[RecordFeatures, Alert] | None:
         """Apply changes to an active alert; (its features before, the alert after), or None if
         the alert is not active."""
         entry = self._alerts.get(str(data.get("alert_id", "")))
@@ -232,7 +236,10 @@ class MatchEngine:
         return self.score(alert, obs.kind, features).score >= self.thresholds[obs.kind]
 
     def needs_decision(
-        self, alert_id: str, before: RecordFeatures | None, obs: Observation,
+        self,
+        alert_id: str,
+        before: RecordFeatures | None,
+        obs: Observation,
         live_alerts: Collection[str],
     ) -> bool:
         """Whether a change of `alert_id` (from `before`, if it existed) can change the
@@ -250,7 +257,10 @@ class MatchEngine:
         return False
 
     def _scored(
-        self, alert_ids: Iterable[str], obs: Observation, features: RecordFeatures,
+        self,
+        alert_ids: Iterable[str],
+        obs: Observation,
+        features: RecordFeatures,
         rejected: Collection[str],
     ) -> dict[str, _Scored]:
         out: dict[str, _Scored] = {}
@@ -296,7 +306,11 @@ class MatchEngine:
         kept.sort(key=lambda a: (-above[a].bits, a))
         winners = [self._proposal(a, obs, above[a], scored) for a in kept]
         return Decision(
-            obs.kind, obs.obs_id, winners, {a: s.score for a, s in scored.items()}, threshold,
+            obs.kind,
+            obs.obs_id,
+            winners,
+            {a: s.score for a, s in scored.items()},
+            threshold,
             self.engine_version,
         )
 
@@ -304,7 +318,8 @@ class MatchEngine:
         self, alert_id: str, obs: Observation, scored: _Scored, rivals: dict[str, _Scored]
     ) -> Proposal:
         close = sum(
-            1 for a, s in rivals.items()
+            1
+            for a, s in rivals.items()
             if a != alert_id and self.is_active(a) and abs(s.bits - scored.bits) <= RIVAL_BITS
         )
         explanation = explain(self.weights, obs.kind, scored.comparison)

@@ -128,9 +128,7 @@ def explain(weights: Weights, kind: str, comparison: Comparison) -> list[dict[st
         text = sentence(signal, level, comparison.facts)
         if text is None and (level == REFERENCE_LEVEL.get(signal) or value == 0.0):
             continue
-        out.append(
-            {"signal": signal, "contribution": round(value, 3), "detail": text or level}
-        )
+        out.append({"signal": signal, "contribution": round(value, 3), "detail": text or level})
     return out
 
 

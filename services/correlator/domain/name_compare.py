@@ -40,9 +40,7 @@ class NameComparison:
         """The rarity bonus of the agreeing tokens as a level."""
         if self.agreeing == 0:
             return "none"
-        return next(
-            (name for bound, name in _RARITY_BOUNDS if self.tf_bits > bound), "very_common"
-        )
+        return next((name for bound, name in _RARITY_BOUNDS if self.tf_bits > bound), "very_common")
 
 
 def _best(token: Token, others: tuple[Token, ...]) -> int:

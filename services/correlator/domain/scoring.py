@@ -50,10 +50,9 @@ ROUTE_LEVELS = ("same_cell", "known", "unknown", "missing")
 # how much agrees (a joint level captures the interaction).
 AGREEING_NAME_LEVELS = ("full", "full_fuzzy", "single", "partial")
 RARITIES = tuple(r for r in RARITY_LEVELS if r != "none")
-NAME_SIGNAL_LEVELS = tuple(f"{level}_{rarity}" for level in AGREEING_NAME_LEVELS
-                           for rarity in RARITIES) + tuple(
-    level for level in NAME_LEVELS if level not in AGREEING_NAME_LEVELS
-)
+NAME_SIGNAL_LEVELS = tuple(
+    f"{level}_{rarity}" for level in AGREEING_NAME_LEVELS for rarity in RARITIES
+) + tuple(level for level in NAME_LEVELS if level not in AGREEING_NAME_LEVELS)
 SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "name": NAME_SIGNAL_LEVELS,
     "father_name": PARENT_LEVELS,
@@ -147,10 +146,17 @@ class Weights:
 
 def default_weights() -> Weights:
     """Neutral weights (every level 0 bits), used before any fitting and to collect features."""
-    zero = {kind: {s: dict.fromkeys(levels, 0.0) for s, levels in SIGNAL_LEVELS.items()}
-            for kind in KINDS}
-    return Weights("neutral-0", dict.fromkeys(KINDS, 0.0), zero, dict.fromkeys(KINDS, 0.5),
-                   dict.fromkeys(KINDS, 99.0))
+    zero = {
+        kind: {s: dict.fromkeys(levels, 0.0) for s, levels in SIGNAL_LEVELS.items()}
+        for kind in KINDS
+    }
+    return Weights(
+        "neutral-0",
+        dict.fromkeys(KINDS, 0.0),
+        zero,
+        dict.fromkeys(KINDS, 0.5),
+        dict.fromkeys(KINDS, 99.0),
+    )
 
 
 def _sibling(levels: dict[str, str]) -> str:

@@ -57,20 +57,25 @@ def birth_year(person: Mapping[str, Any], at: datetime) -> int | None:
     return None
 
 
-def _record(kind: str, ident: str, person: Mapping[str, Any], at: datetime,
-            published: datetime) -> Record:
+def _record(
+    kind: str, ident: str, person: Mapping[str, Any], at: datetime, published: datetime
+) -> Record:
     given = person.get("given_names") or None
     family = person.get("family_name") or None
     parts = [given or "", family or "", *person.get("other_names", [])]
     sex = person.get("sex")
     nationalities = person.get("nationalities") or []
     return Record(
-        kind=kind, id=ident, given=given, family=family,
+        kind=kind,
+        id=ident,
+        given=given,
+        family=family,
         full_name=" ".join(p for p in parts if p),
         birth_year=birth_year(person, at),
         sex=sex if sex in ("female", "male") else None,
         nationality=nationalities[0] if nationalities else None,
-        at=at, published=published,
+        at=at,
+        published=published,
     )
 
 
@@ -82,20 +87,37 @@ def read_records(events: Iterable[Mapping[str, Any]]) -> tuple[list[Record], lis
         ce_type, data = str(event["type"]), event["data"]
         published = parse_time(str(event["time"]))
         if ce_type == ALERT_PUBLISHED:
-            alerts[data["alert_id"]] = {"child": data["child"], "published": published,
-                                        "at": parse_time(data["last_seen"]["at"]),
-                                        "resolved": None}
+            alerts[data["alert_id"]] = {
+                "child": data["child"],
+                "published": published,
+                "at": parse_time(data["last_seen"]["at"]),
+                "resolved": None,
+            }
         elif ce_type == ALERT_UPDATED and data["alert_id"] in alerts:
             if "child" in data["changes"]:
                 alerts[data["alert_id"]]["child"] = data["changes"]["child"]
         elif ce_type == ALERT_RESOLVED and data["alert_id"] in alerts:
             alerts[data["alert_id"]]["resolved"] = published
         elif ce_type == REGISTRATION_RECORDED:
-            observations.append(_record("registration", data["registration_id"], data["child"],
-                                        parse_time(data["registered_at"]), published))
+            observations.append(
+                _record(
+                    "registration",
+                    data["registration_id"],
+                    data["child"],
+                    parse_time(data["registered_at"]),
+                    published,
+                )
+            )
         elif ce_type == SIGHTING_REPORTED:
-            observations.append(_record("sighting", data["sighting_id"], data["child"],
-                                        parse_time(data["observed_at"]), published))
+            observations.append(
+                _record(
+                    "sighting",
+                    data["sighting_id"],
+                    data["child"],
+                    parse_time(data["observed_at"]),
+                    published,
+                )
+            )
     records = []
     for alert_id, state in alerts.items():
         rec = _record("alert", alert_id, state["child"], state["at"], state["published"])
@@ -111,7 +133,11 @@ def time_ok(alert: Record, observation: Record) -> bool:
 
 
 def proposal(
-    alert_id: str, kind: str, obs_id: str, score: float, engine_version: str,
+    alert_id: str,
+    kind: str,
+    obs_id: str,
+    score: float,
+    engine_version: str,
     explanation: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """The data of an org.kinlink.match.proposed.v1 event for a pair."""

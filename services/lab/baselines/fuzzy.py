@@ -39,8 +39,12 @@ def match(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         if not alert.full_name:
             continue
         hits = process.extract(
-            alert.full_name, names, scorer=fuzz.token_sort_ratio,
-            processor=utils.default_process, score_cutoff=NAME_CUTOFF, limit=None,
+            alert.full_name,
+            names,
+            scorer=fuzz.token_sort_ratio,
+            processor=utils.default_process,
+            score_cutoff=NAME_CUTOFF,
+            limit=None,
         )
         for _, ratio, index in hits:
             obs = named[index]
@@ -48,6 +52,7 @@ def match(events: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 continue
             detail = f"token_sort_ratio {ratio:.0f}"
             explanation = [{"signal": "full_name", "contribution": ratio / 100, "detail": detail}]
-            proposals.append(proposal(alert.id, obs.kind, obs.id, ratio / 100, ENGINE_VERSION,
-                                      explanation))
+            proposals.append(
+                proposal(alert.id, obs.kind, obs.id, ratio / 100, ENGINE_VERSION, explanation)
+            )
     return proposals

@@ -28,7 +28,9 @@ def _row(rec: Record) -> tuple[Any, ...]:
         rec.id,
         rec.given.lower().strip() if rec.given else None,
         rec.family.lower().strip() if rec.family else None,
-        rec.birth_year, rec.sex, rec.nationality,
+        rec.birth_year,
+        rec.sex,
+        rec.nationality,
     )
 
 

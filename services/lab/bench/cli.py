@@ -40,8 +40,12 @@ def _plan(
 
 
 @click.command()
-@click.option("--seeds", default="1,2,3,4,5", show_default=True,
-              help="Held-out scenario seeds for quality figures (never fitted on).")
+@click.option(
+    "--seeds",
+    default="1,2,3,4,5",
+    show_default=True,
+    help="Held-out scenario seeds for quality figures (never fitted on).",
+)
 @click.option("--children", default=600, show_default=True, help="Scenario size.")
 @click.option("--alerts", default="1000,10000,100000,1000000", show_default=True,
               help="Active-alert counts for the engine throughput benchmark.")

@@ -14,14 +14,27 @@ from .routes import STOPS, jitter
 
 # One issuing police authority per country (the SIRENE-facing unit).
 AUTHORITIES: dict[str, str] = {
-    "ITA": "it-ps-sirene", "FRA": "fr-pn-ocrvp", "GRC": "gr-hp-sirene", "MKD": "mk-mvr-police",
-    "SRB": "rs-mup-police", "HUN": "hu-orfk-sirene", "HRV": "hr-mup-sirene",
-    "AUT": "at-bk-sirene", "DEU": "de-bka-sirene", "ESP": "es-pn-sirene",
+    "ITA": "it-ps-sirene",
+    "FRA": "fr-pn-ocrvp",
+    "GRC": "gr-hp-sirene",
+    "MKD": "mk-mvr-police",
+    "SRB": "rs-mup-police",
+    "HUN": "hu-orfk-sirene",
+    "HRV": "hr-mup-sirene",
+    "AUT": "at-bk-sirene",
+    "DEU": "de-bka-sirene",
+    "ESP": "es-pn-sirene",
 }
 HOTLINES: dict[str, str] = {
-    "ITA": "it-hotline-116000", "FRA": "fr-hotline-116000", "GRC": "gr-hotline-116000",
-    "MKD": "mk-hotline-116000", "SRB": "rs-hotline-116000", "HUN": "hu-hotline-116000",
-    "HRV": "hr-hotline-116000", "AUT": "at-hotline-116000", "DEU": "de-hotline-116000",
+    "ITA": "it-hotline-116000",
+    "FRA": "fr-hotline-116000",
+    "GRC": "gr-hotline-116000",
+    "MKD": "mk-hotline-116000",
+    "SRB": "rs-hotline-116000",
+    "HUN": "hu-hotline-116000",
+    "HRV": "hr-hotline-116000",
+    "AUT": "at-hotline-116000",
+    "DEU": "de-hotline-116000",
     "ESP": "es-hotline-116000",
 }
 
@@ -59,12 +72,18 @@ def build_centres(rng: random.Random) -> dict[str, list[dict[str, Any]]]:
         entries = []
         for n in range(1, rng.randint(1, 3) + 1):
             lat, lon = jitter(rng, stop.lat, stop.lon, 4.0)
-            entries.append({
-                "id": f"{stop.country.lower()}-reception-{slug}-{n}",
-                "country": stop.country,
-                "location": {"lat": lat, "lon": lon, "place": f"{place}, reception centre {n}",
-                             "country": stop.country},
-            })
+            entries.append(
+                {
+                    "id": f"{stop.country.lower()}-reception-{slug}-{n}",
+                    "country": stop.country,
+                    "location": {
+                        "lat": lat,
+                        "lon": lon,
+                        "place": f"{place}, reception centre {n}",
+                        "country": stop.country,
+                    },
+                }
+            )
         centres[place] = entries
     return centres
 

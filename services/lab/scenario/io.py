@@ -30,10 +30,16 @@ def read_truth(path: Path) -> list[TruthRecord]:
         for line in fh:
             if line.strip():
                 raw = json.loads(line)
-                records.append(TruthRecord(
-                    kind=raw["kind"], id=raw["id"], child_id=raw["child_id"],
-                    script=raw["script"], origin=raw["origin"], at=raw.get("at", ""),
-                ))
+                records.append(
+                    TruthRecord(
+                        kind=raw["kind"],
+                        id=raw["id"],
+                        child_id=raw["child_id"],
+                        script=raw["script"],
+                        origin=raw["origin"],
+                        at=raw.get("at", ""),
+                    )
+                )
     return records
 
 

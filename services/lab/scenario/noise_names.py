@@ -39,9 +39,24 @@ NORMAL = NoiseLevel(0.35, 0.1, 0.05, 0.15, 0.08, 0.07, 0.07, 0.07, 0.25, 0.35, 0
 SIGHTING = NoiseLevel(0.45, 0.15, 0.08, 0.05, 0.05, 0.5, 0.03, 0.02, 0.03, 0.05, 0.02)
 
 _KEYBOARD = {
-    "a": "qsz", "b": "vn", "d": "sf", "e": "wr", "f": "dg", "h": "gj", "i": "uo", "k": "jl",
-    "l": "k", "m": "n", "n": "bm", "o": "ip", "r": "et", "s": "ad", "t": "ry", "u": "yi",
-    "y": "tu", "z": "as",
+    "a": "qsz",
+    "b": "vn",
+    "d": "sf",
+    "e": "wr",
+    "f": "dg",
+    "h": "gj",
+    "i": "uo",
+    "k": "jl",
+    "l": "k",
+    "m": "n",
+    "n": "bm",
+    "o": "ip",
+    "r": "et",
+    "s": "ad",
+    "t": "ry",
+    "u": "yi",
+    "y": "tu",
+    "z": "as",
 }
 _COMPOUND = re.compile(r"^(abdul|abdel|abd al-|abd el-|abd |abdul |abdel )(\w+)$", re.IGNORECASE)
 _ARTICLE = re.compile(r"^(al|el)[- ]", re.IGNORECASE)
@@ -83,10 +98,16 @@ def _compound(rng: random.Random, name: str) -> str:
     if not m or len(m.group(2)) < 4 or m.group(2).lower().startswith("lah"):
         return name
     rest = m.group(2).lower()
-    return rng.choice((
-        f"Abdul{rest}", f"Abdul {rest.capitalize()}", f"Abd al-{rest.capitalize()}",
-        f"Abdel{rest}", f"Abdel {rest.capitalize()}", f"Abd Al {rest.capitalize()}",
-    ))
+    return rng.choice(
+        (
+            f"Abdul{rest}",
+            f"Abdul {rest.capitalize()}",
+            f"Abd al-{rest.capitalize()}",
+            f"Abdel{rest}",
+            f"Abdel {rest.capitalize()}",
+            f"Abd Al {rest.capitalize()}",
+        )
+    )
 
 
 def _article(rng: random.Random, name: str) -> str:
@@ -179,7 +200,8 @@ def render_names(
         fields["given_names"] = _caps(given_text, caps)
         fields["family_name"] = (
             _caps(" ".join(spell(rng, f, child.origin, level) for f in family), caps)
-            if family else None
+            if family
+            else None
         )
         fields["other_names"] = [spell(rng, o, child.origin, level) for o in other]
         if origin.script and names_ok and roll < level.native_only + level.with_original:

@@ -53,8 +53,15 @@ def _dob(rng: random.Random, age: int, at: datetime) -> date:
 
 
 def _family(
-    rng: random.Random, origin: Origin, size: int, at: datetime, family_id: str,
-    first_id: int, surname: str | None, grandfather: str, relation: str,
+    rng: random.Random,
+    origin: Origin,
+    size: int,
+    at: datetime,
+    family_id: str,
+    first_id: int,
+    surname: str | None,
+    grandfather: str,
+    relation: str,
 ) -> list[Child]:
     father = zipf(rng, origin.elders + origin.male)
     mother = zipf(rng, origin.female)
@@ -62,8 +69,9 @@ def _family(
         mother_family: str | None = zipf(rng, origin.elders)
     else:
         mother_family = zipf(rng, origin.family) if origin.family and rng.random() < 0.7 else None
-    languages = rng.choices(origin.languages, [len(origin.languages) - i for i in
-                                                range(len(origin.languages))])[0]
+    languages = rng.choices(
+        origin.languages, [len(origin.languages) - i for i in range(len(origin.languages))]
+    )[0]
     age = rng.choices(_AGES, _AGE_WEIGHTS)[0]
     children: list[Child] = []
     used: set[str] = set()
@@ -76,13 +84,23 @@ def _family(
         used.add(given)
         if n > 0:
             age = max(age - (0 if rng.random() < 0.05 else rng.randint(1, 4)), 6)
-        children.append(Child(
-            child_id=f"child-{first_id + n:05d}", origin=origin.code, sex=sex,
-            dob=_dob(rng, age, at), given=given, family=surname, father=father,
-            grandfather=grandfather, mother=mother, mother_family=mother_family,
-            languages=languages, family_id=family_id,
-            relation=relation if size > 1 or relation == "cousin" else "single",
-        ))
+        children.append(
+            Child(
+                child_id=f"child-{first_id + n:05d}",
+                origin=origin.code,
+                sex=sex,
+                dob=_dob(rng, age, at),
+                given=given,
+                family=surname,
+                father=father,
+                grandfather=grandfather,
+                mother=mother,
+                mother_family=mother_family,
+                languages=languages,
+                family_id=family_id,
+                relation=relation if size > 1 or relation == "cousin" else "single",
+            )
+        )
     return children
 
 
@@ -96,8 +114,12 @@ def _surname(rng: random.Random, origin: Origin) -> str | None:
 
 def build_population(rng: random.Random, children: int) -> list[Unit]:
     """Units of children (singles, siblings, siblings with cousins) with their journeys."""
-    waves = {route: sorted(EPOCH + timedelta(days=rng.uniform(0, WINDOW_DAYS))
-                           for _ in range(WAVES_PER_ROUTE)) for route in ROUTES}
+    waves = {
+        route: sorted(
+            EPOCH + timedelta(days=rng.uniform(0, WINDOW_DAYS)) for _ in range(WAVES_PER_ROUTE)
+        )
+        for route in ROUTES
+    }
     codes = list(ORIGINS)
     weights = [ORIGINS[c].weight for c in codes]
     units: list[Unit] = []
@@ -117,16 +139,27 @@ def build_population(rng: random.Random, children: int) -> list[Unit]:
             grandfather = zipf(rng, origin.elders + origin.male)
             if remaining >= 2 and rng.random() < 0.4:
                 size = min(remaining, rng.choice((2, 2, 2, 3)))
-                members = _family(rng, origin, size, start, family_id, made + 1, surname,
-                                  grandfather, "sibling")
+                members = _family(
+                    rng, origin, size, start, family_id, made + 1, surname, grandfather, "sibling"
+                )
                 left = remaining - size
                 if left >= 1 and rng.random() < 0.35:
                     # A cousin: same grandfather (and family name), other parents.
-                    members += _family(rng, origin, 1, start, family_id, made + 1 + size,
-                                       surname, grandfather, "cousin")
+                    members += _family(
+                        rng,
+                        origin,
+                        1,
+                        start,
+                        family_id,
+                        made + 1 + size,
+                        surname,
+                        grandfather,
+                        "cousin",
+                    )
             else:
-                members = _family(rng, origin, 1, start, family_id, made + 1, surname,
-                                  grandfather, "single")
+                members = _family(
+                    rng, origin, 1, start, family_id, made + 1, surname, grandfather, "single"
+                )
             stays = journey
             if len(journey) > 1 and rng.random() < 0.25:
                 stays = journey[: rng.randint(1, len(journey) - 1)]  # the unit stays behind

@@ -16,16 +16,45 @@ from dataclasses import dataclass, field
 
 # English-style romanisation habits (the default model).
 ROUTES_RULES: tuple[tuple[str, str], ...] = (
-    ("ou", "u"), ("u", "ou"), ("ee", "i"), ("i", "ee"), ("kh", "h"), ("q", "k"), ("y$", "i"),
-    ("i$", "y"), ("dj", "j"), ("j", "dj"), ("sh", "ch"), ("dh", "d"), ("th", "t"), ("w", "ou"),
-    ("a$", "ah"), ("e", "a"), ("o", "u"), ("([bdfgklmnprstz])\\1", "\\1"),
+    ("ou", "u"),
+    ("u", "ou"),
+    ("ee", "i"),
+    ("i", "ee"),
+    ("kh", "h"),
+    ("q", "k"),
+    ("y$", "i"),
+    ("i$", "y"),
+    ("dj", "j"),
+    ("j", "dj"),
+    ("sh", "ch"),
+    ("dh", "d"),
+    ("th", "t"),
+    ("w", "ou"),
+    ("a$", "ah"),
+    ("e", "a"),
+    ("o", "u"),
+    ("([bdfgklmnprstz])\\1", "\\1"),
     ("([aeiou])([mnlrsdt])([aeiou])", "\\1\\2\\2\\3"),
 )
 # French and German clerks: ou for u, ch/sch for sh, dj/dsch for j, j for y, final -e.
 OTHER_RULES: tuple[tuple[str, str], ...] = (
-    ("u", "ou"), ("sh", "ch"), ("sh", "sch"), ("j", "dj"), ("j", "dsch"), ("^y", "j"),
-    ("y", "j"), ("kh", "ch"), ("w", "v"), ("q", "k"), ("([^e])$", "\\1e"), ("ee", "i"),
-    ("a", "e"), ("i", "ie"), ("h$", ""), ("([bdfgklmnprstz])\\1", "\\1"), ("c", "k"),
+    ("u", "ou"),
+    ("sh", "ch"),
+    ("sh", "sch"),
+    ("j", "dj"),
+    ("j", "dsch"),
+    ("^y", "j"),
+    ("y", "j"),
+    ("kh", "ch"),
+    ("w", "v"),
+    ("q", "k"),
+    ("([^e])$", "\\1e"),
+    ("ee", "i"),
+    ("a", "e"),
+    ("i", "ie"),
+    ("h$", ""),
+    ("([bdfgklmnprstz])\\1", "\\1"),
+    ("c", "k"),
 )
 
 

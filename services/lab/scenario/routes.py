@@ -26,32 +26,35 @@ class Stop:
     register_rate: float  # chance a child passing through gets registered by a centre
 
 
-STOPS: dict[str, Stop] = {s.place: s for s in (
-    Stop("Lampedusa", "ITA", 35.5050, 12.6050, 3, 0.95),
-    Stop("Catania", "ITA", 37.5079, 15.0830, 30, 0.8),
-    Stop("Palermo", "ITA", 38.1157, 13.3615, 30, 0.8),
-    Stop("Rome", "ITA", 41.9028, 12.4964, 14, 0.4),
-    Stop("Milan", "ITA", 45.4642, 9.1900, 10, 0.35),
-    Stop("Ventimiglia", "ITA", 43.7912, 7.6077, 5, 0.3),
-    Stop("Nice", "FRA", 43.7102, 7.2620, 6, 0.35),
-    Stop("Paris", "FRA", 48.8566, 2.3522, 25, 0.6),
-    Stop("Calais", "FRA", 50.9513, 1.8587, 12, 0.3),
-    Stop("Lesvos", "GRC", 39.1045, 26.5550, 20, 0.95),
-    Stop("Athens", "GRC", 37.9838, 23.7275, 35, 0.8),
-    Stop("Thessaloniki", "GRC", 40.6401, 22.9444, 8, 0.3),
-    Stop("Skopje", "MKD", 41.9981, 21.4254, 3, 0.2),
-    Stop("Belgrade", "SRB", 44.7866, 20.4489, 15, 0.45),
-    Stop("Subotica", "SRB", 46.1000, 19.6658, 7, 0.25),
-    Stop("Szeged", "HUN", 46.2530, 20.1414, 3, 0.3),
-    Stop("Zagreb", "HRV", 45.8150, 15.9819, 6, 0.4),
-    Stop("Vienna", "AUT", 48.2082, 16.3738, 20, 0.6),
-    Stop("Munich", "DEU", 48.1351, 11.5820, 40, 0.7),
-    Stop("Algeciras", "ESP", 36.1408, -5.4562, 6, 0.9),
-    Stop("Madrid", "ESP", 40.4168, -3.7038, 30, 0.7),
-    Stop("Bilbao", "ESP", 43.2630, -2.9350, 14, 0.45),
-    Stop("Irun", "ESP", 43.3390, -1.7890, 4, 0.3),
-    Stop("Bordeaux", "FRA", 44.8378, -0.5792, 8, 0.35),
-)}
+STOPS: dict[str, Stop] = {
+    s.place: s
+    for s in (
+        Stop("Lampedusa", "ITA", 35.5050, 12.6050, 3, 0.95),
+        Stop("Catania", "ITA", 37.5079, 15.0830, 30, 0.8),
+        Stop("Palermo", "ITA", 38.1157, 13.3615, 30, 0.8),
+        Stop("Rome", "ITA", 41.9028, 12.4964, 14, 0.4),
+        Stop("Milan", "ITA", 45.4642, 9.1900, 10, 0.35),
+        Stop("Ventimiglia", "ITA", 43.7912, 7.6077, 5, 0.3),
+        Stop("Nice", "FRA", 43.7102, 7.2620, 6, 0.35),
+        Stop("Paris", "FRA", 48.8566, 2.3522, 25, 0.6),
+        Stop("Calais", "FRA", 50.9513, 1.8587, 12, 0.3),
+        Stop("Lesvos", "GRC", 39.1045, 26.5550, 20, 0.95),
+        Stop("Athens", "GRC", 37.9838, 23.7275, 35, 0.8),
+        Stop("Thessaloniki", "GRC", 40.6401, 22.9444, 8, 0.3),
+        Stop("Skopje", "MKD", 41.9981, 21.4254, 3, 0.2),
+        Stop("Belgrade", "SRB", 44.7866, 20.4489, 15, 0.45),
+        Stop("Subotica", "SRB", 46.1000, 19.6658, 7, 0.25),
+        Stop("Szeged", "HUN", 46.2530, 20.1414, 3, 0.3),
+        Stop("Zagreb", "HRV", 45.8150, 15.9819, 6, 0.4),
+        Stop("Vienna", "AUT", 48.2082, 16.3738, 20, 0.6),
+        Stop("Munich", "DEU", 48.1351, 11.5820, 40, 0.7),
+        Stop("Algeciras", "ESP", 36.1408, -5.4562, 6, 0.9),
+        Stop("Madrid", "ESP", 40.4168, -3.7038, 30, 0.7),
+        Stop("Bilbao", "ESP", 43.2630, -2.9350, 14, 0.45),
+        Stop("Irun", "ESP", 43.3390, -1.7890, 4, 0.3),
+        Stop("Bordeaux", "FRA", 44.8378, -0.5792, 8, 0.35),
+    )
+}
 
 ROUTES: dict[str, tuple[tuple[str, ...], ...]] = {
     "central": (
@@ -60,8 +63,17 @@ ROUTES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("Catania", "Rome", "Milan", "Ventimiglia", "Nice", "Paris", "Calais"),
     ),
     "balkans": (
-        ("Lesvos", "Athens", "Thessaloniki", "Skopje", "Belgrade", "Subotica", "Szeged", "Vienna",
-         "Munich"),
+        (
+            "Lesvos",
+            "Athens",
+            "Thessaloniki",
+            "Skopje",
+            "Belgrade",
+            "Subotica",
+            "Szeged",
+            "Vienna",
+            "Munich",
+        ),
         ("Athens", "Thessaloniki", "Skopje", "Belgrade", "Zagreb", "Vienna", "Munich"),
         ("Lesvos", "Athens", "Thessaloniki", "Skopje", "Belgrade", "Zagreb", "Vienna", "Munich"),
     ),

@@ -65,11 +65,16 @@ async def test_reviews_keep_the_levels_seen_and_the_latest_decision_wins(
     store: Store[CorrelatorRepository],  # noqa: F811
 ) -> None:
     alert_id, reg_id = r.new_id(), r.new_id()
-    pair = {"match_id": match(alert_id, reg_id).match_id, "alert_id": alert_id,
-            "obs_type": "registration", "obs_id": reg_id}
+    pair = {
+        "match_id": match(alert_id, reg_id).match_id,
+        "alert_id": alert_id,
+        "obs_type": "registration",
+        "obs_id": reg_id,
+    }
     async with store.repository.transaction() as tx:
-        await tx.record_review(**pair, decision="rejected", at=T0, levels=LEVELS,
-                               engine_version="v1")
+        await tx.record_review(
+            **pair, decision="rejected", at=T0, levels=LEVELS, engine_version="v1"
+        )
         await tx.record_review(**pair, decision="confirmed", at=T0 - timedelta(days=1))
         assert await tx.reviews_for([("registration", reg_id)]) == {
             ("registration", reg_id): {alert_id: "rejected"}

@@ -97,6 +97,7 @@ def intake_settings(settings: CommonSettings, keys: Keys) -> IntakeSettings:
         ),
         relay_poll_interval=0.2,
         max_body_bytes=64 * 1024,
+        run_consumer=False,  # the match.reviewed consumer: on only where a test needs it
     )
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -24,8 +26,9 @@ from services.common.outcomes import StoredResponse
 from services.common.schema_registry import EventValidationError, SchemaRegistry
 from services.intake.app import MIGRATIONS
 from services.intake.config import SCHEMA
+from services.intake.pfif.records import Provenance
 from services.intake.postgres import PostgresIntakeRepository
-from services.intake.repository import AuditQuery, IntakeRepository
+from services.intake.repository import AuditQuery, IntakeRepository, Review
 from tests.examples import example_data
 from tests.integration.stores import Store, open_store, topic
 from tests.unit.intake.fakes import InMemoryIntakeRepository
@@ -337,3 +340,50 @@ async def test_only_text_postgresql_cannot_hold_is_refused(
     with pytest.raises(refusal):
         async with store.repository.transaction() as tx:
             await tx.insert_alert(alert_id, POLICE, data)
+
+
+async def test_the_pfif_feed_orders_by_entry_and_carries_links_and_provenance(
+    store: Store[IntakeRepository],
+) -> None:
+    alert_id, sighting_id, other_id = new_id(), new_id(), new_id()
+    async with store.repository.transaction() as tx:
+        await tx.insert_alert(alert_id, POLICE, alert_data(alert_id))
+    async with store.repository.transaction() as tx:
+        await tx.insert_record(
+            "sighting", sighting_id, "fr-ngo-utopia", {"sighting_id": sighting_id}
+        )
+        await tx.save_import(
+            "finder.example.org/p1",
+            "sighting",
+            sighting_id,
+            Provenance("finder.example.org/p1", "Finder"),
+        )
+    async with store.repository.transaction() as tx:
+        await tx.insert_record("sighting", other_id, POLICE, {"sighting_id": other_id})
+    at = datetime(2025, 5, 1, 13, tzinfo=UTC)
+    review = Review(new_id(), alert_id, "sighting", sighting_id, "confirmed", "eu-inv", at)
+    async with store.repository.transaction() as tx:
+        await tx.save_review(review)
+        await tx.save_review(
+            replace(review, decision="rejected", reviewed_at=at - timedelta(hours=1))
+        )
+    async with store.repository.transaction() as tx:
+        page = await tx.pfif_page(org_id=None, min_entry=None, skip=0, limit=10)
+        # the review moved both of its records after the third one
+        assert [s.record_id for s in page] == [other_id, alert_id, sighting_id]
+        assert [len(s.links) for s in page] == [0, 1, 1]
+        assert page[1].links[0].observation_id == sighting_id  # an older decision changed nothing
+        assert page[2].provenance == Provenance("finder.example.org/p1", "Finder")
+        assert page[1].entry_at == page[2].entry_at > page[0].entry_at
+        own = await tx.pfif_page(org_id=POLICE, min_entry=page[1].entry_at, skip=0, limit=10)
+        assert [s.record_id for s in own] == [alert_id]
+        assert [
+            s.record_id for s in await tx.pfif_page(org_id=None, min_entry=None, skip=1, limit=1)
+        ] == [alert_id]
+        assert await tx.pfif_ids([alert_id, sighting_id]) == {
+            ("sighting", sighting_id): "finder.example.org/p1"
+        }
+        assert await tx.find_import("finder.example.org/p1", "sighting") == sighting_id
+        assert await tx.find_import("finder.example.org/p1", "alert") is None
+        with pytest.raises(asyncpg.UniqueViolationError):
+            await tx.save_import("finder.example.org/p1", "sighting", new_id(), Provenance("x/y"))

@@ -143,6 +143,7 @@ async def test_failing_endpoint_is_disabled_then_re_enabled_by_its_owner(
     path = f"/v1/subscriptions/{(await created.json())['id']}"
     alert, sighting = events.alert(), events.sighting()
     await publish(settings, [alert, sighting, events.proposed(alert, sighting)])
+
     async def disabled() -> bool:
         current = await (await notifier.get(path, headers=mine)).json()
         return current["webhook"]["enabled"] is False

@@ -36,14 +36,21 @@ class MemoryLearning:
         raise NotImplementedError  # provided by Closable, earlier in the transaction's bases
 
     def _remember_review(
-        self, pair: Pair, match_id: str, decision: str, at: datetime,
-        levels: dict[str, str] | None, engine_version: str | None,
+        self,
+        pair: Pair,
+        match_id: str,
+        decision: str,
+        at: datetime,
+        levels: dict[str, str] | None,
+        engine_version: str | None,
     ) -> None:
         old = self._tables.reviews.get(pair)
         if old is not None and old.at > at:
             return  # an older decision arriving late does not replace a newer one
         self._tables.reviews[pair] = ReviewRow(
-            match_id, decision, at,
+            match_id,
+            decision,
+            at,
             levels if levels is not None else (old.levels if old else None),
             engine_version if engine_version is not None else (old.engine_version if old else None),
         )

@@ -215,8 +215,10 @@ def test_offline_backfills_withdraws_and_is_deterministic() -> None:
         for e in first
     ]
     assert said == [
-        ("r0", 1, "proposed"), ("r1", 1, "proposed"),
-        ("r0", 2, "withdrawn"), ("r1", 2, "withdrawn"),
+        ("r0", 1, "proposed"),
+        ("r1", 1, "proposed"),
+        ("r0", 2, "withdrawn"),
+        ("r1", 2, "withdrawn"),
     ]
     assert {e["data"].get("reason") for e in first[2:]} == {"below_threshold"}
     assert first[0]["subject"] == first[0]["data"]["match_id"]

@@ -21,11 +21,13 @@ from services.common.audit import AuditEntry
 from services.common.envelope import CloudEvent
 from services.common.outcomes import StoredResponse
 from services.common.schema_registry import SchemaRegistry
+from services.intake.pfif.records import ConfirmedLink, ExportSource, Provenance
 from services.intake.repository import (
     RECORD_TYPES,
     AlertRevision,
     AuditQuery,
     AuditRecord,
+    Review,
     StoredRecord,
 )
 from tests.unit.fake_store import (
@@ -52,6 +54,8 @@ class IntakeTables:
     audit: list[AuditRecord] = field(default_factory=list)
     history: dict[str, list[AlertRevision]] = field(default_factory=dict)
     outbox: OutboxRows = field(default_factory=list)
+    reviews: dict[str, tuple[Review, datetime]] = field(default_factory=dict)
+    imports: dict[tuple[str, str], tuple[str, dict[str, str]]] = field(default_factory=dict)
 
 
 class InMemoryIntakeRepository(MemoryStore[IntakeTables, "_MemoryTransaction"]):
@@ -216,6 +220,94 @@ class _MemoryTransaction(Closable):
             and (q.until is None or r.at < q.until)
         ]
         return sorted(rows, key=lambda r: r.id)[:limit]
+
+    async def save_review(self, review: Review) -> None:
+        self._check_open()
+        current = self._tables.reviews.get(review.match_id)
+        if current is None or current[0].reviewed_at <= review.reviewed_at:
+            self._tables.reviews[review.match_id] = (review, self._repo.clock())
+
+    async def pfif_page(
+        self, *, org_id: str | None, min_entry: datetime | None, skip: int, limit: int
+    ) -> list[ExportSource]:
+        self._check_open()
+        sources = [
+            self._source(record_type, record)
+            for record_type, table in self._tables.records.items()
+            for record in table.values()
+            if org_id is None or record.org_id == org_id
+        ]
+        sources = [s for s in sources if min_entry is None or s.entry_at >= min_entry]
+        sources.sort(key=lambda s: (s.entry_at, s.record_type, uuid.UUID(s.record_id)))
+        return sources[skip : skip + limit]
+
+    def _source(self, record_type: str, record: StoredRecord) -> ExportSource:
+        touching = [
+            (review, stored)
+            for review, stored in self._tables.reviews.values()
+            if record.id in (review.alert_id, review.observation_id)
+        ]
+        changed = record.updated_at or record.created_at
+        imported = next(
+            (
+                provenance
+                for (kind, _), (record_id, provenance) in self._tables.imports.items()
+                if kind == record_type and record_id == record.id
+            ),
+            None,
+        )
+        confirmed = sorted(
+            (r for r in touching if r[0].decision == "confirmed"),
+            key=lambda r: (r[0].reviewed_at, uuid.UUID(r[0].match_id)),
+        )
+        return ExportSource(
+            record_type=record_type,
+            record_id=record.id,
+            org_id=record.org_id,
+            data=stored_json(record.data),
+            created_at=record.created_at,
+            entry_at=max([changed, *(stored for _, stored in touching)]),
+            status=record.status,
+            resolution=stored_json(record.resolution),
+            provenance=Provenance.from_json(imported) if imported else None,
+            links=tuple(
+                ConfirmedLink(
+                    r.match_id,
+                    r.alert_id,
+                    r.observation_type,
+                    r.observation_id,
+                    r.reviewer_org,
+                    r.reviewed_at,
+                    stored,
+                )
+                for r, stored in confirmed
+            ),
+        )
+
+    async def pfif_ids(self, record_ids: Sequence[str]) -> dict[tuple[str, str], str]:
+        self._check_open()
+        wanted = set(record_ids)
+        found = {}
+        for (record_type, person_record_id), (record_id, _) in self._tables.imports.items():
+            if record_id in wanted:
+                found[(record_type, record_id)] = person_record_id
+        return found
+
+    async def find_import(self, person_record_id: str, record_type: str) -> str | None:
+        self._check_open()
+        found = self._tables.imports.get((record_type, person_record_id))
+        return found[0] if found else None
+
+    async def save_import(
+        self, person_record_id: str, record_type: str, record_id: str, provenance: Provenance
+    ) -> None:
+        self._check_open()
+        if (record_type, person_record_id) in self._tables.imports:
+            raise asyncpg.UniqueViolationError("pfif_imports_pkey")
+        self._tables.imports[(record_type, person_record_id)] = (
+            _canonical(record_id),
+            stored_json(provenance.to_json()),
+        )
 
     async def emit(self, event: CloudEvent) -> None:
         self._check_open()

@@ -25,6 +25,7 @@ EXPECTED: dict[str, dict[str, Scope]] = {
         "hotline": Scope.OWN,
         "investigator": Scope.ANY,
     },
+    "pfif.export": {"police": Scope.OWN, "investigator": Scope.ANY},
     "audit.read": {},  # a role, not a kind: see below
 }
 

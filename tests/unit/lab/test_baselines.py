@@ -30,7 +30,8 @@ def _check_shape_and_time_order(scenario: Scenario, proposals: list[dict[str, ob
         obs = p["observation"]
         assert isinstance(obs, dict)
         assert datetime.fromisoformat(when[str(obs["id"])]) >= datetime.fromisoformat(
-            when[str(p["alert_id"])])
+            when[str(p["alert_id"])]
+        )
 
 
 def test_fuzzy_baseline_finds_some_true_pairs(small_scenario: Scenario) -> None:

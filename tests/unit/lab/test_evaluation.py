@@ -22,8 +22,12 @@ TRUTH = [
 
 
 def _p(alert: str, kind: str, obs: str, score: float, revision: int = 1) -> dict[str, Any]:
-    return {"alert_id": alert, "observation": {"type": kind, "id": obs}, "score": score,
-            "revision": revision}
+    return {
+        "alert_id": alert,
+        "observation": {"type": kind, "id": obs},
+        "score": score,
+        "revision": revision,
+    }
 
 
 PROPOSALS = [
@@ -70,8 +74,12 @@ def test_recall_at_k_counts_only_the_k_best() -> None:
 
 
 def test_threshold_and_blocking_recall() -> None:
-    candidates = {(A1, "registration", "R2"), (A1, "sighting", "S1"), (A2, "registration", "R3"),
-                  (A1, "registration", "R1")}
+    candidates = {
+        (A1, "registration", "R2"),
+        (A1, "sighting", "S1"),
+        (A2, "registration", "R3"),
+        (A1, "registration", "R1"),
+    }
     row = evaluate(PROPOSALS, TRUTH, threshold=0.65, candidates=candidates).overall
     assert (row.proposed, row.correct) == (3, 1)
     assert row.blocking is not None
@@ -80,8 +88,10 @@ def test_threshold_and_blocking_recall() -> None:
 
 
 def test_whole_cloudevents_are_accepted_and_report_prints() -> None:
-    events = [{"specversion": "1.0", "type": "org.kinlink.match.proposed.v1", "data": p}
-              for p in PROPOSALS]
+    events = [
+        {"specversion": "1.0", "type": "org.kinlink.match.proposed.v1", "data": p}
+        for p in PROPOSALS
+    ]
     assert evaluate(events, TRUTH).overall.correct == 2
     report = format_report(evaluate(PROPOSALS, TRUTH), "tiny")
     assert report.splitlines()[0] == "tiny"

@@ -21,14 +21,31 @@ from services.lab.scenario.cli import scenario as scenario_cli
 from services.lab.scenario.population import build_population
 
 CORE_FIELDS = {
-    "org.kinlink.alert.published.v1": {"alert_id", "issuing_authority", "status", "category",
-                                       "child", "last_seen"},
+    "org.kinlink.alert.published.v1": {
+        "alert_id",
+        "issuing_authority",
+        "status",
+        "category",
+        "child",
+        "last_seen",
+    },
     "org.kinlink.alert.updated.v1": {"alert_id", "at", "changes"},
     "org.kinlink.alert.resolved.v1": {"alert_id", "resolution", "at"},
-    "org.kinlink.registration.recorded.v1": {"registration_id", "centre", "registered_at",
-                                             "location", "child", "accompanied"},
-    "org.kinlink.sighting.reported.v1": {"sighting_id", "reporter", "observed_at", "location",
-                                         "child"},
+    "org.kinlink.registration.recorded.v1": {
+        "registration_id",
+        "centre",
+        "registered_at",
+        "location",
+        "child",
+        "accompanied",
+    },
+    "org.kinlink.sighting.reported.v1": {
+        "sighting_id",
+        "reporter",
+        "observed_at",
+        "location",
+        "child",
+    },
 }
 
 
@@ -74,9 +91,12 @@ def test_every_event_satisfies_the_schemas() -> None:
 
 def test_truth_covers_every_alert_and_observation(small_scenario: Scenario) -> None:
     ids = {r.id for r in small_scenario.truth}
-    subjects = {e["subject"] for e in small_scenario.events
-                if e["type"] != "org.kinlink.alert.updated.v1"
-                and e["type"] != "org.kinlink.alert.resolved.v1"}
+    subjects = {
+        e["subject"]
+        for e in small_scenario.events
+        if e["type"] != "org.kinlink.alert.updated.v1"
+        and e["type"] != "org.kinlink.alert.resolved.v1"
+    }
     assert ids == subjects
     kinds = Counter(r.kind for r in small_scenario.truth)
     assert kinds["alert"] > 0 and kinds["registration"] > 0 and kinds["sighting"] > 0
@@ -90,13 +110,18 @@ def test_true_pairs_follow_the_disappearance(small_scenario: Scenario) -> None:
     assert pairs
     for alert_id, kind, obs_id in pairs:
         seen_at = _time(alerts[alert_id]["last_seen"]["at"])
-        obs_at = (regs[obs_id]["registered_at"] if kind == "registration"
-                  else sightings[obs_id]["observed_at"])
+        obs_at = (
+            regs[obs_id]["registered_at"]
+            if kind == "registration"
+            else sightings[obs_id]["observed_at"]
+        )
         assert _time(obs_at) >= seen_at
     # The centre's own record of an alerted child predates the alert and is no true pair.
     child_of = {r.id: r.child_id for r in small_scenario.truth}
     earlier = [
-        (a, r) for a, alert in alerts.items() for r, reg in regs.items()
+        (a, r)
+        for a, alert in alerts.items()
+        for r, reg in regs.items()
         if child_of[a] == child_of[r]
         and _time(reg["registered_at"]) < _time(alert["last_seen"]["at"])
     ]
@@ -105,11 +130,17 @@ def test_true_pairs_follow_the_disappearance(small_scenario: Scenario) -> None:
 
 
 def test_no_observation_follows_a_resolution(small_scenario: Scenario) -> None:
-    resolved = {e["data"]["alert_id"]: _time(e["time"]) for e in small_scenario.events
-                if e["type"] == "org.kinlink.alert.resolved.v1"}
-    published = {e["subject"]: _time(e["time"]) for e in small_scenario.events
-                 if e["type"].startswith("org.kinlink.registration")
-                 or e["type"].startswith("org.kinlink.sighting")}
+    resolved = {
+        e["data"]["alert_id"]: _time(e["time"])
+        for e in small_scenario.events
+        if e["type"] == "org.kinlink.alert.resolved.v1"
+    }
+    published = {
+        e["subject"]: _time(e["time"])
+        for e in small_scenario.events
+        if e["type"].startswith("org.kinlink.registration")
+        or e["type"].startswith("org.kinlink.sighting")
+    }
     for alert_id, _, obs_id in small_scenario.true_pairs():
         if alert_id in resolved:
             assert published[obs_id] < resolved[alert_id]
@@ -119,8 +150,12 @@ def test_siblings_travel_together_and_share_family_and_parents() -> None:
     import random
 
     units = build_population(random.Random(3), 300)
-    families = [u for u in units if len({c.family_id for c in u.members}) == 1
-                and sum(c.relation == "sibling" for c in u.members) >= 2]
+    families = [
+        u
+        for u in units
+        if len({c.family_id for c in u.members}) == 1
+        and sum(c.relation == "sibling" for c in u.members) >= 2
+    ]
     assert families
     for unit in families:
         siblings = [c for c in unit.members if c.relation == "sibling"]
@@ -143,8 +178,11 @@ def test_siblings_missing_together_get_linked_alerts(small_scenario: Scenario) -
 def test_records_of_one_child_differ_in_names_and_birth_data(small_scenario: Scenario) -> None:
     alerts = _by_subject(small_scenario, "org.kinlink.alert.published.v1")
     regs = _by_subject(small_scenario, "org.kinlink.registration.recorded.v1")
-    true_regs = [(alerts[a]["child"], regs[o]["child"])
-                 for a, kind, o in small_scenario.true_pairs() if kind == "registration"]
+    true_regs = [
+        (alerts[a]["child"], regs[o]["child"])
+        for a, kind, o in small_scenario.true_pairs()
+        if kind == "registration"
+    ]
     differing = [1 for a, r in true_regs if a["given_names"] != r["given_names"]]
     assert 0 < len(differing) < len(true_regs)
     persons = [r["child"] for r in regs.values()]
@@ -167,8 +205,18 @@ def test_write_and_read_back(tmp_path: Path, small_scenario: Scenario) -> None:
 
 def test_cli_generate_writes_files_and_prints_counts(tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        scenario_cli, ["generate", "--seed", "5", "--children", "40", "--alert-fraction", "0.5",
-                       "--out", str(tmp_path / "out")],
+        scenario_cli,
+        [
+            "generate",
+            "--seed",
+            "5",
+            "--children",
+            "40",
+            "--alert-fraction",
+            "0.5",
+            "--out",
+            str(tmp_path / "out"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "org.kinlink.alert.published.v1" in result.output
