@@ -156,6 +156,7 @@ async def pfif_export(request: web.Request) -> web.Response:
 
 async def pfif_import(request: web.Request) -> web.Response:
     caller = authenticate(request)
+    request.app[PFIF].authorise_import(caller, request.query.get("as", ""))
     if request.content_type not in PFIF_TYPES:
         raise Problem(415, "Send the PFIF document as application/xml.")
     limit = request.app[SETTINGS].max_body_bytes

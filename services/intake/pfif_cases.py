@@ -105,13 +105,18 @@ class PfifCases:
         persons = [to_person(s, self.export_settings, now, ids) for s in sources]
         return to_xml(persons, VERSIONS[version])
 
-    async def import_file(self, caller: Caller, data: bytes, as_type: str) -> ImportReport:
-        """Store every new partner record of a PFIF file as a sighting or an alert."""
+    def authorise_import(self, caller: Caller, as_type: str) -> None:
+        """Refuse a caller who may not create what the file would become (checked before the
+        body is even read)."""
         if as_type not in AS_TYPES:
             raise InvalidQuery("Import as sightings or alerts.")
-        kind = _KIND[as_type]
-        if allowed_scope(caller.principal, f"{kind}.create") is None:
+        if allowed_scope(caller.principal, f"{_KIND[as_type]}.create") is None:
             raise NotAllowed(f"A {caller.principal.org_kind} token may not create {as_type}.")
+
+    async def import_file(self, caller: Caller, data: bytes, as_type: str) -> ImportReport:
+        """Store every new partner record of a PFIF file as a sighting or an alert."""
+        self.authorise_import(caller, as_type)
+        kind = _KIND[as_type]
         version, persons = parse(data)
         now = self._clock()
         results, errors = to_candidates(persons, as_type, self.export_settings.domain, now)

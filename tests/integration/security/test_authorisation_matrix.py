@@ -89,6 +89,16 @@ INTAKE: dict[tuple[str, str], Row] = {
         "{alert}/extend", {"police": 200}, lambda: {"reason": "Still missing; new lead."},
         fresh=("alert",),
     ),
+    # PFIF: police export their own records, investigators everyone's; importing creates
+    # sightings, so it is for those who report them (a JSON body: refused as 415 once allowed)
+    ("GET", "/v1/pfif/persons"): Row(
+        "/v1/pfif/persons", _both(200, "police", "police_other", *INVESTIGATORS)
+    ),
+    ("POST", "/v1/pfif/import"): Row(
+        "/v1/pfif/import?as=sightings",
+        _both(415, "police", "police_other", "ngo", "hotline"),
+        lambda: {"not": "pfif"},
+    ),
     ("POST", "/v1/registrations"): Row(
         "/v1/registrations", _both(201, "centre", "centre_other"), bodies.registration
     ),
