@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-_SLOW_DIRS = {"integration", "e2e"}
+_SLOW_DIRS = {"integration", "e2e", "chaos"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

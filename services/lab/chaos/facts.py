@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from services.common.catalog import ALERTS, DLQ, MATCHES, REGISTRATIONS, SIGHTINGS
 from services.common.envelope import EnvelopeError, from_kafka
@@ -42,11 +43,7 @@ async def read_topics(world: World) -> TopicFacts:
     try:
         for logical in (ALERTS, REGISTRATIONS, SIGHTINGS, MATCHES, DLQ):
             topic = f"{world.topic_prefix}{logical}"
-            partitions = consumer.partitions_for_topic(topic) or set()
-            if not partitions:
-                await consumer._client.force_metadata_update()  # noqa: SLF001 - fresh topics
-                partitions = consumer.partitions_for_topic(topic) or set()
-            tps = [TopicPartition(topic, p) for p in sorted(partitions)]
+            tps = await partitions(world.bootstrap, [topic])
             for record in await _read_all(consumer, tps):
                 if logical == DLQ:
                     facts.dead_letters += 1
@@ -59,6 +56,18 @@ async def read_topics(world: World) -> TopicFacts:
     finally:
         await consumer.stop()
     return facts
+
+
+async def partitions(bootstrap: str, topics: list[str]) -> list[TopicPartition]:
+    """Every partition of the topics, from the cluster's metadata."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return [TopicPartition(t["topic"], p["partition"]) for t in described
+            for p in t["partitions"]]  # fmt: skip
 
 
 async def _read_all(consumer: AIOKafkaConsumer, tps: list[TopicPartition]) -> list[Any]:

@@ -13,14 +13,14 @@ from typing import Any
 
 import aiohttp
 import asyncpg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 from aiokafka.admin import AIOKafkaAdminClient
 
 from services.common.catalog import ALERTS, MATCHES, REGISTRATIONS, REVIEWS, SIGHTINGS
 from services.common.keys import ensure_dev_keys, load_private_key
 from services.lab.chaos import checks
 from services.lab.chaos.client import ClientLog, Tokens, post_all
-from services.lab.chaos.facts import list_notifications, read_intake, read_topics
+from services.lab.chaos.facts import list_notifications, partitions, read_intake, read_topics
 from services.lab.chaos.faults import FaultPlan, Injector, schedule
 from services.lab.chaos.infra import ChaosInfra, World
 from services.lab.chaos.procs import Instance, Services, service_env
@@ -209,12 +209,9 @@ async def _quiet(world: World) -> bool:
     await admin.start()
     await consumer.start()
     try:
-        await consumer._client.force_metadata_update()  # noqa: SLF001 - the run's topics
         for group, inputs in _GROUP_INPUTS.items():
             committed = await admin.list_consumer_group_offsets(f"{world.topic_prefix}{group}")
-            topics = [f"{world.topic_prefix}{t}" for t in inputs]
-            tps = [TopicPartition(t, p) for t in topics
-                   for p in consumer.partitions_for_topic(t) or ()]  # fmt: skip
+            tps = await partitions(world.bootstrap, [f"{world.topic_prefix}{t}" for t in inputs])
             ends = await consumer.end_offsets(tps)
             if any((committed[tp].offset if tp in committed else 0) < ends[tp] for tp in tps):
                 return False
