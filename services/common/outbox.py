@@ -33,6 +33,13 @@ from services.common.schema_registry import SchemaRegistry
 
 log = get_logger(__name__)
 PURGE_EVERY_SECONDS = 300.0
+# The database restarting or unreachable: every session is gone, the advisory lock with it.
+DATABASE_AWAY = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InterfaceError,
+)
 
 
 def channel_name(schema: str) -> str:
@@ -101,6 +108,23 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        """Publish until stopped. When the database goes away (a restart cuts every session,
+        the advisory lock's included) the relay takes the lock again once it is back: it
+        must not publish without it, or two instances could interleave and break the order."""
+        backoff = Backoff(0.5, 10.0)
+        while True:
+            try:
+                await self._run_locked()
+                return
+            except DATABASE_AWAY as exc:
+                if self._stopping.is_set():
+                    return  # nothing can be drained without the database
+                delay = backoff.next_delay()
+                log.warning("outbox relay lost the database, will retry", schema=self._schema,
+                            error=type(exc).__name__, retry_in=round(delay, 2))  # fmt: skip
+                await self._sleep(delay)
+
+    async def _run_locked(self) -> None:
         async with self._pool.acquire() as lock_conn:
             # Try the lock at least once even if already told to stop, so that a relay stopped
             # before it got going still drains what is pending (graceful shutdown).
@@ -110,15 +134,17 @@ class OutboxRelay:
                 await self._sleep(self._poll_interval)
             await lock_conn.add_listener(channel_name(self._schema), self._on_notify)
             try:
-                await self._loop()
+                await self._loop(lock_conn)
             finally:
                 with contextlib.suppress(Exception):
                     await lock_conn.remove_listener(channel_name(self._schema), self._on_notify)
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
 
-    async def _loop(self) -> None:
+    async def _loop(self, lock_conn: asyncpg.Connection) -> None:
         backoff = Backoff(0.5, 10.0)
         while True:
+            if lock_conn.is_closed():  # the lock went with its session: take it again
+                raise asyncpg.exceptions.ConnectionDoesNotExistError("advisory lock lost")
             try:
                 sent = await self.publish_pending()
                 backoff.reset()
