@@ -34,7 +34,7 @@ def chaos(seed: int, children: int, brokers: int, kills: int, rate: float, base_
 
     configure_logging("WARNING", service="kinlink-chaos")
     plan = FaultPlan(service_kills=kills, broker_outages=2 if brokers == 1 else 1,
-                     postgres_restarts=2, sse_drops=4)  # fmt: skip
+                     postgres_restarts=2, webhook_windows=2, sse_drops=6)  # fmt: skip
     cfg = ChaosConfig(seed=seed, children=children, brokers=brokers, base_port=base_port,
                       rate=rate, plan=plan)  # fmt: skip
     click.echo(f"chaos: seed {seed}, {children} children, {brokers} Kafka node(s), ports "

@@ -15,6 +15,7 @@ from datetime import timedelta
 import aiohttp
 
 from services.common.auth import issue_token
+from services.lab.chaos.faults import Progress
 from services.lab.chaos.requests import Caller, PlannedRequest
 
 _RETRY_STATUSES = {408, 425, 429}
@@ -73,7 +74,7 @@ async def post_all(
     run_id: str,
     rate: float,
     give_up: float = 180.0,
-    progress: asyncio.Queue[int] | None = None,
+    progress: Progress | None = None,
 ) -> ClientLog:
     """Send every request in order at about `rate` per second; return what was answered."""
     log = ClientLog()
@@ -86,7 +87,7 @@ async def post_all(
             if answer.record_id and answer.status and answer.status < 300:
                 log.intake_ids.setdefault(request.target, answer.record_id)
             if progress is not None:
-                progress.put_nowait(request.index)
+                await progress.advance()
             await asyncio.sleep(max(0.0, 1.0 / rate - (time.monotonic() - started)))
     return log
 

@@ -21,7 +21,7 @@ from services.common.keys import ensure_dev_keys, load_private_key
 from services.lab.chaos import checks
 from services.lab.chaos.client import ClientLog, Tokens, post_all
 from services.lab.chaos.facts import list_notifications, partitions, read_intake, read_topics
-from services.lab.chaos.faults import FaultPlan, Injector, schedule
+from services.lab.chaos.faults import FaultPlan, Injector, Progress, schedule
 from services.lab.chaos.infra import ChaosInfra, World
 from services.lab.chaos.procs import Instance, Services, service_env
 from services.lab.chaos.receivers import SseClient, WebhookReceiver
@@ -103,14 +103,14 @@ async def run_once(
     try:
         subscriptions = [await _subscribe(notifier_url, tokens(s), r.url)
                          for s, r in zip(SUBSCRIBERS, receivers, strict=True)]  # fmt: skip
-        injector = Injector(infra, services, receivers, sse)
+        progress = Progress(len(planned))
+        injector = Injector(infra, services, receivers, sse, progress)
         player = None
         if faults:
-            plan = schedule(cfg.plan, len(planned) / cfg.rate, cfg.seed, infra.kafka.size,
-                            list(instances))  # fmt: skip
+            plan = schedule(cfg.plan, cfg.seed, infra.kafka.size, list(instances))
             player = asyncio.create_task(injector.play(plan))
         log = await post_all(intake_url, planned, tokens, run_id=f"{name}-{cfg.seed}",
-                             rate=cfg.rate)  # fmt: skip
+                             rate=cfg.rate, progress=progress)  # fmt: skip
         if player is not None:
             await player
         for sub, caller in zip(subscriptions, SUBSCRIBERS, strict=True):
