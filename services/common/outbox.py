@@ -27,6 +27,7 @@ from services.common.config import CommonSettings
 from services.common.envelope import CloudEvent, from_structured, to_structured
 from services.common.logging import get_logger
 from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS, OUTBOX_PUBLISHED
+from services.common.outbox_recovery import already_published
 from services.common.producer import EventProducer
 from services.common.retry import Backoff
 from services.common.schema_registry import SchemaRegistry
@@ -95,6 +96,8 @@ class OutboxRelay:
         self._last_purge = 0.0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        # Rows a previous holder of the lock, or a failed batch, may have published already.
+        self._in_doubt = True
         self._lock_key = int.from_bytes(
             hashlib.sha256(f"outbox:{schema}".encode()).digest()[:8], "big", signed=True
         )
@@ -125,6 +128,7 @@ class OutboxRelay:
                 await self._sleep(delay)
 
     async def _run_locked(self) -> None:
+        self._in_doubt = True  # whoever held the lock before may have died mid-batch
         async with self._pool.acquire() as lock_conn:
             # Try the lock at least once even if already told to stop, so that a relay stopped
             # before it got going still drains what is pending (graceful shutdown).
@@ -149,6 +153,7 @@ class OutboxRelay:
                 sent = await self.publish_pending()
                 backoff.reset()
             except (TimeoutError, KafkaError, OSError) as exc:
+                self._in_doubt = True  # some of the batch may have been acknowledged
                 delay = backoff.next_delay()
                 log.warning(
                     "outbox publish failed, will retry",
@@ -177,6 +182,8 @@ class OutboxRelay:
                 " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
                 self._batch_size,
             )
+            if rows and self._in_doubt:
+                rows = await self._skip_published(conn, rows)
             if rows:
                 await self._producer.send_many(
                     [(from_structured(row["event"]), row["topic"]) for row in rows],
@@ -190,6 +197,21 @@ class OutboxRelay:
                 OUTBOX_PUBLISHED.labels(self._schema).inc(len(rows))
             await self._record_backlog(conn)
             return len(rows)
+
+    async def _skip_published(self, conn: asyncpg.Connection, rows: list[Any]) -> list[Any]:
+        """Mark the rows already in Kafka as sent; return the others (see outbox_recovery)."""
+        found = set(
+            await already_published(self._producer.bootstrap, rows, self._producer.partitions_for)
+        )
+        if found:
+            await conn.execute(
+                f'UPDATE "{self._schema}".outbox SET sent_at = now() WHERE id = ANY($1::bigint[])',
+                sorted(found),
+            )
+            log.warning("outbox rows found already published, not sent again",
+                        schema=self._schema, rows=len(found))  # fmt: skip
+        self._in_doubt = False
+        return [row for row in rows if row["id"] not in found]
 
     async def _record_backlog(self, conn: asyncpg.Connection) -> None:
         await _record_backlog_metrics(conn, self._schema)

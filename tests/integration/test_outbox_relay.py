@@ -100,3 +100,34 @@ async def test_relay_survives_the_database_cutting_its_sessions(
         await asyncio.wait_for(task, 30)
 
     assert [from_kafka(r.key, r.value, r.headers).id for r in records] == [first, second]
+
+
+async def test_rows_published_before_a_crash_are_not_sent_twice(
+    settings: CommonSettings, registry: SchemaRegistry, pool: Any
+) -> None:
+    """A relay killed after the broker acknowledged a batch but before it marked the rows sent
+    left them unsent: its successor sent them again, and each event was in Kafka twice."""
+    await prepare(pool)
+    topic = settings.topic(ALERTS)
+    events = []
+    async with pool.acquire() as conn, conn.transaction():
+        for n in range(4):
+            alert_id = str(uuid.uuid4())
+            data = {**example_data(UPDATED), "alert_id": alert_id}
+            event = new_event(UPDATED, "/kinlink/test", alert_id, data, extensions={"seq": str(n)})
+            await enqueue(conn, SCHEMA, event, topic, registry=registry)
+            events.append(event)
+
+    async with EventProducer(settings, registry, client_id="relay-test") as producer:
+        # The dead relay's work: the first three acknowledged, none marked sent.
+        await producer.send_many([(event, topic) for event in events[:3]])
+        relay = OutboxRelay(pool, SCHEMA, producer, poll_interval=0.2)
+        task = asyncio.create_task(relay.run())
+        records = await read_topic(settings.kafka_bootstrap, topic, expected=4)
+        relay.stop()
+        await asyncio.wait_for(task, 30)
+
+    logged = sorted(from_kafka(r.key, r.value, r.headers).id for r in records)
+    assert logged == sorted(e.id for e in events)
+    async with pool.acquire() as conn:
+        assert await backlog(conn, SCHEMA) == 0
