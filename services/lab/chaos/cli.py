@@ -42,5 +42,7 @@ def chaos(seed: int, children: int, brokers: int, kills: int, rate: float, base_
     calm, chaotic = asyncio.run(experiment(cfg))
     if verbose:
         click.echo("\n".join(chaotic.fault_log))
+        for name, code in chaotic.unexpected_exits:
+            click.echo(f"{name} exited on its own with status {code} and was restarted")
     click.echo(render(calm, chaotic))
     sys.exit(1 if failed(summary(calm, chaotic)) else 0)
