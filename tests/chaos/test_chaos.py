@@ -17,7 +17,8 @@ from services.lab.chaos.faults import FAULT_KINDS, FaultPlan
 from services.lab.chaos.report import LOSS_COLUMNS, render, summary
 from services.lab.chaos.run import ChaosConfig, experiment
 
-pytestmark = [pytest.mark.chaos, pytest.mark.timeout(600)]
+# Minutes on a busy 2-core machine: each correlator start builds its name tagger.
+pytestmark = [pytest.mark.chaos, pytest.mark.timeout(1500)]
 
 BASE_PORT = int(os.environ.get("KINLINK_TEST_CHAOS_PORT", "28500"))
 
@@ -25,13 +26,13 @@ BASE_PORT = int(os.environ.get("KINLINK_TEST_CHAOS_PORT", "28500"))
 async def test_nothing_accepted_is_lost_under_faults() -> None:
     cfg = ChaosConfig(
         seed=11,
-        children=10,
+        children=5,
         brokers=3,
         base_port=BASE_PORT,
-        rate=4.0,
+        rate=3.0,
         plan=FaultPlan(service_kills=1, broker_outages=1, single_broker_kills=1,
                        postgres_restarts=1, webhook_windows=1, sse_drops=2),  # fmt: skip
-        settle_timeout=180.0,
+        settle_timeout=300.0,
     )
     calm, chaos = await experiment(cfg)
     table = render(calm, chaos)
