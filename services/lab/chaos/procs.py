@@ -38,6 +38,11 @@ class Services:
     _stopping: bool = False
 
     def start(self, name: str) -> None:
+        """Start the instance unless it runs (two overlapping kills restart it once)."""
+        self.killed.discard(name)
+        running = self.procs.get(name)
+        if running is not None and running.poll() is None:
+            return
         instance = self.instances[name]
         env = {**self.env, instance.port_env: str(instance.port)}
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -46,7 +51,6 @@ class Services:
                 [sys.executable, "-m", instance.module],
                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )  # fmt: skip
-        self.killed.discard(name)
 
     async def wait_ready(self, name: str, timeout: float = 180.0) -> None:
         url = f"http://127.0.0.1:{self.instances[name].port}/readyz"
