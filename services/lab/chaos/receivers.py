@@ -4,7 +4,6 @@ drop their connection and resume with `Last-Event-ID`. Each records what it rece
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import random
 import time
@@ -89,6 +88,7 @@ class SseClient:
     items: list[Received] = field(default_factory=list)
     seqs: list[int] = field(default_factory=list)
     reconnects: int = 0
+    errors: list[str] = field(default_factory=list)
     last_seq: int = 0
     _connection: asyncio.Task[None] | None = None
     _stopping: bool = False
@@ -103,9 +103,15 @@ class SseClient:
         async with aiohttp.ClientSession(timeout=timeout) as http:
             while not self._stopping:
                 self._connection = asyncio.create_task(self._follow(http))
-                with contextlib.suppress(asyncio.CancelledError, aiohttp.ClientError, OSError,
-                                         TimeoutError):  # fmt: skip
+                try:
                     await self._connection
+                except asyncio.CancelledError:
+                    if asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                        raise  # the run itself is cancelled, not just the connection
+                except Exception as exc:  # noqa: BLE001 - a cut stream ends in many ways
+                    # A stream cut mid-event (a killed notifier) ends in a half line: the
+                    # browser drops it and resumes from the last whole event; so do we.
+                    self.errors.append(type(exc).__name__)
                 if self._stopping:
                     return
                 self.reconnects += 1

@@ -54,6 +54,7 @@ def render(calm: RunResult, chaos: RunResult) -> str:
         ("  delivered by SSE / webhook", f"{calm.notifications.sse_deliveries} / "
          f"{calm.notifications.webhook_deliveries}", f"{n.sse_deliveries} / "
          f"{n.webhook_deliveries}"),
+        ("  SSE reconnections (Last-Event-ID)", calm.sse_reconnects, chaos.sse_reconnects),
         ("notifications lost", calm.notifications.lost, n.lost),
         ("  not on the SSE stream", calm.notifications.lost_sse, n.lost_sse),
         ("  not at the webhook", calm.notifications.lost_webhook, n.lost_webhook),

@@ -58,6 +58,7 @@ class RunResult:
     unexpected_exits: list[tuple[str, int]]
     fault_log: list[str]
     seconds: float
+    sse_reconnects: int = 0
 
 
 def _instances(infra: ChaosInfra) -> dict[str, Instance]:
@@ -129,8 +130,8 @@ async def run_once(
         for receiver in receivers:
             await receiver.stop()
     return RunResult(name, log, events, matches, notes, dict(injector.injected),
-                     services.unexpected_exits, injector.events,
-                     time.monotonic() - started)  # fmt: skip
+                     services.unexpected_exits, injector.events, time.monotonic() - started,
+                     sum(client.reconnects for client in sse))  # fmt: skip
 
 
 async def _subscribe(notifier_url: str, token: str, hook_url: str) -> str:
