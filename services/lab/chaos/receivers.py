@@ -99,7 +99,9 @@ class SseClient:
             self._connection.cancel()
 
     async def run(self) -> None:
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=3, sock_read=60)
+        # Heartbeats come every few seconds: silence for longer means a dead connection (as
+        # an EventSource would conclude), so give up on it and resume elsewhere.
+        timeout = aiohttp.ClientTimeout(total=None, connect=10, sock_connect=3, sock_read=15)
         async with aiohttp.ClientSession(timeout=timeout) as http:
             while not self._stopping:
                 self._connection = asyncio.create_task(self._follow(http))
@@ -111,7 +113,7 @@ class SseClient:
                 except Exception as exc:  # noqa: BLE001 - a cut stream ends in many ways
                     # A stream cut mid-event (a killed notifier) ends in a half line: the
                     # browser drops it and resumes from the last whole event; so do we.
-                    self.errors.append(type(exc).__name__)
+                    self.errors.append(f"{type(exc).__name__}: {str(exc)[:80]}")
                 if self._stopping:
                     return
                 self.reconnects += 1

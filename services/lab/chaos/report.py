@@ -4,6 +4,7 @@ for machines (CI, dashboards)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from services.lab.chaos.run import RunResult
@@ -65,5 +66,7 @@ def render(calm: RunResult, chaos: RunResult) -> str:
     ]
     lines = [f"{'':<40} {'fault-free':>12} {'with faults':>12}"]
     lines += [f"{label:<40} {str(a):>12} {str(b):>12}" for label, a, b in rows]
+    if chaos.sse_errors:
+        lines.append(f"SSE connections ended by: {dict(Counter(chaos.sse_errors))}")
     lines.append(json.dumps(numbers, separators=(", ", ": ")))
     return "\n".join(lines)

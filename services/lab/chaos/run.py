@@ -59,6 +59,7 @@ class RunResult:
     fault_log: list[str]
     seconds: float
     sse_reconnects: int = 0
+    sse_errors: list[str] = field(default_factory=list)
 
 
 def _instances(infra: ChaosInfra) -> dict[str, Instance]:
@@ -131,7 +132,8 @@ async def run_once(
             await receiver.stop()
     return RunResult(name, log, events, matches, notes, dict(injector.injected),
                      services.unexpected_exits, injector.events, time.monotonic() - started,
-                     sum(client.reconnects for client in sse))  # fmt: skip
+                     sum(client.reconnects for client in sse),
+                     [e for client in sse for e in client.errors])  # fmt: skip
 
 
 async def _subscribe(notifier_url: str, token: str, hook_url: str) -> str:
