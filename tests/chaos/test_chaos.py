@@ -51,5 +51,5 @@ async def test_nothing_accepted_is_lost_under_faults() -> None:
     if sse_only:
         # Known, open: after PostgreSQL restarts, an SSE stream can stay open without ever
         # sending again (no heartbeat either) while polling and webhooks deliver everything.
-        # Everything else above is enforced; this turns into a failure once it is fixed.
+        # Everything else above is enforced; once fixed, this branch is never taken.
         pytest.xfail(f"{sse_only} notifications never reached an SSE client:\n{table}")
