@@ -14,7 +14,7 @@ WEB := services/notifier/web
 VENDOR := services/notifier/static/vendor
 VENDOR_STAMP := $(VENDOR)/.built
 
-.PHONY: help setup up down status demo test test-unit lint bench clean
+.PHONY: help setup up down status demo test test-unit lint bench chaos clean
 
 help:
 	@echo "make demo   - set everything up and run the demo on embedded Kafka + PostgreSQL"
@@ -24,6 +24,7 @@ help:
 	@echo "make status - what runs and where"
 	@echo "make lint   - ruff and mypy"
 	@echo "make bench  - every benchmark; report.md, results.json and charts in .cache/bench/"
+	@echo "make chaos  - the scenario through the whole system under faults: nothing may be lost"
 	@echo "make clean  - remove the venv and the cache (jars, data directories)"
 
 setup: $(STAMP) .cache/kafka/libs/.pom.sha256 $(VENDOR_STAMP) .cache/.browser
@@ -106,6 +107,12 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: setup $(BENCH_STAMP)
 	$(KINLINK) bench
+
+# Fault-free run, then the same scenario while services, brokers and the database are killed;
+# prints a table and, last, one JSON line; exits 1 if anything accepted was lost. CHAOS_ARGS
+# passes options (e.g. CHAOS_ARGS="--seed 3 --children 80 --verbose").
+chaos: setup
+	$(KINLINK) chaos $(CHAOS_ARGS)
 
 clean: down
 	rm -rf $(VENV) .cache $(VENDOR)

@@ -23,6 +23,7 @@ class _LazyGroup(click.Group):
         "match": ("services.correlator.match_cli", "match"),
         "scenario": ("services.lab.scenario.cli", "scenario"),
         "bench": ("services.lab.bench.cli", "bench"),
+        "chaos": ("services.lab.chaos.cli", "chaos"),
         "fit": ("services.lab.fit_cli", "fit"),
         "token": ("services.intake.cli", "token"),
         "alert": ("services.intake.cli", "alert"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import structlog
 
-_SLOW_DIRS = {"integration", "e2e"}
+_SLOW_DIRS = {"integration", "e2e", "chaos"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -52,10 +52,14 @@ from services.common.tracing import activate as activate_trace
 Handler = Callable[[CloudEvent, asyncpg.Connection], Awaitable[None]]
 log = get_logger(__name__)
 
+# What a database or broker that is away (restarting, failing over) raises. PostgreSQL's
+# operator interventions are among them: a restart cuts every session with AdminShutdownError
+# and refuses new ones with CannotConnectNowError until it is back.
 TRANSIENT = (
     OSError,
     asyncio.TimeoutError,
     asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
     asyncpg.exceptions.InterfaceError,
     asyncpg.exceptions.TooManyConnectionsError,
     asyncpg.exceptions.SerializationError,

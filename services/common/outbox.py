@@ -28,6 +28,7 @@ from services.common.config import CommonSettings
 from services.common.envelope import CloudEvent, from_structured, to_structured
 from services.common.logging import get_logger
 from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS, OUTBOX_PUBLISHED
+from services.common.outbox_recovery import already_published
 from services.common.producer import EventProducer
 from services.common.retry import Backoff
 from services.common.schema_registry import SchemaRegistry
@@ -37,6 +38,13 @@ log = get_logger(__name__)
 PURGE_EVERY_SECONDS = 300.0
 # Told of each batch once Kafka acknowledged it (a service's own metrics, e.g. proposals).
 PublishedHook = Callable[[Sequence[CloudEvent]], None]
+# The database restarting or unreachable: every session is gone, the advisory lock with it.
+DATABASE_AWAY = (
+    OSError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InterfaceError,
+)
 
 
 def channel_name(schema: str) -> str:
@@ -99,6 +107,8 @@ class OutboxRelay:
         self._last_purge = 0.0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        # Rows a previous holder of the lock, or a failed batch, may have published already.
+        self._in_doubt = True
         self._lock_key = int.from_bytes(
             hashlib.sha256(f"outbox:{schema}".encode()).digest()[:8], "big", signed=True
         )
@@ -112,6 +122,24 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self) -> None:
+        """Publish until stopped. When the database goes away (a restart cuts every session,
+        the advisory lock's included) the relay takes the lock again once it is back: it
+        must not publish without it, or two instances could interleave and break the order."""
+        backoff = Backoff(0.5, 10.0)
+        while True:
+            try:
+                await self._run_locked()
+                return
+            except DATABASE_AWAY as exc:
+                if self._stopping.is_set():
+                    return  # nothing can be drained without the database
+                delay = backoff.next_delay()
+                log.warning("outbox relay lost the database, will retry", schema=self._schema,
+                            error=type(exc).__name__, retry_in=round(delay, 2))  # fmt: skip
+                await self._sleep(delay)
+
+    async def _run_locked(self) -> None:
+        self._in_doubt = True  # whoever held the lock before may have died mid-batch
         async with self._pool.acquire() as lock_conn:
             # Try the lock at least once even if already told to stop, so that a relay stopped
             # before it got going still drains what is pending (graceful shutdown).
@@ -121,19 +149,22 @@ class OutboxRelay:
                 await self._sleep(self._poll_interval)
             await lock_conn.add_listener(channel_name(self._schema), self._on_notify)
             try:
-                await self._loop()
+                await self._loop(lock_conn)
             finally:
                 with contextlib.suppress(Exception):
                     await lock_conn.remove_listener(channel_name(self._schema), self._on_notify)
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", self._lock_key)
 
-    async def _loop(self) -> None:
+    async def _loop(self, lock_conn: asyncpg.Connection) -> None:
         backoff = Backoff(0.5, 10.0)
         while True:
+            if lock_conn.is_closed():  # the lock went with its session: take it again
+                raise asyncpg.exceptions.ConnectionDoesNotExistError("advisory lock lost")
             try:
                 sent = await self.publish_pending()
                 backoff.reset()
             except (TimeoutError, KafkaError, OSError) as exc:
+                self._in_doubt = True  # some of the batch may have been acknowledged
                 delay = backoff.next_delay()
                 log.warning(
                     "outbox publish failed, will retry",
@@ -162,6 +193,8 @@ class OutboxRelay:
                 " WHERE sent_at IS NULL ORDER BY id LIMIT $1",
                 self._batch_size,
             )
+            if rows and self._in_doubt:
+                rows = await self._skip_published(conn, rows)
             if rows:
                 events = [from_structured(row["event"]) for row in rows]
                 await self._producer.send_many(
@@ -178,6 +211,21 @@ class OutboxRelay:
                     self._on_published(events)
             await self._record_backlog(conn)
             return len(rows)
+
+    async def _skip_published(self, conn: asyncpg.Connection, rows: list[Any]) -> list[Any]:
+        """Mark the rows already in Kafka as sent; return the others (see outbox_recovery)."""
+        found = set(
+            await already_published(self._producer.bootstrap, rows, self._producer.partitions_for)
+        )
+        if found:
+            await conn.execute(
+                f'UPDATE "{self._schema}".outbox SET sent_at = now() WHERE id = ANY($1::bigint[])',
+                sorted(found),
+            )
+            log.warning("outbox rows found already published, not sent again",
+                        schema=self._schema, rows=len(found))  # fmt: skip
+        self._in_doubt = False
+        return [row for row in rows if row["id"] not in found]
 
     async def _record_backlog(self, conn: asyncpg.Connection) -> None:
         await _record_backlog_metrics(conn, self._schema)

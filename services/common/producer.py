@@ -47,6 +47,14 @@ class EventProducer:
     async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
+    @property
+    def bootstrap(self) -> str:
+        return self._settings.kafka_bootstrap
+
+    async def partitions_for(self, topic: str) -> set[int]:
+        """The topic's partitions, from the cluster's metadata."""
+        return set(await self._producer.partitions_for(topic))
+
     def topic_of(self, event: CloudEvent) -> str:
         return self._settings.topic(topic_for_type(event.type))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,14 @@ class TopicSpec:
         if self.min_insync_replicas is not None:
             configs["min.insync.replicas"] = str(self.min_insync_replicas)
         return configs
+
+
+def replicated(specs: Iterable[TopicSpec], factor: int, min_insync: int) -> list[TopicSpec]:
+    """The specs with another replication factor and `min.insync.replicas` (a production
+    cluster: 3 and 2, so that the producers' acks=all survives the loss of one broker)."""
+    return [
+        replace(spec, replication_factor=factor, min_insync_replicas=min_insync) for spec in specs
+    ]
 
 
 def load_topic_specs(path: Path = TOPICS_FILE) -> list[TopicSpec]:

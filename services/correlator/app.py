@@ -9,6 +9,7 @@ HTTP serves only operations: /healthz, /readyz and Prometheus /metrics.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from services.common.workers import WORKERS, Workers
 from services.correlator.config import SCHEMA, CorrelatorSettings
 from services.correlator.consumers import TOPICS, EventDispatcher
 from services.correlator.domain.engine import MatchEngine
+from services.correlator.domain.names import warm_up as warm_up_names
 from services.correlator.handlers import CorrelatorHandlers
 from services.correlator.metrics import count_published
 from services.correlator.postgres import PostgresCorrelatorRepository
@@ -57,6 +59,8 @@ def create_app(settings: CorrelatorSettings) -> web.Application:
             async with pool.acquire() as conn:
                 await migrate(conn, SCHEMA, MIGRATIONS)
             repository = PostgresCorrelatorRepository(pool, registry, common.topic)
+            # Before the consumer joins its group, in a thread: the event loop stays free.
+            await asyncio.to_thread(warm_up_names)
             engine = MatchEngine(load_tables(), threshold=settings.threshold)
             handlers = CorrelatorHandlers(engine, settings.max_backfill)
             async with repository.transaction() as tx:

@@ -1,7 +1,9 @@
-"""A single-node Apache Kafka (KRaft) from Maven Central jars, run from the checkout's cache.
+"""Apache Kafka (KRaft) from Maven Central jars, run from the checkout's cache: a single node,
+or a local cluster of N combined broker+controller nodes on loopback.
 
 The jars are resolved once by Maven (infra/kafka/pom.xml) into `<cache>/kafka/libs`; the
-storage is formatted once; the broker runs as a detached JVM whose pid is kept in a file.
+storage is formatted once; each node runs as a detached JVM whose pid is kept in a file. The
+nodes of a cluster share one cluster id and a controller quorum of all of them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ TEMPLATE = INFRA_DIR / "kafka" / "server.properties.template"
 LOG4J = INFRA_DIR / "kafka" / "log4j2.yaml"
 # 2 cores / 24 GiB: a 1 GiB heap is ample for one local broker and leaves the page cache room.
 HEAP_OPTS = ["-Xms512m", "-Xmx1g", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20"]
+# Several nodes on one small machine: smaller heaps each.
+CLUSTER_HEAP_OPTS = ["-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20"]
 
 
 class KafkaStartError(RuntimeError):
@@ -71,16 +75,31 @@ def property_line(key: str, value: str) -> str:
     return f"{key}={escaped}"
 
 
+def new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
 @dataclass(frozen=True)
 class LocalKafka:
-    """One local broker: its ports and its own folder under the cache. `extra_properties` are
-    appended to the generated server.properties and win over the template (the last value of
-    a key counts): more listeners (TLS, SASL), their protocol map, keystores."""
+    """One local node: its ports and its own folder under the cache.
+
+    Alone (the defaults) it is its own controller quorum with replication factor 1; as a member
+    of a `KafkaCluster` it names the cluster's quorum, id and replication settings.
+    `extra_properties` are appended to the generated server.properties and win over the
+    template (the last value of a key counts): more listeners (TLS, SASL), their protocol map,
+    keystores.
+    """
 
     port: int = 9092
     controller_port: int = 9093
     name: str = "kafka"
     extra_properties: tuple[tuple[str, str], ...] = ()
+    node_id: int = 1
+    quorum_voters: str = ""  # empty: this node alone
+    cluster_id: str = ""  # empty: a fresh id when the storage is formatted
+    replication_factor: int = 1
+    min_insync: int = 1
+    heap: tuple[str, ...] = tuple(HEAP_OPTS)
 
     @property
     def home(self) -> Path:
@@ -107,8 +126,15 @@ class LocalKafka:
 
     def _write_config(self) -> Path:
         config = self.home / "server.properties"
+        voters = self.quorum_voters or f"{self.node_id}@127.0.0.1:{self.controller_port}"
         text = string.Template(TEMPLATE.read_text()).substitute(
-            port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
+            port=self.port,
+            controller_port=self.controller_port,
+            data_dir=self.data_dir,
+            node_id=self.node_id,
+            quorum_voters=voters,
+            replication_factor=self.replication_factor,
+            min_insync=self.min_insync,
         )
         if self.extra_properties:
             lines = [property_line(key, value) for key, value in self.extra_properties]
@@ -137,7 +163,7 @@ class LocalKafka:
         if (self.data_dir / "meta.properties").exists():
             return
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = self.cluster_id or new_cluster_id()
         subprocess.run(
             self._java(
                 "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config)
@@ -148,8 +174,14 @@ class LocalKafka:
 
     def start(self, timeout: float = 90.0) -> None:
         """Start the broker unless it already runs; return once it accepts connections."""
+        if self.launch():
+            self.wait_listening(timeout)
+
+    def launch(self) -> bool:
+        """Start the JVM without waiting for it (a cluster starts all its nodes at once, as a
+        node waits for its quorum); False if it already ran."""
         if self.running():
-            return
+            return False
         if process.port_open("127.0.0.1", self.port):
             raise KafkaStartError(f"port {self.port} is taken by another process")
         resolve_jars()
@@ -157,10 +189,13 @@ class LocalKafka:
         self._format_once(config)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         process.spawn(
-            self._java("kafka.Kafka", str(config), heap=HEAP_OPTS),
+            self._java("kafka.Kafka", str(config), heap=list(self.heap)),
             log_file=self.log_dir / "stdout.log",
             pid_file=self.pid_file,
         )
+        return True
+
+    def wait_listening(self, timeout: float = 90.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.running():
@@ -179,6 +214,78 @@ class LocalKafka:
     def kill(self) -> None:
         """Crash the broker (SIGKILL), for failure tests."""
         process.kill(self.pid_file)
+
+    def wipe(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class KafkaCluster:
+    """N combined broker+controller nodes on loopback: one cluster id, a quorum of all N.
+
+    Node i (from 1) listens on `base_port + 2(i-1)` and its controller on the next port. With
+    three nodes, topics default to replication factor 3 and `min.insync.replicas=2`, so that an
+    `acks=all` producer keeps writing, and nothing acknowledged is lost, when one node dies.
+    """
+
+    size: int = 3
+    base_port: int = 29092
+    name: str = "kafka-cluster"
+
+    @property
+    def replication_factor(self) -> int:
+        return min(3, self.size)
+
+    @property
+    def min_insync(self) -> int:
+        return max(1, self.replication_factor - 1)
+
+    @property
+    def home(self) -> Path:
+        return cache_dir() / self.name
+
+    def _cluster_id(self) -> str:
+        """One id for every node, kept beside them so that restarts reuse it."""
+        path = self.home / "cluster.id"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new_cluster_id())
+        return path.read_text().strip()
+
+    @property
+    def nodes(self) -> list[LocalKafka]:
+        ports = [(self.base_port + 2 * i, self.base_port + 2 * i + 1) for i in range(self.size)]
+        voters = ",".join(f"{i + 1}@127.0.0.1:{c}" for i, (_, c) in enumerate(ports))
+        cluster_id = self._cluster_id()
+        return [
+            LocalKafka(
+                port=port,
+                controller_port=controller,
+                name=f"{self.name}/node-{i + 1}",
+                node_id=i + 1,
+                quorum_voters=voters,
+                cluster_id=cluster_id,
+                replication_factor=self.replication_factor,
+                min_insync=self.min_insync,
+                heap=tuple(CLUSTER_HEAP_OPTS if self.size > 1 else HEAP_OPTS),
+            )
+            for i, (port, controller) in enumerate(ports)
+        ]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(node.bootstrap for node in self.nodes)
+
+    def start(self, timeout: float = 120.0) -> None:
+        """Start every node not running (all at once), then wait until each listens."""
+        launched = [node for node in self.nodes if node.launch()]
+        for node in launched:
+            node.wait_listening(timeout)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()
 
     def wipe(self) -> None:
         self.stop()

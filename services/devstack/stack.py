@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from services.common.config import DEFAULT_KAFKA_PORT, DEFAULT_POSTGRES_PORT, env_int
-from services.common.topics import ensure_topics, load_topic_specs
+from services.common.topics import ensure_topics, load_topic_specs, replicated
 from services.devstack import process
 from services.devstack.kafka import LocalKafka
 from services.devstack.paths import cache_dir
@@ -49,6 +49,9 @@ class Stack:
     external_kafka: str | None = None
     external_database: str | None = None
     services: tuple[ServiceProcess, ...] = field(default=SERVICES)
+    # Topics' replication on the cluster the stack creates them in (production: 3 and 2).
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, name: str = "") -> Stack:
@@ -66,6 +69,8 @@ class Stack:
             ),
             external_kafka=env.get("KINLINK_KAFKA_BOOTSTRAP") or None,
             external_database=env.get("KINLINK_DATABASE_URL") or None,
+            replication_factor=env_int(env, "KINLINK_TOPIC_REPLICATION_FACTOR", 1),
+            min_insync_replicas=env_int(env, "KINLINK_TOPIC_MIN_INSYNC_REPLICAS", 1),
         )
 
     @property
@@ -92,7 +97,8 @@ class Stack:
             self.kafka.start()
         if self.external_database is None:
             self.postgres.start()
-        asyncio.run(ensure_topics(self.bootstrap, load_topic_specs()))
+        specs = replicated(load_topic_specs(), self.replication_factor, self.min_insync_replicas)
+        asyncio.run(ensure_topics(self.bootstrap, specs))
 
     def stop_infra(self) -> None:
         if self.external_kafka is None:

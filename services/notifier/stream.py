@@ -15,8 +15,10 @@ from typing import Any
 
 from aiohttp import web
 
+from services.common.consumer import TRANSIENT
 from services.common.http_problems import Problem
 from services.common.logging import get_logger
+from services.common.retry import Backoff
 from services.common.tracing import activate, continue_from
 from services.notifier.metrics import NOTIFICATIONS_DELIVERED, NOTIFICATIONS_FAILED
 from services.notifier.postgres_notifications import NOTIFICATIONS_CHANNEL
@@ -24,6 +26,7 @@ from services.notifier.postgres_notifications import NOTIFICATIONS_CHANNEL
 log = get_logger(__name__)
 
 _PAGE = 200
+log = get_logger(__name__)
 
 
 class NotificationHub:
@@ -40,13 +43,39 @@ class NotificationHub:
             event.set()
 
     async def run(self) -> None:
-        async with self._pool.acquire() as conn:
-            await conn.add_listener(NOTIFICATIONS_CHANNEL, self._on_notify)
+        """Hold the LISTEN; when its session is lost (a database restart cuts it), listen
+        again once the database is back, waking every stream to read what it missed."""
+        backoff = Backoff(0.5, 10.0)
+        while not self._stopping.is_set():
             try:
-                await self._stopping.wait()
+                await self._listen(backoff)
+            except TRANSIENT as exc:
+                log.warning("notification hub lost the database, will retry",
+                            error=type(exc).__name__)  # fmt: skip
+            self._wake_all()
+            await backoff.wait(self._stopping)
+
+    async def _listen(self, backoff: Backoff) -> None:
+        lost = asyncio.Event()
+        async with self._pool.acquire() as conn:
+            conn.add_termination_listener(lambda _conn: lost.set())
+            await conn.add_listener(NOTIFICATIONS_CHANNEL, self._on_notify)
+            backoff.reset()
+            self._wake_all()  # what was committed while nobody listened
+            try:
+                waits = [asyncio.create_task(self._stopping.wait()),
+                         asyncio.create_task(lost.wait())]  # fmt: skip
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for waiting in waits:
+                    waiting.cancel()
             finally:
                 with contextlib.suppress(Exception):
                     await conn.remove_listener(NOTIFICATIONS_CHANNEL, self._on_notify)
+
+    def _wake_all(self) -> None:
+        for events in self._waiting.values():
+            for event in events:
+                event.set()
 
     def stop(self) -> None:
         self.close()
@@ -55,9 +84,7 @@ class NotificationHub:
     def close(self) -> None:
         """End every open stream (shutdown): clients reconnect elsewhere with Last-Event-ID."""
         self.closing = True
-        for events in self._waiting.values():
-            for event in events:
-                event.set()
+        self._wake_all()
 
     def watch(self, org_id: str) -> asyncio.Event:
         event = asyncio.Event()

@@ -127,6 +127,14 @@ def split_tokens(text: str | None, *, arabic_script: bool = False) -> tuple[str,
     return tuple(tokens)
 
 
+def warm_up() -> None:
+    """Build rigour's name tagger now. Its first use costs seconds of CPU (minutes on a busy
+    machine); inside the first event it blocked the consumer's event loop past the group's
+    session timeout, so a restarted correlator was thrown out of its group and rejoined again
+    and again. Called once at start-up, before the consumer joins."""
+    _rigour_symbols("Warm Up")
+
+
 @lru_cache(maxsize=262144)
 def _rigour_symbols(text: str) -> frozenset[str]:
     from rigour.names import NameTypeTag, analyze_names
