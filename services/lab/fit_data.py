@@ -24,8 +24,13 @@ from services.lab.fit import (
 )
 from services.lab.scenario import generate_scenario
 
-# (seed, noise model) of the scenarios the shipped weights are fitted on.
-FIT_SCENARIOS: tuple[tuple[int, str], ...] = ((1000, "routes"), (2000, "other"))
+# (seed, noise model) of the scenarios the shipped weights are fitted on. Three seeds per noise
+# model rather than one: measured on the unfitted fitting-range seeds 1003-1004 / 2003-2004, F1
+# rose 0.637 -> 0.649 (routes) and 0.610 -> 0.639 (other); one seed over-fits its own quirks.
+FIT_SCENARIOS: tuple[tuple[int, str], ...] = (
+    *((seed, "routes") for seed in (1000, 1001, 1002)),
+    *((seed, "other") for seed in (2000, 2001, 2002)),
+)
 FIT_CHILDREN = 600
 REVIEW_WEIGHT = 5.0  # a real investigator's decision counts as much as five synthetic pairs
 

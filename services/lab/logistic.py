@@ -5,14 +5,15 @@ examples are pooled into weighted patterns, so a scenario's hundred thousand pai
 thousand rows. Newton's method with a ridge penalty fits all weights jointly (so correlated
 signals share their evidence instead of counting it twice); after each step, chains of levels
 that must be ordered (exact birth agreement is worth at least as much as year-month agreement)
-are projected back into order by weighted pool-adjacent-violators.
+are projected back into order by weighted pool-adjacent-violators, and weights given a floor
+(evidence our generator over-teaches) are clamped to it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 Pattern = tuple[int, ...]  # indices of the active features (the intercept is implicit)
 
@@ -27,6 +28,8 @@ class Problem:
     negatives: list[float]
     # Each chain lists feature indices that must be non-increasing; -1 stands for a fixed 0.
     chains: Sequence[Sequence[int]] = ()
+    # Lowest value (natural log-odds) a feature's weight may take, by feature index.
+    floors: Mapping[int, float] = field(default_factory=dict)
 
 
 def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
@@ -105,6 +108,8 @@ def fit_logistic(problem: Problem, ridge: float = 1.0, iterations: int = 30) -> 
         beta = [b - scale * s for b, s in zip(beta, step, strict=True)]
         if problem.chains:
             _project(beta, problem, [hess[i][i] for i in range(size)])
+        for index, floor in problem.floors.items():
+            beta[index + 1] = max(beta[index + 1], floor)
         if largest < 1e-7:
             break
     return beta

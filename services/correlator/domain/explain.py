@@ -51,7 +51,7 @@ _SIMPLE = {
     ("nationality", "confusable"): "nationalities differ but are often confused",
     ("nationality", "disagree"): "nationalities differ",
     ("language", "agree"): "a language agrees",
-    ("language", "disagree"): "languages differ",
+    ("language", "disagree"): "languages differ (interview languages often do: weak evidence)",
     ("route", "known"): "a movement seen before in confirmed matches",
     ("route", "unknown"): "a movement not seen in confirmed matches",
     ("route", "same_cell"): "observed in the same region as last seen",
