@@ -215,7 +215,12 @@ class OutboxRelay:
     async def _skip_published(self, conn: asyncpg.Connection, rows: list[Any]) -> list[Any]:
         """Mark the rows already in Kafka as sent; return the others (see outbox_recovery)."""
         found = set(
-            await already_published(self._producer.bootstrap, rows, self._producer.partitions_for)
+            await already_published(
+                self._producer.bootstrap,
+                rows,
+                self._producer.partitions_for,
+                self._producer.client_options(),
+            )
         )
         if found:
             await conn.execute(

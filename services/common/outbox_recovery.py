@@ -15,7 +15,7 @@ end of each partition as it has rows in doubt is enough.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -34,14 +34,21 @@ def partition_of(key: bytes | None, partitions: int) -> int | None:
 
 
 async def already_published(
-    bootstrap: str, rows: list[Any], partitions_for: Callable[[str], Awaitable[set[int]]]
+    bootstrap: str,
+    rows: list[Any],
+    partitions_for: Callable[[str], Awaitable[set[int]]],
+    client_options: Mapping[str, Any] | None = None,
 ) -> list[int]:
     """Outbox ids (rows with id, topic, event) whose event is already on its partition;
-    `partitions_for(topic)` is the producer's view of the topic's partitions."""
+    `partitions_for(topic)` is the producer's view of the topic's partitions, and
+    `client_options` the cluster's security settings (TLS, SASL) as the producer has them."""
     if not rows:
         return []
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, enable_auto_commit=False, isolation_level="read_committed"
+        bootstrap_servers=bootstrap,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        **(client_options or {}),
     )
     await consumer.start()
     try:

@@ -51,6 +51,10 @@ class EventProducer:
     def bootstrap(self) -> str:
         return self._settings.kafka_bootstrap
 
+    def client_options(self) -> dict[str, Any]:
+        """The security options (TLS, SASL) any other client of the same cluster needs."""
+        return self._settings.kafka_client_options()
+
     async def partitions_for(self, topic: str) -> set[int]:
         """The topic's partitions, from the cluster's metadata."""
         return set(await self._producer.partitions_for(topic))
