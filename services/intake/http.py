@@ -9,9 +9,10 @@ from typing import Any
 
 from aiohttp import web
 
-from services.common.http_problems import Problem
 from services.common.http_requests import (
     authenticate,
+    choice_param,
+    cursor_param,
     idempotency,
     limit_param,
     respond,
@@ -96,14 +97,11 @@ def _reader(record_type: str) -> Callable[[web.Request], Awaitable[web.Response]
 async def list_alerts(request: web.Request) -> web.Response:
     caller = authenticate(request)
     q = request.query
-    status = q.get("status") or None
-    if status not in (None, "active", "resolved"):
-        raise Problem(400, "Query parameter status must be active or resolved.")
     outcome = await _handlers(request).list_alerts(
         caller,
-        status=status,
+        status=choice_param(request, "status", ("active", "resolved")),
         updated_since=time_param(q.get("updated_since"), "updated_since"),
-        cursor=q.get("cursor") or None,
+        cursor=cursor_param(request),
         limit=_limit(request),
     )
     return respond(outcome, PATHS)
@@ -120,7 +118,7 @@ async def read_audit(request: web.Request) -> web.Response:
         until=time_param(q.get("until"), "until"),
     )
     outcome = await _handlers(request).read_audit(
-        caller, query, cursor=q.get("cursor") or None, limit=_limit(request)
+        caller, query, cursor=cursor_param(request), limit=_limit(request)
     )
     return respond(outcome, PATHS)
 

@@ -69,7 +69,7 @@ class NotificationHub:
 
 def last_event_id(request: web.Request) -> int:
     """Where to resume: the `Last-Event-ID` header (or `last_event_id` query), else 0."""
-    raw = request.headers.get("Last-Event-ID") or request.query.get("last_event_id") or "0"
+    raw = request.headers.get("Last-Event-ID", request.query.get("last_event_id", "0"))
     if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
         raise Problem(400, "Last-Event-ID must be a notification seq (a non-negative integer).")
     return int(raw)

@@ -1,76 +1,96 @@
-"""Schema-driven fuzzing of the whole intake API (schemathesis) against the served document.
+"""Schema-driven fuzzing (schemathesis) of both HTTP APIs against the documents they serve.
 
-Bounded for CI: a fixed seed, a few examples per operation. Every response must be documented
-(status, content type, body schema, headers) and none may be a 5xx.
+Intake and the notifier run on the test run's real Kafka and PostgreSQL; the notifier forwards
+record reads to this intake. Bounded for CI (seeded, a few examples per operation): every
+answer must be declared in the document (status, content type, body, headers), none may be a
+5xx, requests the document forbids must be refused with a 4xx, and sequences along the
+document's links (create, read, change, delete) must hold as well.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
-import hypothesis
-import requests
-import schemathesis
-from schemathesis import checks
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
 
+from services.common.schema_registry import SchemaRegistry
+from services.notifier.app import create_app as create_notifier
+from services.notifier.config import NotifierSettings
+from tests.e2e.fuzzing import Target, fuzz_operations, fuzz_stateful, linked_operations
 from tests.integration.intake.conftest import TokenFactory
+from tests.integration.notifier.conftest import notifier_settings  # noqa: F401  (fixture)
 
-MAX_EXAMPLES = 20
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-    checks.response_headers_conformance,
-]
+MAX_EXAMPLES = 25
+STATEFUL_EXAMPLES = 15
 # Which organisation kind calls each path, so the fuzzer reaches past authorisation.
-CALLERS = [
+INTAKE_CALLERS = [
     ("/v1/alerts", "police"),
     ("/v1/registrations", "reception_centre"),
     ("/v1/sightings", "hotline"),
     ("/v1/audit", "auditor"),
 ]
+NOTIFIER_CALLERS = [("/v1/", "investigator")]
 
 
-def _fuzz_operation(operation: Any, base_url: str, headers: dict[str, str]) -> Any:
-    session = requests.Session()
+def _headers(callers: list[tuple[str, str]], tokens: dict[str, str]) -> Any:
+    def headers_for(path: str) -> dict[str, str]:
+        kind = next((k for prefix, k in callers if path.startswith(prefix)), "police")
+        return {"Authorization": f"Bearer {tokens[kind]}"}
 
-    @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(hypothesis.HealthCheck),
-        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+    return headers_for
+
+
+@pytest.fixture
+async def notifier_fuzzed(
+    intake: Any,
+    notifier_settings: NotifierSettings,  # noqa: F811  (the fixture imported above)
+    registry: SchemaRegistry,
+) -> AsyncIterator[TestClient[Any, Any]]:
+    intake_url = str(intake.make_url("")).rstrip("/")
+    settings = replace(notifier_settings, intake_url=intake_url)
+    async with TestClient(TestServer(create_notifier(settings, registry))) as client:
+        yield client
+
+
+async def _target(client: Any, callers: list[tuple[str, str]], token: TokenFactory) -> Target:
+    doc = await (await client.get("/v1/openapi.json")).json()
+    kinds = {kind for _, kind in callers} | {"police"}
+    return Target(
+        doc=doc,
+        base_url=str(client.make_url("")).rstrip("/"),
+        headers_for=_headers(callers, {kind: token(kind) for kind in kinds}),
+        streaming={"/v1/notifications/stream"},
     )
-    @hypothesis.given(case=operation.as_strategy())
-    def run(case: Any) -> None:
-        response = case.call(base_url=base_url, session=session, headers=headers)
-        case.validate_response(response, checks=CHECKS)
-
-    return run
 
 
-def _fuzz(doc: dict[str, Any], base_url: str, tokens: dict[str, str]) -> list[str]:
-    schema = schemathesis.openapi.from_dict(doc)
-    failures: list[str] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        kind = next((k for prefix, k in CALLERS if operation.path.startswith(prefix)), "police")
-        run = _fuzz_operation(operation, base_url, {"Authorization": f"Bearer {tokens[kind]}"})
-        try:
-            run()
-        except Exception as exc:  # collect every operation's failure, then report them all
-            failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
-    return failures
+async def _fuzz(target: Target) -> list[str]:
+    def run() -> list[str]:
+        fuzz_operations(target, MAX_EXAMPLES)
+        return fuzz_stateful(target, STATEFUL_EXAMPLES)
+
+    return await asyncio.wait_for(asyncio.to_thread(run), 170)
 
 
-async def test_fuzzed_requests_get_documented_answers_and_no_5xx(
+async def test_intake_answers_fuzzed_requests_as_documented(
     intake: Any, token: TokenFactory
 ) -> None:
-    doc = await (await intake.get("/v1/openapi.json")).json()
-    base_url = str(intake.make_url("")).rstrip("/")
-    tokens = {kind: token(kind) for _, kind in CALLERS} | {"police": token("police")}
-    failures = await asyncio.wait_for(asyncio.to_thread(_fuzz, doc, base_url, tokens), 240)
+    target = await _target(intake, INTAKE_CALLERS, token)
+    links = set(linked_operations(target.doc))
+    assert {("publishAlert", "getAlert"), ("publishAlert", "updateAlert")} <= links
+    failures = await _fuzz(target)
+    assert failures == [], "\n\n".join(failures)
+
+
+async def test_notifier_answers_fuzzed_requests_as_documented(
+    notifier_fuzzed: Any, token: TokenFactory
+) -> None:
+    target = await _target(notifier_fuzzed, NOTIFIER_CALLERS, token)
+    links = set(linked_operations(target.doc))
+    assert {("createSubscription", "readSubscription")} <= links
+    assert {("createSubscription", "deleteSubscription")} <= links
+    failures = await _fuzz(target)
     assert failures == [], "\n\n".join(failures)

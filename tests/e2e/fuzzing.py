@@ -1,0 +1,168 @@
+"""Schema-driven fuzzing (schemathesis 4) of one served OpenAPI document against a running app.
+
+Three passes, all seeded (`derandomize`) and bounded for CI:
+- positive: requests valid by the document; every answer must be declared (status, content
+  type, body schema, headers) and none may be a 5xx;
+- negative: requests the document forbids (wrong types, formats, missing or extra fields);
+  they must also be refused with a 4xx (`negative_data_rejection`);
+- stateful: sequences following the document's OpenAPI `links` (create, then read, change,
+  delete what was created), checked the same way.
+Each operation is called with a bearer token of the organisation kind that may use it, so the
+fuzzer reaches past authorisation. Runs synchronously (requests): call it from a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import requests
+import schemathesis
+from schemathesis import GenerationMode, checks
+
+RESPONSE_CHECKS = [
+    checks.not_a_server_error,
+    checks.status_code_conformance,
+    checks.content_type_conformance,
+    checks.response_schema_conformance,
+    checks.response_headers_conformance,
+]
+NEGATIVE_CHECKS = [*RESPONSE_CHECKS, checks.negative_data_rejection]
+# A request timeout far above any normal answer: a hang is a failure, not a stuck CI job.
+TIMEOUT = 30
+
+
+def _settings(max_examples: int, **extra: Any) -> hypothesis.settings:
+    return hypothesis.settings(
+        max_examples=max_examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(hypothesis.HealthCheck),
+        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+        **extra,
+    )
+
+
+@dataclass
+class Target:
+    """One running service and how to call it."""
+
+    doc: dict[str, Any]
+    base_url: str
+    # The Authorization (and any other) headers for an operation path.
+    headers_for: Callable[[str], dict[str, str]]
+    # Operations that answer with an endless stream (SSE): only status and type are checked.
+    streaming: set[str] = field(default_factory=set)
+    failures: list[str] = field(default_factory=list)
+
+    def schema(self) -> Any:
+        return schemathesis.openapi.from_dict(self.doc)
+
+
+def _call(target: Target, session: requests.Session, case: Any, checks_: list[Any]) -> None:
+    headers = target.headers_for(case.operation.path)
+    if case.operation.path in target.streaming:
+        _call_stream(target, session, case, headers)
+        return
+    response = case.call(
+        base_url=target.base_url, session=session, headers=headers, timeout=TIMEOUT
+    )
+    case.validate_response(response, checks=checks_, headers=headers)
+
+
+def _call_stream(target: Target, session: requests.Session, case: Any, headers: Any) -> None:
+    """An event stream never ends: read the status and type, then hang up."""
+    kwargs = case.as_transport_kwargs(base_url=target.base_url, headers=headers)
+    kwargs.pop("stream", None)
+    with session.request(**kwargs, stream=True, timeout=TIMEOUT) as response:
+        negative = case.meta is not None and case.meta.generation.mode.is_negative
+        declared = case.operation.definition.raw["responses"]
+        kind = response.headers.get("Content-Type", "").split(";")[0]
+        assert str(response.status_code) in declared, f"undeclared {response.status_code}"
+        assert response.status_code < 500
+        if response.status_code == 200:
+            assert not negative, f"invalid input accepted: {kwargs.get('params')}"
+            assert kind == "text/event-stream", kind
+        else:
+            assert kind == "application/problem+json", kind
+
+
+def fuzz_operations(target: Target, max_examples: int) -> list[str]:
+    """Positive and negative passes over every operation; the failures, one per operation."""
+    schema = target.schema()
+    session = requests.Session()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for mode, checks_ in (
+            (GenerationMode.POSITIVE, RESPONSE_CHECKS),
+            (GenerationMode.NEGATIVE, NEGATIVE_CHECKS),
+        ):
+            if mode is GenerationMode.NEGATIVE and not _can_negate(operation):
+                continue
+
+            try:
+                _fuzz_one(target, session, operation, mode, checks_, max_examples)
+            except (Exception, BaseExceptionGroup) as exc:  # report every operation
+                label = f"{operation.method.upper()} {operation.path} ({mode.value})"
+                target.failures.append(f"{label}: {exc}")
+    return target.failures
+
+
+def _fuzz_one(
+    target: Target,
+    session: requests.Session,
+    operation: Any,
+    mode: GenerationMode,
+    checks_: list[Any],
+    max_examples: int,
+) -> None:
+    @_settings(max_examples)
+    @hypothesis.given(case=operation.as_strategy(generation_mode=mode))
+    def run(case: Any) -> None:
+        _call(target, session, case, checks_)
+
+    run()
+
+
+def _can_negate(operation: Any) -> bool:
+    """An operation with neither parameters nor a body has nothing to get wrong."""
+    raw = operation.definition.raw
+    return bool(raw.get("parameters") or raw.get("requestBody") or operation.path_parameters)
+
+
+def fuzz_stateful(target: Target, max_examples: int, step_count: int = 6) -> list[str]:
+    """Sequences along the document's links: what one call creates, the next one uses."""
+    schema = target.schema()
+    base: Any = schema.as_state_machine()
+    session = requests.Session()
+
+    class Machine(base):  # type: ignore[misc, valid-type]
+        def call(self, case: Any, **kwargs: Any) -> Any:
+            headers = target.headers_for(case.operation.path)
+            return case.call(
+                base_url=target.base_url, session=session, headers=headers, timeout=TIMEOUT
+            )
+
+        def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
+            headers = target.headers_for(case.operation.path)
+            case.validate_response(response, checks=RESPONSE_CHECKS, headers=headers)
+
+    try:
+        Machine.run(settings=_settings(max_examples, stateful_step_count=step_count))
+    except (Exception, BaseExceptionGroup) as exc:
+        target.failures.append(f"stateful: {exc}")
+    return target.failures
+
+
+def linked_operations(doc: dict[str, Any]) -> Iterable[tuple[str, str]]:
+    """(source operationId, target operationId) for every link in the document."""
+    for item in doc.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                for link in response.get("links", {}).values():
+                    yield operation.get("operationId", ""), link["operationId"]
