@@ -8,13 +8,14 @@ data. Use cases raise domain errors; the middleware maps them to problem+json in
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypedDict
 
 import structlog
 from aiohttp import web
@@ -32,6 +33,8 @@ from services.common.logging import get_logger
 log = get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# What access logs and metrics record for a request the client abandoned (nginx's convention).
+CLIENT_CLOSED = 499
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
@@ -74,6 +77,13 @@ def standard_middlewares(service: str) -> list[Any]:
             response = await handler(request)
             status = response.status
             return response
+        except web.HTTPException as exc:  # a redirect the problems middleware lets through
+            status = exc.status
+            raise
+        except asyncio.CancelledError:
+            # The client went away first (an event stream it closed): not a server error.
+            status = CLIENT_CLOSED
+            raise
         finally:
             route = route_label(request)
             elapsed = time.perf_counter() - started
@@ -110,30 +120,84 @@ def standard_middlewares(service: str) -> list[Any]:
 
 
 JSON_TYPES = ("application/json",)
+# Deeper JSON than this is refused (400): no request body of ours nests beyond a handful of
+# levels, and every later recursive walk (validation, fingerprints, storage) stays far from
+# Python's recursion limit.
+MAX_JSON_DEPTH = 64
+# The HTTP parser's limits, set explicitly (aiohttp's defaults, written down): a longer request
+# line or header, or more headers, is refused with 400 before the application sees it.
+class HttpLimits(TypedDict):
+    max_line_size: int
+    max_field_size: int
+    max_headers: int
+
+
+HTTP_LIMITS = HttpLimits(max_line_size=8190, max_field_size=8190, max_headers=100)
 
 
 async def read_json(
-    request: web.Request, max_bytes: int, *, extra_types: tuple[str, ...] = ()
+    request: web.Request,
+    max_bytes: int,
+    *,
+    extra_types: tuple[str, ...] = (),
+    timeout: float = 30.0,
 ) -> Any:
     """The parsed JSON body: 415 for another content type, 413 over `max_bytes` (also the
-    application's `client_max_size`, which aiohttp enforces on read), 400 if it is not JSON."""
+    application's `client_max_size`, which aiohttp enforces on read), 408 if the body has not
+    arrived within `timeout` seconds (a client trickling bytes), 400 if it is not JSON or nests
+    deeper than MAX_JSON_DEPTH."""
     if request.content_type not in (*JSON_TYPES, *extra_types):
         raise Problem(415, "Send the body as application/json.")
     limit = max_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, f"The request body exceeds {limit} bytes.")
+        raise Problem(413, f"The request body exceeds {limit} bytes.", close=True)
     try:
-        raw = await request.read()
+        async with asyncio.timeout(timeout):
+            raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise Problem(413, f"The request body exceeds {limit} bytes.") from None
+        raise Problem(413, f"The request body exceeds {limit} bytes.", close=True) from None
+    except TimeoutError:
+        raise Problem(
+            408, f"The request body did not arrive within {timeout:g} seconds.", close=True
+        ) from None
     if len(raw) > limit:
-        raise Problem(413, f"The request body exceeds {limit} bytes.")
+        raise Problem(413, f"The request body exceeds {limit} bytes.", close=True)
     try:
-        return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
+    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+        # ValueError also covers integers longer than Python converts (4300 digits).
         position = getattr(exc, "pos", None)
         where = f" at byte {position}" if position is not None else ""
         raise Problem(400, f"The body is not valid JSON{where}.") from None
+    except RecursionError:
+        raise Problem(400, f"The body nests deeper than {MAX_JSON_DEPTH} levels.") from None
+    _refuse_unstorable(body)
+    return body
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_unstorable(body: Any) -> None:
+    """400 for JSON that parses yet nests deeper than MAX_JSON_DEPTH or holds a lone UTF-16
+    surrogate escape (`"\\ud800"`: not Unicode text, which nothing downstream can encode).
+    Walks the value without recursion."""
+    stack: list[tuple[Any, int]] = [(body, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, str):
+            if _SURROGATE.search(node):
+                raise Problem(400, "The body holds a lone surrogate escape, which is not text.")
+            continue
+        if isinstance(node, dict):
+            children = [*node.keys(), *node.values()]
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if depth + 1 > MAX_JSON_DEPTH:
+            raise Problem(400, f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _reject_constant(name: str) -> Any:

@@ -50,8 +50,12 @@ def _handlers(request: web.Request) -> NotifierHandlers:
 
 
 async def _body(request: web.Request) -> Any:
+    settings = request.app[SETTINGS]
     return await read_json(
-        request, request.app[SETTINGS].max_body_bytes, extra_types=("application/merge-patch+json",)
+        request,
+        settings.max_body_bytes,
+        extra_types=("application/merge-patch+json",),
+        timeout=settings.body_timeout_seconds,
     )
 
 
