@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import math
 import re
 import time
 import uuid
@@ -28,6 +27,7 @@ from services.common.http_problems import (
     problem_from,
     problem_response,
 )
+from services.common.json_limits import JsonRefused, parse_json
 from services.common.logging import get_logger
 
 log = get_logger(__name__)
@@ -120,10 +120,8 @@ def standard_middlewares(service: str) -> list[Any]:
 
 
 JSON_TYPES = ("application/json",)
-# Deeper JSON than this is refused (400): no request body of ours nests beyond a handful of
-# levels, and every later recursive walk (validation, fingerprints, storage) stays far from
-# Python's recursion limit.
-MAX_JSON_DEPTH = 64
+
+
 # The HTTP parser's limits, set explicitly (aiohttp's defaults, written down): a longer request
 # line or header, or more headers, is refused with 400 before the application sees it.
 class HttpLimits(TypedDict):
@@ -144,8 +142,8 @@ async def read_json(
 ) -> Any:
     """The parsed JSON body: 415 for another content type, 413 over `max_bytes` (also the
     application's `client_max_size`, which aiohttp enforces on read), 408 if the body has not
-    arrived within `timeout` seconds (a client trickling bytes), 400 if it is not JSON or nests
-    deeper than MAX_JSON_DEPTH."""
+    arrived within `timeout` seconds (a client trickling bytes), 400 if it is not strict JSON
+    (services.common.json_limits: also nesting deeper than MAX_JSON_DEPTH)."""
     if request.content_type not in (*JSON_TYPES, *extra_types):
         raise Problem(415, "Send the body as application/json.")
     limit = max_bytes
@@ -163,53 +161,14 @@ async def read_json(
     if len(raw) > limit:
         raise Problem(413, f"The request body exceeds {limit} bytes.", close=True)
     try:
-        body = json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
-    except (UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        # ValueError also covers integers longer than Python converts (4300 digits).
-        position = getattr(exc, "pos", None)
-        where = f" at byte {position}" if position is not None else ""
-        raise Problem(400, f"The body is not valid JSON{where}.") from None
-    except RecursionError:
-        raise Problem(400, f"The body nests deeper than {MAX_JSON_DEPTH} levels.") from None
-    _refuse_unstorable(body)
-    return body
+        return parse_json(raw)
+    except JsonRefused as exc:
+        raise Problem(400, f"The body is {_refusal(exc)}.") from None
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _refuse_unstorable(body: Any) -> None:
-    """400 for JSON that parses yet nests deeper than MAX_JSON_DEPTH or holds a lone UTF-16
-    surrogate escape (`"\\ud800"`: not Unicode text, which nothing downstream can encode).
-    Walks the value without recursion."""
-    stack: list[tuple[Any, int]] = [(body, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, str):
-            if _SURROGATE.search(node):
-                raise Problem(400, "The body holds a lone surrogate escape, which is not text.")
-            continue
-        if isinstance(node, dict):
-            children = [*node.keys(), *node.values()]
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth + 1 > MAX_JSON_DEPTH:
-            raise Problem(400, f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
-        stack.extend((child, depth + 1) for child in children)
-
-
-def _reject_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, nor do our schemas.
-    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):  # 1e400 parses to infinity, which no JSON consumer can store
-        raise json.JSONDecodeError("number out of range", text, 0)
-    return value
+def _refusal(exc: JsonRefused) -> str:
+    reason = str(exc)
+    return reason if reason.startswith("not ") else f"JSON that {reason}"
 
 
 def json_response(
