@@ -34,6 +34,16 @@ NEGATIVE_CHECKS = [*RESPONSE_CHECKS, checks.negative_data_rejection]
 TIMEOUT = 30
 
 
+# Which organisation kind calls each path, so the fuzzer reaches past authorisation.
+INTAKE_CALLERS = [
+    ("/v1/alerts", "police"),
+    ("/v1/registrations", "reception_centre"),
+    ("/v1/sightings", "hotline"),
+    ("/v1/audit", "auditor"),
+]
+NOTIFIER_CALLERS = [("/v1/", "investigator")]
+
+
 def _settings(max_examples: int, **extra: Any) -> hypothesis.settings:
     return hypothesis.settings(
         max_examples=max_examples,
@@ -166,3 +176,34 @@ def linked_operations(doc: dict[str, Any]) -> Iterable[tuple[str, str]]:
             for response in operation.get("responses", {}).values():
                 for link in response.get("links", {}).values():
                     yield operation.get("operationId", ""), link["operationId"]
+
+
+def documented_call(target: Target, operation_id: str, **case: Any) -> Any:
+    """One hand-made request to an operation (path_parameters, query, headers, body), checked
+    like the fuzzer's: declared status, content type, body schema and headers, no 5xx."""
+    operation = target.schema().find_operation_by_id(operation_id)
+    made = operation.Case(**case)
+    headers = {**target.headers_for(operation.path), **case.get("headers", {})}
+    response = made.call(base_url=target.base_url, headers=headers, timeout=TIMEOUT)
+    made.validate_response(response, checks=RESPONSE_CHECKS, headers=headers)
+    return response  # a schemathesis Response: status_code, headers (lower-case lists), json()
+
+
+async def served_target(
+    client: Any, callers: list[tuple[str, str]], token: Callable[[str], str]
+) -> Target:
+    """The document a running app (aiohttp TestClient) serves, and tokens for its callers."""
+    doc = await (await client.get("/v1/openapi.json")).json()
+    kinds = {kind for _, kind in callers} | {"police"}
+    tokens = {kind: token(kind) for kind in kinds}
+
+    def headers_for(path: str) -> dict[str, str]:
+        kind = next((k for prefix, k in callers if path.startswith(prefix)), "police")
+        return {"Authorization": f"Bearer {tokens[kind]}"}
+
+    return Target(
+        doc=doc,
+        base_url=str(client.make_url("")).rstrip("/"),
+        headers_for=headers_for,
+        streaming={"/v1/notifications/stream"},
+    )
