@@ -35,6 +35,7 @@ from services.correlator.domain.model import (
     parse_alert,
     parse_observation,
     parse_time,
+    plausible,
 )
 from services.correlator.proposals import action_event
 from services.correlator.repository import CorrelatorTransaction, MatchRecord, ObsRef
@@ -93,7 +94,9 @@ class CorrelatorHandlers:
     ) -> None:
         await self._begin(tx, alert_change=False)
         obs = parse_observation(kind, data)
-        observed_at = obs.time or reported_at
+        observed_at = obs.time or plausible(reported_at)
+        if observed_at is None:
+            raise RejectEvent("the observation has no time between 1900 and 2200")
         features = observation_features(obs)
         keys = self.engine.observation_blocking_keys(obs)
         if not await tx.insert_observation(kind, obs.obs_id, observed_at, data, keys):

@@ -20,8 +20,20 @@ OBSERVATION_EVENT_KINDS: dict[str, ObservationKind] = {
 }
 
 
+# Instants a record about a living child can hold. RFC 3339 (and so the schemas) allow years
+# 0001 to 9999, where date arithmetic overflows; outside this span a time is unusable.
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def plausible(moment: datetime | None) -> datetime | None:
+    """`moment` if it lies between EARLIEST and LATEST, else None (unusable)."""
+    return moment if moment is not None and EARLIEST <= moment < LATEST else None
+
+
 def parse_time(value: object) -> datetime | None:
-    """RFC 3339 text to an aware datetime (UTC when no offset is given); None when unusable."""
+    """RFC 3339 text to an aware datetime (UTC when no offset is given); None when unusable
+    (not a date-time, or not `plausible`)."""
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()
@@ -31,7 +43,7 @@ def parse_time(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return plausible(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC))
 
 
 def _text(value: object) -> str | None:
