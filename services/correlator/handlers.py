@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from services.common.errors import RejectEvent
+from services.common.instants import plausible
 from services.common.logging import get_logger
 from services.correlator.domain.decisions import Action, MatchState, Propose, reconcile
 from services.correlator.domain.engine import (
@@ -35,7 +36,6 @@ from services.correlator.domain.model import (
     parse_alert,
     parse_observation,
     parse_time,
-    plausible,
 )
 from services.correlator.proposals import action_event
 from services.correlator.repository import CorrelatorTransaction, MatchRecord, ObsRef

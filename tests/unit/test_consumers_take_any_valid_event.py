@@ -7,7 +7,7 @@ bug that stops the consumer on a record its schema let through."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -30,8 +30,9 @@ from services.common.schema_registry import SchemaRegistry
 from tests.examples import example_data
 from tests.unit.correlator.fakes import InMemoryCorrelatorRepository
 from tests.unit.correlator.world import Instance
+from tests.unit.intake.callers import caller
 from tests.unit.notifier.fakes import InMemoryNotifierRepository
-from tests.unit.notifier.world import Clock, Notifier
+from tests.unit.notifier.world import INVESTIGATOR, POLICE, Clock, Notifier
 from tests.valid_events import valid_data
 
 REGISTRY = SchemaRegistry.load()
@@ -51,16 +52,31 @@ FUZZ = settings(
 )
 
 
+# The CloudEvent `time` too is whatever its producer wrote: any RFC 3339 instant.
+TIMES = st.sampled_from(
+    [
+        datetime(2025, 5, 1, tzinfo=UTC),
+        datetime(1, 1, 1, 6, tzinfo=UTC),
+        datetime(9999, 12, 31, 20, tzinfo=UTC),
+    ]
+)
+
+
 def _events(types: list[str]) -> st.SearchStrategy[list[CloudEvent]]:
     one = st.one_of(
-        [valid_data(t).map(lambda data, t=t: _event(t, data)) for t in types]  # type: ignore[misc]
+        [
+            st.builds(_event, st.just(t), valid_data(t), TIMES)  # type: ignore[misc]
+            for t in types
+        ]
     )
     return st.lists(one, min_size=1, max_size=4)
 
 
-def _event(ce_type: str, data: dict[str, Any]) -> CloudEvent:
+def _event(
+    ce_type: str, data: dict[str, Any], time: datetime = datetime(2025, 5, 1, tzinfo=UTC)
+) -> CloudEvent:
     subject = next((str(v) for k, v in data.items() if k.endswith("_id")), "x")
-    return new_event(ce_type, "/kinlink/fuzz", subject, data, time=datetime(2025, 5, 1, tzinfo=UTC))
+    return new_event(ce_type, "/kinlink/fuzz", subject, data, time=time)
 
 
 async def _apply_each(apply: Any, events: list[CloudEvent]) -> list[str]:
@@ -88,8 +104,15 @@ def test_the_correlator_applies_or_refuses_any_valid_event(events: list[CloudEve
 @given(_events([*OBSERVED, MATCH_PROPOSED, MATCH_WITHDRAWN, MATCH_REVIEWED]))
 def test_the_notifier_applies_or_refuses_any_valid_event(events: list[CloudEvent]) -> None:
     async def run() -> None:
-        notifier = Notifier(REGISTRY, Clock(), InMemoryNotifierRepository(REGISTRY))
+        clock = Clock()
+        notifier = Notifier(REGISTRY, clock, InMemoryNotifierRepository(REGISTRY))
         await _apply_each(notifier.apply, events)
+        # What it stored must also be readable and reach its review deadline.
+        clock.advance(timedelta(days=1))
+        await notifier.escalate()
+        for who in (POLICE, INVESTIGATOR):
+            await notifier.handlers.queue(who, open_only=False, limit=50)
+            await notifier.handlers.notifications(who, since=0, limit=50, subscription_id=None)
 
     asyncio.run(run())
 
@@ -113,3 +136,28 @@ def test_times_at_the_ends_of_rfc_3339_neither_overflow_nor_stop_the_correlator(
 
     # Usable event time: applied without the observed time; none at all: refused as bad data.
     assert asyncio.run(run()) == [SIGHTING_REPORTED]
+
+
+def test_a_proposal_stamped_at_the_end_of_time_still_gets_a_review_deadline() -> None:
+    """A match.proposed whose CloudEvent time is 9999-12-31: its review window starts when the
+    notifier learns of it, so reading the queue and the deadline pass still work."""
+    at_the_end = datetime(9999, 12, 31, 20, tzinfo=UTC)
+
+    async def run() -> list[dict[str, Any]]:
+        clock = Clock()
+        notifier = Notifier(REGISTRY, clock, InMemoryNotifierRepository(REGISTRY))
+        await notifier.apply(
+            _event(ALERT_PUBLISHED, example_data(ALERT_PUBLISHED)),
+            _event(REGISTRATION_RECORDED, example_data(REGISTRATION_RECORDED)),
+            _event(MATCH_PROPOSED, example_data(MATCH_PROPOSED), at_the_end),
+        )
+        clock.advance(timedelta(days=1))
+        assert await notifier.escalate() == 1
+        issuer = caller("police", example_data(ALERT_PUBLISHED)["issuing_authority"]["id"])
+        queue = await notifier.handlers.queue(issuer, open_only=True, limit=50)
+        items: list[dict[str, Any]] = queue.body["items"]
+        return items
+
+    [item] = asyncio.run(run())
+    assert item["match"]["escalated"] is True
+    assert item["match"]["first_proposed_at"].startswith(str(Clock().now.year))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from services.common.catalog import REGISTRATION_RECORDED, SIGHTING_REPORTED
+from services.common.instants import plausible
 
 ObservationKind = Literal["registration", "sighting"]
 
@@ -20,20 +21,9 @@ OBSERVATION_EVENT_KINDS: dict[str, ObservationKind] = {
 }
 
 
-# Instants a record about a living child can hold. RFC 3339 (and so the schemas) allow years
-# 0001 to 9999, where date arithmetic overflows; outside this span a time is unusable.
-EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
-LATEST = datetime(2200, 1, 1, tzinfo=UTC)
-
-
-def plausible(moment: datetime | None) -> datetime | None:
-    """`moment` if it lies between EARLIEST and LATEST, else None (unusable)."""
-    return moment if moment is not None and EARLIEST <= moment < LATEST else None
-
-
 def parse_time(value: object) -> datetime | None:
     """RFC 3339 text to an aware datetime (UTC when no offset is given); None when unusable
-    (not a date-time, or not `plausible`)."""
+    (not a date-time, or not services.common.instants.plausible)."""
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()
