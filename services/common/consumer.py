@@ -1,9 +1,9 @@
 """The consumer runner every service uses: decode, validate, apply once, then commit.
 
 For each record:
-1. decode the binary-mode CloudEvent and validate its data against the schema of its type;
-   a record that fails either goes to the dead-letter topic (reason and origin in headers) and
-   is committed, and the runner carries on;
+1. decode the binary-mode CloudEvent and validate its data against the schema of its type
+   (services.common.triage, pure); a record that fails either goes to the dead-letter topic
+   (reason and origin in headers) and is committed, and the runner carries on;
 2. in one PostgreSQL transaction, claim the event id in the inbox and run the handler; a
    redelivered event finds its id claimed and changes nothing;
 3. commit the offset only after that transaction committed.
@@ -33,7 +33,7 @@ from services.common.catalog import DLQ
 from services.common.config import CommonSettings
 from services.common.consumer_lag import ConsumerLag, record_type, trace_of_record
 from services.common.dead_letters import dead_letter
-from services.common.envelope import CloudEvent, EnvelopeError, from_kafka
+from services.common.envelope import CloudEvent
 from services.common.errors import RejectEvent
 from services.common.inbox import claim
 from services.common.logging import get_logger
@@ -48,6 +48,7 @@ from services.common.producer import EventProducer
 from services.common.retry import Backoff
 from services.common.schema_registry import SchemaRegistry
 from services.common.tracing import activate as activate_trace
+from services.common.triage import Refuse, triage
 
 Handler = Callable[[CloudEvent, asyncpg.Connection], Awaitable[None]]
 log = get_logger(__name__)
@@ -193,24 +194,13 @@ class ConsumerRunner:
 
     async def _decode_and_apply(self, record: Any) -> CloudEvent | None:
         """The event applied, or None if the record was dead-lettered."""
-        ce_type = record_type(record.headers or ())
-        try:
-            event = from_kafka(record.key, record.value, record.headers or ())
-        except EnvelopeError as exc:
-            await self._dead_letter(record, f"undecodable: {exc}", "decode", ce_type)
-            return None
-        try:
-            self._registry.check_data(event.type, event.data)
-        except KeyError:
+        verdict = triage(record.key, record.value, record.headers, self._registry)
+        if isinstance(verdict, Refuse):
             await self._dead_letter(
-                record, f"unknown event type {event.type}", "unknown_type", event.type
+                record, verdict.reason, verdict.error_class, record_type(record.headers or ())
             )
             return None
-        except ValueError as exc:
-            problems = getattr(exc, "problems", [])
-            reason = "; ".join(f"{p.pointer or '/'}: {p.message}" for p in problems) or str(exc)
-            await self._dead_letter(record, f"schema: {reason}", "schema", event.type)
-            return None
+        event = verdict.event
         try:
             with structlog.contextvars.bound_contextvars(event_id=event.id, event_type=event.type):
                 await self._apply_with_retry(event)

@@ -78,9 +78,9 @@ class ConsumerLag:
         return True
 
 
-def _header(headers: Iterable[tuple[str, bytes]], name: str) -> str | None:
+def _header(headers: Iterable[tuple[str, bytes | None]], name: str) -> str | None:
     for key, raw in headers:
-        if key == name:
+        if key == name and raw is not None:
             return raw.decode(errors="replace")
     return None
 

@@ -1,4 +1,10 @@
-"""Dead letters: the original record byte for byte, plus why and where it came from, in headers."""
+"""Dead letters: the original record byte for byte, plus why and where it came from, in headers.
+
+A dead letter must fit in one produce request (1 MiB: aiokafka's `max_request_size`, Kafka's
+default `max.message.bytes`) whatever it wraps, or the consumer could not set the record aside
+and would stop. A record near that size loses its value first, then its original headers, then
+its key; a `dlq_*_omitted` header says what was left out and how big it was.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from typing import Any
 from services.common.envelope import Headers
 
 REASON_MAX = 2000
+LETTER_MAX_BYTES = 900_000  # below the 1 MiB request limit, with room for the batch framing
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,7 @@ class DeadLetter:
 def dead_letter(record: Any, *, reason: str, error_class: str, consumer: str) -> DeadLetter:
     """Wrap a consumed aiokafka record; `reason` must not contain personal data."""
     extra: Headers = [
-        ("dlq_reason", reason[:REASON_MAX].encode()),
+        ("dlq_reason", reason[:REASON_MAX].encode(errors="replace")),
         ("dlq_error_class", error_class.encode()),
         ("dlq_original_topic", record.topic.encode()),
         ("dlq_original_partition", str(record.partition).encode()),
@@ -34,7 +41,29 @@ def dead_letter(record: Any, *, reason: str, error_class: str, consumer: str) ->
     original = [
         (name, value) for name, value in (record.headers or ()) if not name.startswith("dlq_")
     ]
-    return DeadLetter(key=record.key, value=record.value, headers=[*original, *extra])
+    return _fitted(record.key, record.value, original, extra)
+
+
+def _fitted(
+    key: bytes | None, value: bytes | None, original: Headers, extra: Headers
+) -> DeadLetter:
+    def size(*parts: bytes | None) -> int:
+        return sum(len(part or b"") for part in parts)
+
+    def headers_size(headers: Headers) -> int:
+        return sum(len(name.encode()) + size(data) for name, data in headers)
+
+    if size(key, value) + headers_size([*original, *extra]) > LETTER_MAX_BYTES:
+        extra.append(("dlq_value_omitted", f"{size(value)} bytes".encode()))
+        value = None
+    if size(key) + headers_size([*original, *extra]) > LETTER_MAX_BYTES:
+        count, total = len(original), headers_size(original)
+        extra.append(("dlq_headers_omitted", f"{count} headers, {total} bytes".encode()))
+        original = []
+    if size(key) + headers_size(extra) > LETTER_MAX_BYTES:
+        extra.append(("dlq_key_omitted", f"{size(key)} bytes".encode()))
+        key = None
+    return DeadLetter(key=key, value=value, headers=[*original, *extra])
 
 
 def header(headers: Headers | tuple[tuple[str, bytes], ...], name: str) -> str | None:

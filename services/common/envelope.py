@@ -6,7 +6,6 @@ Structured mode (files): one JSON object per line with the attributes and `data`
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from collections.abc import Mapping, Sequence
@@ -16,6 +15,7 @@ from typing import Any
 
 from services.common.catalog import dataschema_for
 from services.common.json_codec import dumps
+from services.common.json_limits import JsonRefused, parse_json
 
 SPECVERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -153,27 +153,33 @@ def to_kafka(event: CloudEvent) -> tuple[bytes | None, bytes, Headers]:
 
 
 def from_kafka(
-    key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes]]
+    key: bytes | None, value: bytes | None, headers: Sequence[tuple[str, bytes | None]]
 ) -> CloudEvent:
-    """Decode a binary-mode record; raise EnvelopeError for anything undecodable."""
+    """Decode a binary-mode record; raise EnvelopeError for anything undecodable (a header
+    without a value or not UTF-8, a value that is not strict JSON: services.common.json_limits)."""
     attrs: dict[str, str] = {}
     content_type = CONTENT_TYPE
-    try:
-        for name, raw in headers:
-            if name == "content-type":
-                content_type = raw.decode()
-            elif name.startswith("ce_"):
-                attrs[name[3:]] = raw.decode()
-    except UnicodeDecodeError as exc:
-        raise EnvelopeError("a ce_ header is not UTF-8") from exc
+    for name, raw in headers:
+        if name != "content-type" and not name.startswith("ce_"):
+            continue  # other headers (tracing, dead-letter history) are not ours to read
+        if raw is None:
+            raise EnvelopeError(f"header {name[:40]} has no value")
+        try:
+            text = raw.decode()
+        except UnicodeDecodeError:
+            raise EnvelopeError(f"header {name[:40]} is not UTF-8") from None
+        if name == "content-type":
+            content_type = text
+        else:
+            attrs[name[3:]] = text
     if value is None:
         raise EnvelopeError("record has no value")
     if not content_type.startswith(CONTENT_TYPE):
         raise EnvelopeError("content-type is not application/json")
     try:
-        data = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EnvelopeError("value is not valid JSON") from exc
+        data = parse_json(value)
+    except JsonRefused as exc:
+        raise EnvelopeError(f"value is {exc}") from None
     obj: dict[str, Any] = {**attrs, "data": data, "datacontenttype": content_type}
     event = from_structured(obj)
     if (

@@ -36,6 +36,7 @@ _TITLES = {
     403: "Not allowed",
     404: "Not found",
     405: "Method not allowed",
+    408: "Request timeout",
     409: "Conflict",
     413: "Request body too large",
     415: "Unsupported media type",
@@ -50,6 +51,7 @@ _SLUGS = {
     403: "forbidden",
     404: "not-found",
     405: "method-not-allowed",
+    408: "request-timeout",
     409: "conflict",
     413: "body-too-large",
     415: "unsupported-media-type",
@@ -71,6 +73,8 @@ class Problem(Exception):
     slug: str | None = None
     title: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Close the connection after answering: the rest of the body is not worth reading.
+    close: bool = False
 
     def __post_init__(self) -> None:
         super().__init__(self.detail)
@@ -91,12 +95,15 @@ class Problem(Exception):
 def problem_response(problem: Problem, instance: str) -> web.Response:
     """The `application/problem+json` response for a problem at `instance` (the route
     template of the request, e.g. /v1/alerts/{id})."""
-    return web.Response(
+    response = web.Response(
         status=problem.status,
         body=json.dumps(problem.body(instance), ensure_ascii=False).encode(),
         content_type=PROBLEM_CONTENT_TYPE,
         headers=dict(problem.headers),
     )
+    if problem.close:
+        response.force_close()
+    return response
 
 
 def from_http_exception(exc: web.HTTPException) -> Problem:
@@ -109,7 +116,9 @@ def from_http_exception(exc: web.HTTPException) -> Problem:
         405: "This resource does not support that method.",
         413: "The request body exceeds the configured maximum size.",
     }
-    return Problem(exc.status, details.get(exc.status, exc.reason), headers=headers)
+    return Problem(
+        exc.status, details.get(exc.status, exc.reason), headers=headers, close=exc.status == 413
+    )
 
 
 # Domain error kinds and the HTTP status each becomes; the first matching class wins.

@@ -23,6 +23,7 @@ from services.common.rate_limit import RATE_LIMITS
 
 VERIFIER: web.AppKey[TokenVerifier] = web.AppKey("verifier", TokenVerifier)
 
+_UUID = re.compile(r"^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,200}$")
 _REALM = 'Bearer realm="kinlink"'
 _STATUS = {Effect.CREATED: 201, Effect.CHANGED: 200, Effect.DELETED: 204, Effect.READ: 200}
@@ -77,10 +78,44 @@ def respond(outcome: Outcome, paths: Mapping[str, str]) -> web.Response:
 
 
 def limit_param(request: web.Request, maximum: int, default: int = 50) -> int:
-    raw = request.query.get("limit") or str(default)
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= maximum:
-        raise Problem(400, f"Query parameter limit must be an integer from 1 to {maximum}.")
+    return int_param(request, "limit", default=default, minimum=1, maximum=maximum)
+
+
+def int_param(
+    request: web.Request, name: str, *, default: int, minimum: int, maximum: int
+) -> int:
+    """An integer query parameter; absent means `default`, anything else that is not an integer
+    in range (an empty value included) is a 400 naming the parameter."""
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18) or not (
+        minimum <= int(raw) <= maximum
+    ):
+        raise Problem(
+            400, f"Query parameter {name} must be an integer from {minimum} to {maximum}."
+        )
     return int(raw)
+
+
+def choice_param(request: web.Request, name: str, choices: tuple[str, ...]) -> str | None:
+    """One of `choices`, or None when absent (an empty value is a 400, not "no filter")."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    if raw not in choices:
+        raise Problem(400, f"Query parameter {name} must be one of: {', '.join(choices)}.")
+    return raw
+
+
+def uuid_param(request: web.Request, name: str) -> str | None:
+    """A record id given as a filter, canonical lower-case, or None when absent."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    if not _UUID.match(raw):
+        raise Problem(400, f"Query parameter {name} must be a UUID.")
+    return raw.lower()
 
 
 def text_param(raw: str | None, name: str) -> str | None:
@@ -91,10 +126,24 @@ def text_param(raw: str | None, name: str) -> str | None:
     return raw
 
 
+def cursor_param(request: web.Request) -> str | None:
+    """The `cursor` of a previous page, or None; an empty one cannot have been issued."""
+    raw = request.query.get("cursor")
+    if raw is None:
+        return None
+    if not raw or len(raw) > 500:
+        raise Problem(400, "Query parameter cursor is not one this service issued.")
+    return raw
+
+
 def time_param(raw: str | None, name: str) -> datetime | None:
-    if not raw:
+    """An RFC 3339 date-time with offset, or None when the parameter is absent; an empty value
+    is a 400 like any other that is not a date-time (it would silently mean "no filter")."""
+    if raw is None:
         return None
     try:
+        if not raw or len(raw) > 64:
+            raise ValueError("not a date-time")
         # A `+` of an unencoded offset arrives as a space.
         parsed = datetime.fromisoformat(raw.replace(" ", "+").replace("Z", "+00:00"))
         if parsed.tzinfo is None:

@@ -9,13 +9,11 @@ data. Use cases raise domain errors; the middleware maps them to problem+json in
 from __future__ import annotations
 
 import asyncio
-import json
-import math
 import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypedDict
 
 import structlog
 from aiohttp import web
@@ -29,6 +27,7 @@ from services.common.http_problems import (
     problem_response,
 )
 from services.common.json_codec import dumps
+from services.common.json_limits import JsonRefused, parse_json
 from services.common.logging import get_logger
 from services.common.rate_limit import limit_addresses
 from services.common.tracing import activate as activate_trace
@@ -37,6 +36,8 @@ from services.common.tracing import continue_from
 log = get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
+# What access logs and metrics record for a request the client abandoned (nginx's convention).
+CLIENT_CLOSED = 499
 REQUEST_ID: web.RequestKey[str] = web.RequestKey("request_id", str)
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
 
@@ -90,10 +91,13 @@ def standard_middlewares(service: str) -> list[Any]:
             response = await handler(request)
             status = response.status
             return response
+        except web.HTTPException as exc:  # a redirect the problems middleware lets through
+            status = exc.status
+            raise
         except asyncio.CancelledError:
             # The client went away (an SSE stream closed, a timeout): not a server error. 499 is
             # nginx's "client closed request", so dashboards keep it out of the 5xx rate.
-            status = 499
+            status = CLIENT_CLOSED
             raise
         finally:
             route = route_label(request)
@@ -135,40 +139,61 @@ def standard_middlewares(service: str) -> list[Any]:
 JSON_TYPES = ("application/json",)
 
 
-async def read_json(
-    request: web.Request, max_bytes: int, *, extra_types: tuple[str, ...] = ()
-) -> Any:
-    """The parsed JSON body: 415 for another content type, 413 over `max_bytes` (also the
-    application's `client_max_size`, which aiohttp enforces on read), 400 if it is not JSON."""
-    if request.content_type not in (*JSON_TYPES, *extra_types):
-        raise Problem(415, "Send the body as application/json.")
+# The HTTP parser's limits, set explicitly (aiohttp's defaults, written down): a longer request
+# line or header, or more headers, is refused with 400 before the application sees it.
+class HttpLimits(TypedDict):
+    max_line_size: int
+    max_field_size: int
+    max_headers: int
+
+
+HTTP_LIMITS = HttpLimits(max_line_size=8190, max_field_size=8190, max_headers=100)
+
+
+async def read_body(
+    request: web.Request, max_bytes: int, types: tuple[str, ...], *, timeout: float = 30.0
+) -> bytes:
+    """The raw body: 415 for a content type not in `types`, 413 over `max_bytes` (also the
+    application's `client_max_size`, which aiohttp enforces on read), 408 if the body has not
+    arrived within `timeout` seconds (a client trickling bytes)."""
+    if request.content_type not in types:
+        raise Problem(415, f"Send the body as {types[0]}.")
     limit = max_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, f"The request body exceeds {limit} bytes.")
+        raise Problem(413, f"The request body exceeds {limit} bytes.", close=True)
     try:
-        raw = await request.read()
+        async with asyncio.timeout(timeout):
+            raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        raise Problem(413, f"The request body exceeds {limit} bytes.") from None
+        raise Problem(413, f"The request body exceeds {limit} bytes.", close=True) from None
+    except TimeoutError:
+        raise Problem(
+            408, f"The request body did not arrive within {timeout:g} seconds.", close=True
+        ) from None
     if len(raw) > limit:
-        raise Problem(413, f"The request body exceeds {limit} bytes.")
+        raise Problem(413, f"The request body exceeds {limit} bytes.", close=True)
+    return raw
+
+
+async def read_json(
+    request: web.Request,
+    max_bytes: int,
+    *,
+    extra_types: tuple[str, ...] = (),
+    timeout: float = 30.0,
+) -> Any:
+    """The parsed JSON body (read_body's refusals), 400 if it is not strict JSON
+    (services.common.json_limits: also nesting deeper than MAX_JSON_DEPTH)."""
+    raw = await read_body(request, max_bytes, (*JSON_TYPES, *extra_types), timeout=timeout)
     try:
-        return json.loads(raw, parse_constant=_reject_constant, parse_float=_finite_float)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        position = getattr(exc, "pos", None)
-        where = f" at byte {position}" if position is not None else ""
-        raise Problem(400, f"The body is not valid JSON{where}.") from None
+        return parse_json(raw)
+    except JsonRefused as exc:
+        raise Problem(400, f"The body is {_refusal(exc)}.") from None
 
 
-def _reject_constant(name: str) -> Any:
-    # Python's json accepts NaN and Infinity; JSON (RFC 8259) does not, nor do our schemas.
-    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):  # 1e400 parses to infinity, which no JSON consumer can store
-        raise json.JSONDecodeError("number out of range", text, 0)
-    return value
+def _refusal(exc: JsonRefused) -> str:
+    reason = str(exc)
+    return reason if reason.startswith("not ") else f"JSON that {reason}"
 
 
 def json_response(

@@ -17,6 +17,7 @@ from typing import Protocol
 from aiohttp import web
 
 from services.common.config import CommonSettings
+from services.common.http_server import HTTP_LIMITS
 from services.common.logging import configure_logging, get_logger
 from services.common.production import production_refusals
 from services.common.workers import WORKERS
@@ -26,7 +27,11 @@ log = get_logger(__name__)
 
 async def _serve(app: web.Application, host: str, port: int, shutdown_grace: float) -> bool:
     runner = web.AppRunner(
-        app, handle_signals=False, shutdown_timeout=shutdown_grace, access_log=None
+        app,
+        handle_signals=False,
+        shutdown_timeout=shutdown_grace,
+        access_log=None,
+        **HTTP_LIMITS,
     )
     await runner.setup()
     crashed = False

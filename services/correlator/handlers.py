@@ -22,6 +22,7 @@ from typing import Any
 
 from services.common.audit import AuditEntry
 from services.common.errors import RejectEvent
+from services.common.instants import plausible
 from services.common.logging import get_logger
 from services.correlator.domain.decisions import Action, MatchState, Propose, reconcile
 from services.correlator.domain.engine import (
@@ -99,7 +100,9 @@ class CorrelatorHandlers:
     ) -> None:
         await self._begin(tx, alert_change=False)
         obs = parse_observation(kind, data)
-        observed_at = obs.time or reported_at
+        observed_at = obs.time or plausible(reported_at)
+        if observed_at is None:
+            raise RejectEvent("the observation has no time between 1900 and 2200")
         features = observation_features(obs)
         keys = self.engine.observation_blocking_keys(obs)
         if not await tx.insert_observation(kind, obs.obs_id, observed_at, data, keys):

@@ -23,7 +23,7 @@ from services.common.http_server import (
     standard_middlewares,
 )
 from services.common.migrations import migrate
-from services.common.openapi import load_bundled
+from services.common.openapi import load_bundled, query_guard
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.producer import EventProducer
 from services.common.rate_limit import RATE_LIMITS, RateLimits
@@ -51,13 +51,15 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
     schemas = registry or SchemaRegistry.load()
     for schema_id in (*ALL_BODY_SCHEMAS, ALERT_EXTEND):
         schemas.validator(schema_id)  # compile once, and fail at start if a schema is missing
+    openapi = load_bundled(OPENAPI_FILE, schemas)
     app = web.Application(
-        middlewares=standard_middlewares("intake"), client_max_size=settings.max_body_bytes
+        middlewares=[*standard_middlewares("intake"), query_guard(openapi)],
+        client_max_size=settings.max_body_bytes,
     )
     app[SETTINGS] = settings
     app[VERIFIER] = settings.auth.verifier()
     app[RATE_LIMITS] = RateLimits(settings.rate_limits)
-    app[OPENAPI] = load_bundled(OPENAPI_FILE, schemas)
+    app[OPENAPI] = openapi
     app[WORKERS] = Workers()
     add_routes(app)
     add_retention_routes(app)

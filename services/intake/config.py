@@ -18,7 +18,8 @@ SOURCE_PREFIX = "/kinlink/intake/"
 @dataclass(frozen=True)
 class IntakeSettings:
     """KINLINK_INTAKE_HOST (127.0.0.1), KINLINK_INTAKE_PORT (8080), KINLINK_INTAKE_MAX_BODY
-    (262144 bytes), KINLINK_INTAKE_CLOCK_SKEW (300 s: how far in the future a reported time
+    (262144 bytes), KINLINK_INTAKE_BODY_TIMEOUT (30 s for a request body to arrive; 408 after),
+    KINLINK_INTAKE_CLOCK_SKEW (300 s: how far in the future a reported time
     may lie), KINLINK_INTAKE_SHUTDOWN_GRACE (15 s for in-flight requests),
     KINLINK_INTAKE_DB_POOL (20 connections: concurrent write transactions, plus the relay's
     two; each write waits for its commit to reach disk, so this bounds throughput), plus the
@@ -36,6 +37,7 @@ class IntakeSettings:
     host: str = "127.0.0.1"
     port: int = 8080
     max_body_bytes: int = 256 * 1024
+    body_timeout_seconds: float = 30.0
     clock_skew_seconds: float = 300.0
     shutdown_grace_seconds: float = 15.0
     db_pool_size: int = 20
@@ -60,6 +62,7 @@ class IntakeSettings:
             host=env_str(env, "KINLINK_INTAKE_HOST", "127.0.0.1"),
             port=env_int(env, "KINLINK_INTAKE_PORT", 8080),
             max_body_bytes=env_int(env, "KINLINK_INTAKE_MAX_BODY", 256 * 1024),
+            body_timeout_seconds=env_float(env, "KINLINK_INTAKE_BODY_TIMEOUT", 30.0),
             clock_skew_seconds=env_float(env, "KINLINK_INTAKE_CLOCK_SKEW", 300.0),
             shutdown_grace_seconds=env_float(env, "KINLINK_INTAKE_SHUTDOWN_GRACE", 15.0),
             retention=RetentionSettings.from_env(env),

@@ -12,13 +12,15 @@ from aiohttp import web
 from services.common.http_problems import Problem
 from services.common.http_requests import (
     authenticate,
+    choice_param,
+    cursor_param,
     idempotency,
     limit_param,
     respond,
     text_param,
     time_param,
 )
-from services.common.http_server import json_response, read_json
+from services.common.http_server import json_response, read_body, read_json
 from services.intake.config import IntakeSettings
 from services.intake.handlers import IntakeHandlers
 from services.intake.pfif_cases import PfifCases
@@ -34,8 +36,12 @@ PATHS = {"alert": "/v1/alerts/", "registration": "/v1/registrations/", "sighting
 
 
 async def _body(request: web.Request) -> Any:
+    settings = request.app[SETTINGS]
     return await read_json(
-        request, request.app[SETTINGS].max_body_bytes, extra_types=("application/merge-patch+json",)
+        request,
+        settings.max_body_bytes,
+        extra_types=("application/merge-patch+json",),
+        timeout=settings.body_timeout_seconds,
     )
 
 
@@ -104,14 +110,11 @@ async def alert_history(request: web.Request) -> web.Response:
 async def list_alerts(request: web.Request) -> web.Response:
     caller = authenticate(request)
     q = request.query
-    status = q.get("status") or None
-    if status not in (None, "active", "resolved"):
-        raise Problem(400, "Query parameter status must be active or resolved.")
     outcome = await _handlers(request).list_alerts(
         caller,
-        status=status,
+        status=choice_param(request, "status", ("active", "resolved")),
         updated_since=time_param(q.get("updated_since"), "updated_since"),
-        cursor=q.get("cursor") or None,
+        cursor=cursor_param(request),
         limit=_limit(request),
     )
     return respond(outcome, PATHS)
@@ -128,7 +131,7 @@ async def read_audit(request: web.Request) -> web.Response:
         until=time_param(q.get("until"), "until"),
     )
     outcome = await _handlers(request).read_audit(
-        caller, query, cursor=q.get("cursor") or None, limit=_limit(request)
+        caller, query, cursor=cursor_param(request), limit=_limit(request)
     )
     return respond(outcome, PATHS)
 
@@ -157,15 +160,10 @@ async def pfif_export(request: web.Request) -> web.Response:
 async def pfif_import(request: web.Request) -> web.Response:
     caller = authenticate(request)
     request.app[PFIF].authorise_import(caller, request.query.get("as", ""))
-    if request.content_type not in PFIF_TYPES:
-        raise Problem(415, "Send the PFIF document as application/xml.")
-    limit = request.app[SETTINGS].max_body_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, f"The request body exceeds {limit} bytes.")
-    try:
-        data = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise Problem(413, f"The request body exceeds {limit} bytes.") from None
+    settings = request.app[SETTINGS]
+    data = await read_body(
+        request, settings.max_body_bytes, PFIF_TYPES, timeout=settings.body_timeout_seconds
+    )
     report = await request.app[PFIF].import_file(caller, data, request.query.get("as", ""))
     status = 201 if report.created else 200
     return json_response(report.as_json(), status=status)

@@ -29,7 +29,7 @@ from services.common.http_server import (
     standard_middlewares,
 )
 from services.common.migrations import migrate
-from services.common.openapi import load_bundled
+from services.common.openapi import load_bundled, query_guard
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.producer import EventProducer
 from services.common.rate_limit import RATE_LIMITS, RateLimits
@@ -64,15 +64,16 @@ def create_app(
     clock: Clock = lambda: datetime.now(UTC),
 ) -> web.Application:
     schemas = registry or SchemaRegistry.load()
+    openapi = load_bundled(OPENAPI_FILE, schemas)
     app = web.Application(
-        middlewares=[preflight, *standard_middlewares("notifier")],
+        middlewares=[preflight, *standard_middlewares("notifier"), query_guard(openapi)],
         client_max_size=settings.max_body_bytes,
     )
     app[CORS_ORIGINS] = settings.cors_origins
     app[SETTINGS] = settings
     app[VERIFIER] = settings.auth.verifier()
     app[RATE_LIMITS] = RateLimits(settings.rate_limits)
-    app[OPENAPI] = load_bundled(OPENAPI_FILE, schemas)
+    app[OPENAPI] = openapi
     app[WORKERS] = Workers()
     add_routes(app)
     add_ops_routes(app)

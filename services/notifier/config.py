@@ -24,6 +24,7 @@ class NotifierSettings:
     exponential backoff, KINLINK_WEBHOOK_DISABLE_AFTER (10 failures in a row disable the
     endpoint until its owner re-enables it), KINLINK_INTAKE_URL (http://127.0.0.1:8080: where
     the dashboard's detail views are forwarded), KINLINK_NOTIFIER_MAX_BODY (65536 bytes),
+    KINLINK_NOTIFIER_BODY_TIMEOUT (30 s for a request body to arrive; 408 after),
     KINLINK_NOTIFIER_SHUTDOWN_GRACE (15 s), plus the common broker/database settings and the
     KINLINK_AUTH_* keys and the KINLINK_RATE_LIMIT_* limits. KINLINK_CORS_ORIGINS (none:
     the dashboard is served from here) lists other sites whose scripts may call this API."""
@@ -43,6 +44,7 @@ class NotifierSettings:
     webhook_disable_after: int = 10
     intake_url: str = "http://127.0.0.1:8080"
     max_body_bytes: int = 64 * 1024
+    body_timeout_seconds: float = 30.0
     page_size_max: int = 200
     shutdown_grace_seconds: float = 15.0
     cors_origins: tuple[str, ...] = ()
@@ -66,6 +68,7 @@ class NotifierSettings:
             webhook_disable_after=env_int(env, "KINLINK_WEBHOOK_DISABLE_AFTER", 10),
             intake_url=env_str(env, "KINLINK_INTAKE_URL", "http://127.0.0.1:8080"),
             max_body_bytes=env_int(env, "KINLINK_NOTIFIER_MAX_BODY", 64 * 1024),
+            body_timeout_seconds=env_float(env, "KINLINK_NOTIFIER_BODY_TIMEOUT", 30.0),
             shutdown_grace_seconds=env_float(env, "KINLINK_NOTIFIER_SHUTDOWN_GRACE", 15.0),
             cors_origins=parse_origins(env),
         )

@@ -18,9 +18,12 @@ from aiohttp import web
 from services.common.http_problems import Problem
 from services.common.http_requests import (
     authenticate,
+    choice_param,
     idempotency,
+    int_param,
     limit_param,
     respond,
+    uuid_param,
 )
 from services.common.http_server import REQUEST_ID, json_response, read_json
 from services.notifier.config import NotifierSettings
@@ -49,8 +52,12 @@ def _handlers(request: web.Request) -> NotifierHandlers:
 
 
 async def _body(request: web.Request) -> Any:
+    settings = request.app[SETTINGS]
     return await read_json(
-        request, request.app[SETTINGS].max_body_bytes, extra_types=("application/merge-patch+json",)
+        request,
+        settings.max_body_bytes,
+        extra_types=("application/merge-patch+json",),
+        timeout=settings.body_timeout_seconds,
     )
 
 
@@ -59,17 +66,12 @@ def _limit(request: web.Request) -> int:
 
 
 def _since(request: web.Request) -> int:
-    raw = request.query.get("since") or "0"
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise Problem(400, "Query parameter since must be a notification seq (an integer >= 0).")
-    return int(raw)
+    """The notification seq to read after (0: from the beginning)."""
+    return int_param(request, "since", default=0, minimum=0, maximum=10**18 - 1)
 
 
 def _subscription_filter(request: web.Request) -> str | None:
-    raw = request.query.get("subscription_id") or None
-    if raw is not None and not (len(raw) == 36 and raw.count("-") == 4):
-        raise Problem(400, "Query parameter subscription_id must be a subscription id.")
-    return raw
+    return uuid_param(request, "subscription_id")
 
 
 # -- subscriptions ---------------------------------------------------------------------
@@ -175,9 +177,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 async def list_matches(request: web.Request) -> web.Response:
     caller = authenticate(request)
-    status = request.query.get("status") or "open"
-    if status not in ("open", "all"):
-        raise Problem(400, "Query parameter status must be open or all.")
+    status = choice_param(request, "status", ("open", "all")) or "open"
     outcome = await _handlers(request).queue(
         caller, open_only=status == "open", limit=_limit(request)
     )

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from services.common.instants import plausible
 from services.common.logging import get_logger
 from services.common.tracing import current as current_trace
 from services.notifier.domain.deadlines import is_overdue
@@ -83,6 +84,9 @@ class Router:
         self, status: str, data: dict[str, Any], at: datetime, tx: NotifierTransaction
     ) -> None:
         """A `match.proposed` (status proposed) or `match.withdrawn` (withdrawn) revision."""
+        # The event's time starts the review window; one no clock could show (year 9999) would
+        # overflow the deadline, so the window starts when the notifier learns of the match.
+        at = plausible(at) or self._clock()
         await tx.lock_routing()
         revision = int(data["revision"])
         current = await tx.match(str(data["match_id"]))

@@ -100,11 +100,19 @@ class NotificationHub:
 
 
 def last_event_id(request: web.Request) -> int:
-    """Where to resume: the `Last-Event-ID` header (or `last_event_id` query), else 0."""
-    raw = request.headers.get("Last-Event-ID") or request.query.get("last_event_id") or "0"
-    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
-        raise Problem(400, "Last-Event-ID must be a notification seq (a non-negative integer).")
-    return int(raw)
+    """Where to resume: the `Last-Event-ID` header (a reconnecting EventSource sends it), else
+    the `last_event_id` query, else 0. Each one given must be a seq, or 400 naming it."""
+    seqs = []
+    for where, raw in (
+        ("Last-Event-ID", request.headers.get("Last-Event-ID")),
+        ("last_event_id", request.query.get("last_event_id")),
+    ):
+        if raw is None:
+            continue
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            raise Problem(400, f"{where} must be a notification seq (a non-negative integer).")
+        seqs.append(int(raw))
+    return seqs[0] if seqs else 0
 
 
 async def send(response: web.StreamResponse, item: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
-"""End-to-end fixtures: intake served by the real app on the run's broker and database
-(the session stack and per-test `settings` come from the tests.stack_fixtures plugin)."""
+"""End-to-end fixtures: intake, and the notifier forwarding record reads to it, served by the
+real apps on the run's broker and database (the session stack and per-test `settings` come from
+the tests.stack_fixtures plugin)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from services.common.config import CommonSettings
 from services.common.schema_registry import SchemaRegistry
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
+from services.notifier.app import create_app as create_notifier
+from services.notifier.config import NotifierSettings
 from tests.integration.intake.conftest import keys, token  # noqa: F401  (fixtures)
 
 
@@ -30,4 +33,23 @@ async def intake(
         relay_poll_interval=0.2,
     )
     async with TestClient(TestServer(create_app(intake_settings, registry))) as client:
+        yield client
+
+
+@pytest.fixture
+async def notifier(
+    intake: TestClient[Any, Any],
+    settings: CommonSettings,
+    keys: Any,  # noqa: F811  (the fixture imported above)
+    registry: SchemaRegistry,
+) -> AsyncIterator[TestClient[Any, Any]]:
+    from services.common.auth import AuthSettings
+
+    notifier_settings = NotifierSettings(
+        common=settings,
+        auth=AuthSettings(public_keys=keys.folder, private_key=keys.folder / "test.pem"),
+        intake_url=str(intake.make_url("")).rstrip("/"),
+    )
+    app = create_notifier(notifier_settings, registry)
+    async with TestClient(TestServer(app)) as client:
         yield client

@@ -1,7 +1,10 @@
-"""Schema-driven fuzzing of the whole intake API (schemathesis) against the served document.
+"""Schema-driven fuzzing (schemathesis) of both HTTP APIs against the documents they serve.
 
-Bounded for CI: a fixed seed, a few examples per operation. Every response must be documented
-(status, content type, body schema, headers) and none may be a 5xx.
+Intake and the notifier run on the test run's real Kafka and PostgreSQL; the notifier forwards
+record reads to this intake. Bounded for CI (seeded, a few examples per operation): every
+answer must be declared in the document (status, content type, body, headers), none may be a
+5xx, requests the document forbids must be refused with a 4xx, and sequences along the
+document's links (create, read, change, delete) must hold as well.
 """
 
 from __future__ import annotations
@@ -9,68 +12,45 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import hypothesis
-import requests
-import schemathesis
-from schemathesis import checks
-
+from tests.e2e.fuzzing import (
+    INTAKE_CALLERS,
+    NOTIFIER_CALLERS,
+    Target,
+    fuzz_operations,
+    fuzz_stateful,
+    linked_operations,
+    served_target,
+)
 from tests.integration.intake.conftest import TokenFactory
 
-MAX_EXAMPLES = 20
-CHECKS = [
-    checks.not_a_server_error,
-    checks.status_code_conformance,
-    checks.content_type_conformance,
-    checks.response_schema_conformance,
-    checks.response_headers_conformance,
-]
-# Which organisation kind calls each path, so the fuzzer reaches past authorisation.
-CALLERS = [
-    ("/v1/alerts", "police"),
-    ("/v1/registrations", "reception_centre"),
-    ("/v1/sightings", "hotline"),
-    ("/v1/audit", "auditor"),
-]
+MAX_EXAMPLES = 25
+STATEFUL_EXAMPLES = 15
 
 
-def _fuzz_operation(operation: Any, base_url: str, headers: dict[str, str]) -> Any:
-    session = requests.Session()
+async def _fuzz(target: Target) -> list[str]:
+    def run() -> list[str]:
+        fuzz_operations(target, MAX_EXAMPLES)
+        return fuzz_stateful(target, STATEFUL_EXAMPLES)
 
-    @hypothesis.settings(
-        max_examples=MAX_EXAMPLES,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(hypothesis.HealthCheck),
-        phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
-    )
-    @hypothesis.given(case=operation.as_strategy())
-    def run(case: Any) -> None:
-        response = case.call(base_url=base_url, session=session, headers=headers)
-        case.validate_response(response, checks=CHECKS)
-
-    return run
+    return await asyncio.wait_for(asyncio.to_thread(run), 170)
 
 
-def _fuzz(doc: dict[str, Any], base_url: str, tokens: dict[str, str]) -> list[str]:
-    schema = schemathesis.openapi.from_dict(doc)
-    failures: list[str] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        kind = next((k for prefix, k in CALLERS if operation.path.startswith(prefix)), "police")
-        run = _fuzz_operation(operation, base_url, {"Authorization": f"Bearer {tokens[kind]}"})
-        try:
-            run()
-        except Exception as exc:  # collect every operation's failure, then report them all
-            failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
-    return failures
-
-
-async def test_fuzzed_requests_get_documented_answers_and_no_5xx(
+async def test_intake_answers_fuzzed_requests_as_documented(
     intake: Any, token: TokenFactory
 ) -> None:
-    doc = await (await intake.get("/v1/openapi.json")).json()
-    base_url = str(intake.make_url("")).rstrip("/")
-    tokens = {kind: token(kind) for _, kind in CALLERS} | {"police": token("police")}
-    failures = await asyncio.wait_for(asyncio.to_thread(_fuzz, doc, base_url, tokens), 240)
+    target = await served_target(intake, INTAKE_CALLERS, token)
+    links = set(linked_operations(target.doc))
+    assert {("publishAlert", "getAlert"), ("publishAlert", "updateAlert")} <= links
+    failures = await _fuzz(target)
+    assert failures == [], "\n\n".join(failures)
+
+
+async def test_notifier_answers_fuzzed_requests_as_documented(
+    notifier: Any, token: TokenFactory
+) -> None:
+    target = await served_target(notifier, NOTIFIER_CALLERS, token)
+    links = set(linked_operations(target.doc))
+    assert {("createSubscription", "readSubscription")} <= links
+    assert {("createSubscription", "deleteSubscription")} <= links
+    failures = await _fuzz(target)
     assert failures == [], "\n\n".join(failures)

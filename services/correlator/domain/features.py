@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.correlator.domain.birth import BirthInfo, birth_info
 from services.correlator.domain.geo import coordinates
@@ -67,4 +67,9 @@ def backfill_since(alert: Alert) -> datetime | None:
     """The earliest observation time a change of `alert` can matter for: earlier ones are
     vetoed (observed before the child went missing)."""
     since = alert.first_seen_at or alert.last_seen_at
-    return since - timedelta(hours=TOLERANCE_HOURS) if since is not None else None
+    if since is None:
+        return None
+    try:
+        return since - timedelta(hours=TOLERANCE_HOURS)
+    except OverflowError:  # a time its schema allows within hours of year 1: nothing is earlier
+        return datetime.min.replace(tzinfo=UTC)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from services.common.catalog import REGISTRATION_RECORDED, SIGHTING_REPORTED
+from services.common.instants import plausible
 
 ObservationKind = Literal["registration", "sighting"]
 
@@ -21,7 +22,8 @@ OBSERVATION_EVENT_KINDS: dict[str, ObservationKind] = {
 
 
 def parse_time(value: object) -> datetime | None:
-    """RFC 3339 text to an aware datetime (UTC when no offset is given); None when unusable."""
+    """RFC 3339 text to an aware datetime (UTC when no offset is given); None when unusable
+    (not a date-time, or not services.common.instants.plausible)."""
     if not isinstance(value, str) or not value:
         return None
     text = value.strip()
@@ -31,7 +33,7 @@ def parse_time(value: object) -> datetime | None:
         parsed = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return plausible(parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC))
 
 
 def _text(value: object) -> str | None:
