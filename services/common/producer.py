@@ -36,9 +36,15 @@ class EventProducer:
         )
 
     async def start(self) -> None:
-        await start_client(
-            self._producer, self._settings.kafka_bootstrap, self._settings.kafka_client_options()
-        )
+        try:
+            await start_client(
+                self._producer,
+                self._settings.kafka_bootstrap,
+                self._settings.kafka_client_options(),
+            )
+        except BaseException:
+            await self._producer.stop()  # close what the failed start opened
+            raise
 
     async def stop(self) -> None:
         await self._producer.stop()

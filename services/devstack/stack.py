@@ -21,6 +21,7 @@ from services.common.config import (
     DEFAULT_POSTGRES_PORT,
     KafkaSecurity,
     env_int,
+    env_str,
 )
 from services.common.topics import ensure_topics, load_topic_specs, replicated
 from services.devstack import process
@@ -59,6 +60,7 @@ class Stack:
     min_insync_replicas: int = 1
     # How the services (and so topic creation) reach an external cluster.
     kafka_security: KafkaSecurity = KafkaSecurity()
+    topic_prefix: str = ""  # KINLINK_TOPIC_PREFIX, as the services name their topics
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, name: str = "") -> Stack:
@@ -79,6 +81,7 @@ class Stack:
             replication_factor=env_int(env, "KINLINK_TOPIC_REPLICATION_FACTOR", 1),
             min_insync_replicas=env_int(env, "KINLINK_TOPIC_MIN_INSYNC_REPLICAS", 1),
             kafka_security=KafkaSecurity.from_env(env),
+            topic_prefix=env_str(env, "KINLINK_TOPIC_PREFIX", ""),
         )
 
     @property
@@ -109,7 +112,7 @@ class Stack:
         # An external cluster is reached as the services reach it (TLS, SASL); the local
         # broker has only its plaintext loopback listener.
         options = self.kafka_security.client_options() if self.external_kafka else None
-        asyncio.run(ensure_topics(self.bootstrap, specs, client_options=options))
+        asyncio.run(ensure_topics(self.bootstrap, specs, self.topic_prefix, options))
 
     def stop_infra(self) -> None:
         if self.external_kafka is None:
