@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -62,7 +62,8 @@ class KafkaSecurity:
     keyfile: str | None = None
     sasl_mechanism: str = "SCRAM-SHA-512"
     sasl_username: str | None = None
-    sasl_password: str | None = None
+    # never in a repr: settings objects end up in tracebacks and debug logs
+    sasl_password: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.protocol not in KAFKA_PROTOCOLS:
@@ -85,6 +86,23 @@ class KafkaSecurity:
     @property
     def uses_sasl(self) -> bool:
         return self.protocol.startswith("SASL_")
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments every aiokafka client (producer, consumer, admin) is given."""
+        options: dict[str, Any] = {"security_protocol": self.protocol}
+        if self.uses_tls:
+            from aiokafka.helpers import create_ssl_context
+
+            options["ssl_context"] = create_ssl_context(
+                cafile=self.cafile, certfile=self.certfile, keyfile=self.keyfile
+            )
+        if self.uses_sasl:
+            options.update(
+                sasl_mechanism=self.sasl_mechanism,
+                sasl_plain_username=self.sasl_username,
+                sasl_plain_password=self.sasl_password,
+            )
+        return options
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> KafkaSecurity:
@@ -157,21 +175,7 @@ class CommonSettings:
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Keyword arguments every aiokafka client (producer, consumer, admin) is given."""
-        sec = self.kafka_security
-        options: dict[str, Any] = {"security_protocol": sec.protocol}
-        if sec.uses_tls:
-            from aiokafka.helpers import create_ssl_context
-
-            options["ssl_context"] = create_ssl_context(
-                cafile=sec.cafile, certfile=sec.certfile, keyfile=sec.keyfile
-            )
-        if sec.uses_sasl:
-            options.update(
-                sasl_mechanism=sec.sasl_mechanism,
-                sasl_plain_username=sec.sasl_username,
-                sasl_plain_password=sec.sasl_password,
-            )
-        return options
+        return self.kafka_security.client_options()
 
     def topic(self, name: str) -> str:
         """The physical topic name for a logical one such as `kinlink.alerts`."""

@@ -36,6 +36,7 @@ from services.common.dead_letters import dead_letter
 from services.common.envelope import CloudEvent
 from services.common.errors import RejectEvent
 from services.common.inbox import claim
+from services.common.kafka_access import start_client
 from services.common.logging import get_logger
 from services.common.metrics import (
     CONSUMED,
@@ -128,7 +129,9 @@ class ConsumerRunner:
 
     async def run(self) -> None:
         self._consumer.subscribe(self._topics, listener=_CommitOnRevoke(self))
-        await self._consumer.start()
+        await start_client(
+            self._consumer, self._settings.kafka_bootstrap, self._settings.kafka_client_options()
+        )
         log.info("consumer started", group=self._group_id, topics=self._topics)
         lag = asyncio.create_task(self.lag.run(self._stopping), name=f"lag-{self._group_id}")
         try:

@@ -22,6 +22,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import murmur2
 
 from services.common.envelope import from_structured, to_kafka
+from services.common.kafka_access import start_client
 
 _ID_HEADER = "ce_id"
 
@@ -50,7 +51,7 @@ async def already_published(
         isolation_level="read_committed",
         **(client_options or {}),
     )
-    await consumer.start()
+    await start_client(consumer, bootstrap, client_options)
     try:
         wanted: dict[TopicPartition, dict[str, int]] = defaultdict(dict)
         for row in rows:

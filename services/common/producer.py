@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from services.common.catalog import topic_for_type
 from services.common.config import CommonSettings
 from services.common.envelope import CloudEvent, Headers, to_kafka
+from services.common.kafka_access import start_client
 from services.common.schema_registry import SchemaRegistry
 
 
@@ -35,7 +36,15 @@ class EventProducer:
         )
 
     async def start(self) -> None:
-        await self._producer.start()
+        try:
+            await start_client(
+                self._producer,
+                self._settings.kafka_bootstrap,
+                self._settings.kafka_client_options(),
+            )
+        except BaseException:
+            await self._producer.stop()  # close what the failed start opened
+            raise
 
     async def stop(self) -> None:
         await self._producer.stop()

@@ -80,10 +80,12 @@ async def ensure_topics(
     `client_options`: TLS/SASL (CommonSettings.kafka_client_options)."""
     from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+    from services.common.kafka_access import start_client
+
     admin = AIOKafkaAdminClient(
         bootstrap_servers=bootstrap, request_timeout_ms=30000, **(client_options or {})
     )
-    await admin.start()
+    await start_client(admin, bootstrap, client_options)
     try:
         existing = set(await admin.list_topics())
         wanted = [

@@ -3,7 +3,10 @@
 - `kinlink infra k8s-topics [--check]` writes (or checks) the Strimzi KafkaTopic resources
   generated from infra/kafka/topics.yaml.
 - `kinlink infra topics` creates the topics of that list on KINLINK_KAFKA_BOOTSTRAP (with
-  KINLINK_TOPIC_PREFIX), as compose does before the services start; idempotent.
+  KINLINK_TOPIC_PREFIX), as compose does before the services start; idempotent. It reaches the
+  cluster with the services' KINLINK_KAFKA_SECURITY_PROTOCOL / _SSL_* / _SASL_* settings.
+- `kinlink infra acls User:NAME` allows a service account the Kinlink topics and its consumer
+  groups, on a cluster with an authorizer (services.devstack.acls).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import click
 
 from services.common.config import CommonSettings
 from services.common.topics import ensure_topics, load_topic_specs
+from services.devstack.acls import grant, service_bindings
 from services.devstack.k8s_topics import K8S_TOPICS_FILE, render
 
 
@@ -59,7 +63,30 @@ def topics(replication_factor: int | None, min_insync_replicas: int | None) -> N
         specs = [dataclasses.replace(s, replication_factor=replication_factor) for s in specs]
     if min_insync_replicas is not None:
         specs = [dataclasses.replace(s, min_insync_replicas=min_insync_replicas) for s in specs]
-    created = asyncio.run(ensure_topics(settings.kafka_bootstrap, specs, settings.topic_prefix))
+    created = asyncio.run(
+        ensure_topics(
+            settings.kafka_bootstrap,
+            specs,
+            settings.topic_prefix,
+            settings.kafka_client_options(),
+        )
+    )
     for spec in specs:
         name = settings.topic(spec.name)
         click.echo(f"  {name:<28} {'created' if name in created else 'exists'}")
+
+
+@infra.command("acls")
+@click.argument("principal")
+@click.option("--group-prefix", default="kinlink-", show_default=True, help="Its groups' prefix.")
+@click.option("--no-create", is_flag=True, help="No right to create topics (services need none).")
+def acls(principal: str, group_prefix: str, no_create: bool) -> None:
+    """Allow PRINCIPAL (e.g. User:kinlink) the Kinlink topics and its own consumer groups on
+    KINLINK_KAFKA_BOOTSTRAP (connect as a super user: KINLINK_KAFKA_SASL_* of an admin)."""
+    settings = CommonSettings.from_env()
+    bindings = service_bindings(
+        principal, settings.topic_prefix, group_prefix, create=not no_create
+    )
+    asyncio.run(grant(settings.kafka_bootstrap, bindings, settings.kafka_client_options()))
+    for binding in bindings:
+        click.echo(f"  allowed {binding.describe()}")

@@ -87,7 +87,9 @@ class LocalKafka:
     of a `KafkaCluster` it names the cluster's quorum, id and replication settings.
     `extra_properties` are appended to the generated server.properties and win over the
     template (the last value of a key counts): more listeners (TLS, SASL), their protocol map,
-    keystores.
+    keystores. `format_args` are added to the storage format command, e.g. `--add-scram
+    SCRAM-SHA-512=[name=...,password=...]` to bootstrap SCRAM users (KRaft keeps them in the
+    metadata log, so a broker whose inter-broker listener uses SCRAM needs them before it starts).
     """
 
     port: int = 9092
@@ -100,6 +102,7 @@ class LocalKafka:
     replication_factor: int = 1
     min_insync: int = 1
     heap: tuple[str, ...] = tuple(HEAP_OPTS)
+    format_args: tuple[str, ...] = ()
 
     @property
     def home(self) -> Path:
@@ -166,7 +169,12 @@ class LocalKafka:
         cluster_id = self.cluster_id or new_cluster_id()
         subprocess.run(
             self._java(
-                "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}", "-c", str(config)
+                "kafka.tools.StorageTool",
+                "format",
+                f"--cluster-id={cluster_id}",
+                "-c",
+                str(config),
+                *self.format_args,
             ),
             check=True,
             stdout=subprocess.DEVNULL,

@@ -16,7 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from services.common.config import DEFAULT_KAFKA_PORT, DEFAULT_POSTGRES_PORT, env_int
+from services.common.config import (
+    DEFAULT_KAFKA_PORT,
+    DEFAULT_POSTGRES_PORT,
+    KafkaSecurity,
+    env_int,
+    env_str,
+)
 from services.common.topics import ensure_topics, load_topic_specs, replicated
 from services.devstack import process
 from services.devstack.kafka import LocalKafka
@@ -52,6 +58,9 @@ class Stack:
     # Topics' replication on the cluster the stack creates them in (production: 3 and 2).
     replication_factor: int = 1
     min_insync_replicas: int = 1
+    # How the services (and so topic creation) reach an external cluster.
+    kafka_security: KafkaSecurity = KafkaSecurity()
+    topic_prefix: str = ""  # KINLINK_TOPIC_PREFIX, as the services name their topics
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, *, name: str = "") -> Stack:
@@ -71,6 +80,8 @@ class Stack:
             external_database=env.get("KINLINK_DATABASE_URL") or None,
             replication_factor=env_int(env, "KINLINK_TOPIC_REPLICATION_FACTOR", 1),
             min_insync_replicas=env_int(env, "KINLINK_TOPIC_MIN_INSYNC_REPLICAS", 1),
+            kafka_security=KafkaSecurity.from_env(env),
+            topic_prefix=env_str(env, "KINLINK_TOPIC_PREFIX", ""),
         )
 
     @property
@@ -98,7 +109,10 @@ class Stack:
         if self.external_database is None:
             self.postgres.start()
         specs = replicated(load_topic_specs(), self.replication_factor, self.min_insync_replicas)
-        asyncio.run(ensure_topics(self.bootstrap, specs))
+        # An external cluster is reached as the services reach it (TLS, SASL); the local
+        # broker has only its plaintext loopback listener.
+        options = self.kafka_security.client_options() if self.external_kafka else None
+        asyncio.run(ensure_topics(self.bootstrap, specs, self.topic_prefix, options))
 
     def stop_infra(self) -> None:
         if self.external_kafka is None:

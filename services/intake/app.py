@@ -84,7 +84,8 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
                 dead_letters_started = True
                 workers.start("match_links", ConsumerRunner(
                     settings=common,
-                    group_id="intake" + links.GROUP_SUFFIX,
+                    # under intake's own group name, so that one ACL prefix covers its groups
+                    group_id=settings.group_id + links.GROUP_SUFFIX,
                     topics=links.TOPICS,
                     handler=links.LinksDispatcher(retention).handle,
                     pool=pool,

@@ -196,3 +196,14 @@ async def test_cross_origin_access_only_for_listed_origins() -> None:
         assert refused.status == 403
     finally:
         await client.close()
+
+
+def test_the_sasl_password_is_left_out_of_the_settings_repr() -> None:
+    env = {
+        "KINLINK_KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+        "KINLINK_KAFKA_SASL_USERNAME": "kinlink",
+        "KINLINK_KAFKA_SASL_PASSWORD": "s3cret-Pa55",
+    }
+    settings = CommonSettings.from_env(env)
+    assert "s3cret-Pa55" not in repr(settings) and "kinlink" in repr(settings)
+    assert settings.kafka_client_options()["sasl_plain_password"] == "s3cret-Pa55"
