@@ -15,13 +15,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.common.catalog import (
+    ALERT_ERASED,
     ALERT_PUBLISHED,
     ALERT_RESOLVED,
+    ALERT_REVIEW_DUE,
     ALERT_UPDATED,
     MATCH_PROPOSED,
     MATCH_REVIEWED,
     MATCH_WITHDRAWN,
+    REGISTRATION_ERASED,
     REGISTRATION_RECORDED,
+    SIGHTING_ERASED,
     SIGHTING_REPORTED,
 )
 from services.common.envelope import CloudEvent, new_event
@@ -42,6 +46,9 @@ OBSERVED = [
     ALERT_RESOLVED,
     REGISTRATION_RECORDED,
     SIGHTING_REPORTED,
+    ALERT_ERASED,
+    REGISTRATION_ERASED,
+    SIGHTING_ERASED,
 ]
 FUZZ = settings(
     max_examples=60,
@@ -101,7 +108,7 @@ def test_the_correlator_applies_or_refuses_any_valid_event(events: list[CloudEve
 
 
 @FUZZ
-@given(_events([*OBSERVED, MATCH_PROPOSED, MATCH_WITHDRAWN, MATCH_REVIEWED]))
+@given(_events([*OBSERVED, ALERT_REVIEW_DUE, MATCH_PROPOSED, MATCH_WITHDRAWN, MATCH_REVIEWED]))
 def test_the_notifier_applies_or_refuses_any_valid_event(events: list[CloudEvent]) -> None:
     async def run() -> None:
         clock = Clock()
