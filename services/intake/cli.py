@@ -16,7 +16,8 @@ from pathlib import Path
 
 import click
 
-from services.common.auth import ORG_KINDS, AuthSettings, issue_token, parse_ttl, revoke
+from services.common.auth import ORG_KINDS, AuthSettings, issue_token, parse_ttl
+from services.common.revocation import revoke
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 

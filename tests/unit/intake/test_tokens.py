@@ -16,13 +16,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.common.auth import (
     AuthError,
-    RevocationList,
     TokenVerifier,
     bearer_token,
     issue_token,
     parse_ttl,
-    revoke,
 )
+from services.common.revocation import RevocationList, revoke
 from services.intake.cli import token as token_command
 from tests.forged_tokens import claims, unsigned
 
