@@ -168,7 +168,7 @@ async def adopt_schema(admin: asyncpg.Connection, schema: str) -> None:
     for kinds in ("rp", "S"):
         rows = await admin.fetch(
             "SELECT c.oid::regclass::text AS name FROM pg_class c"
-            " WHERE c.relnamespace = $1::regnamespace AND c.relkind = ANY($2::\"char\"[])"
+            " WHERE c.relnamespace = $1::regnamespace AND c.relkind::text = ANY($2::text[])"
             " AND c.relowner <> $3::regrole",
             schema, list(kinds), OWNER_ROLE,
         )

@@ -3,12 +3,14 @@ audit log but not change, remove or truncate entries (refused by privileges, bef
 may not reach another service's schema, disable a trigger or bypass triggers; the retention job,
 under that same role, still removes old audit entries through the owner's SECURITY DEFINER
 function, and `kinlink audit verify` passes afterwards. Production refuses a superuser or the
-schema owner as a service's connection."""
+schema owner as a service's connection. A database migrated before the roles existed is handed
+to the owner by `kinlink up`."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -23,11 +25,14 @@ from services.common.audit import AuditEntry, append
 from services.common.audit_chain import verify
 from services.common.config import SERVICES, CommonSettings
 from services.common.db import create_pool
+from services.common.migrations import migrate
 from services.common.production import ProductionRefused
-from services.common.roles import prepare_schema, service_role
+from services.common.roles import OWNER_ROLE, prepare_schema, service_role, url_as
 from services.common.schema_cli import migrate_services, migrations_of
 from services.common.schema_registry import SchemaRegistry
+from services.devstack.database import prepare_local_database
 from services.intake.retention.postgres import PostgresRetentionStore
+from tests.stack_fixtures import TestStack
 
 PERMISSION_DENIED = "permission denied"
 
@@ -156,3 +161,31 @@ async def test_production_refuses_a_superuser_or_the_owner_and_accepts_the_servi
         await prepare_schema(pool, production, "intake", migrations_of("intake"))
     finally:
         await pool.close()
+
+
+async def test_a_database_migrated_before_roles_existed_is_handed_to_the_owner(
+    stack: TestStack,
+) -> None:
+    name = f"legacy_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(stack.admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = stack.database_url(name)
+    try:
+        old = await asyncpg.connect(url)  # as the superuser, as every service did before
+        try:
+            await migrate(old, "intake", migrations_of("intake"))
+        finally:
+            await old.close()
+        await prepare_local_database(url)  # what `kinlink up` does on its database
+        conn = await asyncpg.connect(url_as(url, service_role("intake")))
+        try:
+            assert await migrate(conn, "intake", migrations_of("intake")) == []
+            assert await conn.fetchval(
+                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'intake'"
+            ) == OWNER_ROLE
+            assert PERMISSION_DENIED in await refused(conn, "DELETE FROM intake.audit_log")
+        finally:
+            await conn.close()
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
