@@ -20,6 +20,7 @@ class _LazyGroup(click.Group):
         "status": ("services.devstack.cli", "status"),
         "demo": ("services.demo.command", "demo"),
         "infra": ("services.devstack.infra_cli", "infra"),
+        "migrate": ("services.common.schema_cli", "migrate"),
         "match": ("services.correlator.match_cli", "match"),
         "scenario": ("services.lab.scenario.cli", "scenario"),
         "bench": ("services.lab.bench.cli", "bench"),

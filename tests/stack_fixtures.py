@@ -5,7 +5,9 @@ The test stack has its own ports (KINLINK_TEST_KAFKA_PORT, KINLINK_TEST_POSTGRES
 cache folders (`.cache/test-*`), wiped at start, so it never
 touches a developer's `make up` stack. Set KINLINK_TEST_KAFKA_BOOTSTRAP and
 KINLINK_TEST_DATABASE_URL to run against external systems instead. Every test gets its own topic
-prefix and its own database, so tests cannot see each other's events or rows.
+prefix and its own database, so tests cannot see each other's events or rows. Each database is
+provisioned as a deployment's is (services.common.roles): the services started in tests connect
+as their own roles (kinlink_intake, ...) and migrate as the owner role (kinlink_owner).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from services.common.config import CommonSettings
 from services.common.db import create_pool
 from services.common.schema_registry import SchemaRegistry
 from services.common.topics import ensure_topics, load_topic_specs
+from services.devstack.database import owner_url, provision_database, service_urls
 from services.devstack.kafka import LocalKafka
 from services.devstack.postgres import LocalPostgres
 
@@ -101,10 +104,16 @@ async def settings_factory(stack: TestStack) -> AsyncIterator[SettingsFactory]:
         finally:
             await admin.close()
         databases.append(db_name)
+        admin_url = stack.database_url(db_name)
+        await provision_database(admin_url)
         return CommonSettings(
             kafka_bootstrap=stack.bootstrap,
-            database_url=stack.database_url(db_name),
+            # The tests' own look into the database (any schema) is as the superuser; the
+            # services connect as their own roles and migrate as the owner, as deployed.
+            database_url=admin_url,
             topic_prefix=prefix,
+            database_migration_url=owner_url(admin_url),
+            service_database_urls=tuple(service_urls(admin_url).items()),
         )
 
     yield make

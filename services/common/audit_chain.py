@@ -6,9 +6,11 @@ and an inserted or removed one breaks the link `prev_hash` -> hash of the entry 
 newest hash (the head) is reported so that it can be anchored outside the database: only an
 anchor shows that the newest entries were cut off.
 
-`prune` removes the entries older than the retention period as a prefix of the chain: it first
-records a checkpoint with the id and hash of the last entry removed (the database refuses to
-delete an entry no checkpoint covers), so the remaining chain stays verifiable.
+`prune` removes the entries older than the retention period as a prefix of the chain, through the
+schema owner's SECURITY DEFINER function `audit_prune` (services' roles have no DELETE on the
+audit log): it first records a checkpoint with the id and hash of the last entry removed (the
+database refuses to delete an entry no checkpoint covers), so the remaining chain stays
+verifiable.
 """
 
 from __future__ import annotations
@@ -145,14 +147,7 @@ async def prune(
         )
         if dry_run:
             return Pruned(schema, count, last["id"])
-        total = await conn.fetchval(
-            f'SELECT coalesce(max(removed_total), 0) FROM "{schema}".audit_checkpoints'
-        )
-        await conn.execute(
-            f'INSERT INTO "{schema}".audit_checkpoints'
-            " (through_id, through_at, through_hash, removed, removed_total)"
-            " VALUES ($1, $2, $3, $4, $5)",
-            last["id"], last["at"], last["hash"], count, total + count,
-        )
-        await conn.execute(f'DELETE FROM "{schema}".audit_log WHERE id <= $1', last["id"])
-        return Pruned(schema, count, last["id"])
+        # The service roles may not DELETE from the audit log: the owner's SECURITY DEFINER
+        # function writes the checkpoint and removes the prefix (0003_audit_prune.sql).
+        row = await conn.fetchrow(f'SELECT * FROM "{schema}".audit_prune($1)', before)
+        return Pruned(schema, row["removed_count"], row["last_removed_id"])

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 DEFAULT_KAFKA_PORT = 9092
 DEFAULT_POSTGRES_PORT = 5433
+SERVICES = ("intake", "correlator", "notifier")  # each owns the PostgreSQL schema of its name
 
 
 def env_str(env: Mapping[str, str], name: str, default: str) -> str:
@@ -151,6 +152,16 @@ class CommonSettings:
     log_level: str = "INFO"
     kafka_security: KafkaSecurity = KafkaSecurity()
     environment: str = "development"
+    # The schema owner's connection, for migrations only (services.common.roles): when set,
+    # a service migrates its schema as the owner and grants its own role what it needs.
+    database_migration_url: str | None = None
+    # Per-service connections (KINLINK_<SERVICE>_DATABASE_URL), winning over database_url for
+    # that service: one environment can hold every service's own role (the local stack).
+    service_database_urls: tuple[tuple[str, str], ...] = ()
+
+    def database_url_for(self, service: str) -> str:
+        """Where `service` connects, as its own role."""
+        return dict(self.service_database_urls).get(service, self.database_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> CommonSettings:
@@ -171,6 +182,16 @@ class CommonSettings:
             log_level=env_str(env, "KINLINK_LOG_LEVEL", "INFO").upper(),
             kafka_security=KafkaSecurity.from_env(env),
             environment=env_str(env, "KINLINK_ENV", "development").lower(),
+            database_migration_url=(
+                with_database_tls(env["KINLINK_DATABASE_MIGRATION_URL"].strip(), env)
+                if env.get("KINLINK_DATABASE_MIGRATION_URL", "").strip()
+                else None
+            ),
+            service_database_urls=tuple(
+                (service, with_database_tls(env[name].strip(), env))
+                for service in SERVICES
+                if env.get(name := f"KINLINK_{service.upper()}_DATABASE_URL", "").strip()
+            ),
         )
 
     def kafka_client_options(self) -> dict[str, Any]:

@@ -56,34 +56,65 @@ async def migrate(conn: asyncpg.Connection, schema: str, service_dir: Path | Non
     if service_dir is not None:
         sets["service"] = service_dir
     migrations = discover(sets)
+    if not await _pending(conn, schema, migrations):
+        return []  # the usual start of a service, whose own role may change no schema
     applied_now: list[str] = []
     lock_key = int.from_bytes(
         hashlib.sha256(f"migrate:{schema}".encode()).digest()[:8], "big", signed=True
     )
     await conn.execute("SELECT pg_advisory_lock($1)", lock_key)
     try:
-        await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-        await conn.execute(
-            f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
-            " version text PRIMARY KEY, checksum text NOT NULL,"
-            " applied_at timestamptz NOT NULL DEFAULT now())"
-        )
-        rows = await conn.fetch(f'SELECT version, checksum FROM "{schema}".schema_migrations')
-        done = {r["version"]: r["checksum"] for r in rows}
-        for migration in migrations:
-            if migration.version in done:
-                if done[migration.version] != migration.checksum:
-                    raise MigrationError(f"{migration.version} changed after it was applied")
-                continue
-            async with conn.transaction():
-                await conn.execute(f'SET LOCAL search_path TO "{schema}", public')
-                await conn.execute(migration.sql)
-                await conn.execute(
-                    f'INSERT INTO "{schema}".schema_migrations (version, checksum) VALUES ($1, $2)',
-                    migration.version,
-                    migration.checksum,
-                )
-            applied_now.append(migration.version)
+        await _apply(conn, schema, migrations, applied_now)
+    except asyncpg.InsufficientPrivilegeError as exc:
+        user = await conn.fetchval("SELECT current_user")
+        raise MigrationError(
+            f"schema {schema} has pending migrations and role {user} may not apply them"
+            f" ({exc}): run `kinlink migrate` as the owner role, or give the service"
+            " KINLINK_DATABASE_MIGRATION_URL"
+        ) from exc
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", lock_key)
     return applied_now
+
+
+async def _pending(conn: asyncpg.Connection, schema: str, migrations: list[Migration]) -> bool:
+    """Whether any migration is still to apply (read-only; a changed applied file is refused)."""
+    if not await conn.fetchval(
+        "SELECT to_regclass($1) IS NOT NULL", f'"{schema}".schema_migrations'
+    ):
+        return True
+    rows = await conn.fetch(f'SELECT version, checksum FROM "{schema}".schema_migrations')
+    done = {r["version"]: r["checksum"] for r in rows}
+    for migration in migrations:
+        if migration.version in done and done[migration.version] != migration.checksum:
+            raise MigrationError(f"{migration.version} changed after it was applied")
+    return any(m.version not in done for m in migrations)
+
+
+async def _apply(
+    conn: asyncpg.Connection, schema: str, migrations: list[Migration], applied_now: list[str]
+) -> None:
+    await conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    await conn.execute(
+        f'CREATE TABLE IF NOT EXISTS "{schema}".schema_migrations ('
+        " version text PRIMARY KEY, checksum text NOT NULL,"
+        " applied_at timestamptz NOT NULL DEFAULT now())"
+    )
+    rows = await conn.fetch(f'SELECT version, checksum FROM "{schema}".schema_migrations')
+    done = {r["version"]: r["checksum"] for r in rows}
+    for migration in migrations:
+        if migration.version in done:
+            if done[migration.version] != migration.checksum:
+                raise MigrationError(f"{migration.version} changed after it was applied")
+            continue
+        async with conn.transaction():
+            # pg_temp last: functions keep this path (SET search_path FROM CURRENT), and a
+            # SECURITY DEFINER one must not look in the caller's temporary tables first.
+            await conn.execute(f'SET LOCAL search_path TO "{schema}", public, pg_temp')
+            await conn.execute(migration.sql)
+            await conn.execute(
+                f'INSERT INTO "{schema}".schema_migrations (version, checksum) VALUES ($1, $2)',
+                migration.version,
+                migration.checksum,
+            )
+        applied_now.append(migration.version)

@@ -12,14 +12,14 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from aiohttp import web
 
 from services.common.config import CommonSettings
 from services.common.http_server import HTTP_LIMITS
 from services.common.logging import configure_logging, get_logger
-from services.common.production import production_refusals
+from services.common.production import ProductionRefused, production_refusals
 from services.common.workers import WORKERS
 
 log = get_logger(__name__)
@@ -84,13 +84,20 @@ def serve(service: str, settings: ServiceSettings, make_app: Callable[[], web.Ap
         settings.common, getattr(settings, "auth", None), getattr(settings, "cors_origins", ())
     )
     if refusals:
-        for refusal in refusals:
-            log.error("refusing to start", reason=refusal)
-            print(f"kinlink {service}: refusing to start: {refusal}", file=sys.stderr)
-        sys.exit(2)
+        _refuse(service, refusals)
     app = make_app()
-    crashed = asyncio.run(
-        _serve(app, settings.host, settings.port, settings.shutdown_grace_seconds)
-    )
+    try:
+        crashed = asyncio.run(
+            _serve(app, settings.host, settings.port, settings.shutdown_grace_seconds)
+        )
+    except ProductionRefused as refused:  # found once connected (the database role)
+        _refuse(service, refused.refusals)
     if crashed:
         sys.exit(1)
+
+
+def _refuse(service: str, refusals: list[str]) -> NoReturn:
+    for refusal in refusals:
+        log.error("refusing to start", reason=refusal)
+        print(f"kinlink {service}: refusing to start: {refusal}", file=sys.stderr)
+    sys.exit(2)

@@ -25,9 +25,9 @@ from services.common.http_server import (
     add_ops_routes,
     standard_middlewares,
 )
-from services.common.migrations import migrate
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.producer import EventProducer
+from services.common.roles import prepare_schema
 from services.common.schema_registry import SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.correlator.config import SCHEMA, CorrelatorSettings
@@ -51,13 +51,12 @@ def create_app(settings: CorrelatorSettings) -> web.Application:
     async def resources(app: web.Application) -> AsyncIterator[None]:
         common = settings.common
         registry = SchemaRegistry.load()
-        pool = await create_pool(common.database_url, max_size=5)
+        pool = await create_pool(common.database_url_for(SCHEMA), max_size=5)
         dead_letters = EventProducer(common, registry, client_id=f"{settings.group_id}-dlq")
         workers = app[WORKERS]
         dead_letters_started = False
         try:
-            async with pool.acquire() as conn:
-                await migrate(conn, SCHEMA, MIGRATIONS)
+            await prepare_schema(pool, common, SCHEMA, MIGRATIONS)
             repository = PostgresCorrelatorRepository(pool, registry, common.topic)
             # Before the consumer joins its group, in a thread: the event loop stays free.
             await asyncio.to_thread(warm_up_names)

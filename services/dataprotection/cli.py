@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -20,9 +19,7 @@ SCHEMAS = ("intake", "correlator", "notifier")
 
 
 def _database(service: str) -> str:
-    return os.environ.get(f"KINLINK_{service.upper()}_DATABASE_URL") or (
-        CommonSettings.from_env().database_url
-    )
+    return CommonSettings.from_env().database_url_for(service)
 
 
 @click.group()

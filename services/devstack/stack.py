@@ -25,6 +25,7 @@ from services.common.config import (
 )
 from services.common.topics import ensure_topics, load_topic_specs, replicated
 from services.devstack import process
+from services.devstack.database import prepare_local_database, service_urls
 from services.devstack.kafka import LocalKafka
 from services.devstack.paths import cache_dir
 from services.devstack.postgres import LocalPostgres
@@ -93,14 +94,24 @@ class Stack:
         return self.external_database or self.postgres.url
 
     def env(self) -> dict[str, str]:
-        """Environment for processes that should use this stack."""
+        """Environment for processes that should use this stack: on the local database, each
+        service connects as its own role (KINLINK_<SERVICE>_DATABASE_URL)."""
         intake_port = env_int(os.environ, "KINLINK_INTAKE_PORT", 8080)
+        own_roles = (
+            {}
+            if self.external_database is not None
+            else {
+                f"KINLINK_{service.upper()}_DATABASE_URL": url
+                for service, url in service_urls(self.database_url).items()
+            }
+        )
         return {
             # The notifier forwards the dashboard's detail views to this stack's intake.
             "KINLINK_INTAKE_URL": f"http://127.0.0.1:{intake_port}",
             **os.environ,
             "KINLINK_KAFKA_BOOTSTRAP": self.bootstrap,
             "KINLINK_DATABASE_URL": self.database_url,
+            **own_roles,
         }
 
     def start_infra(self) -> None:
@@ -108,6 +119,8 @@ class Stack:
             self.kafka.start()
         if self.external_database is None:
             self.postgres.start()
+            # The owner role migrates; the services, started next, connect as their own roles.
+            asyncio.run(prepare_local_database(self.database_url))
         specs = replicated(load_topic_specs(), self.replication_factor, self.min_insync_replicas)
         # An external cluster is reached as the services reach it (TLS, SASL); the local
         # broker has only its plaintext loopback listener.

@@ -22,11 +22,11 @@ from services.common.http_server import (
     add_ops_routes,
     standard_middlewares,
 )
-from services.common.migrations import migrate
 from services.common.openapi import load_bundled, query_guard
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.producer import EventProducer
 from services.common.rate_limit import RATE_LIMITS, RateLimits
+from services.common.roles import prepare_schema
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.intake.config import SCHEMA, IntakeSettings
@@ -67,13 +67,12 @@ def create_app(settings: IntakeSettings, registry: SchemaRegistry | None = None)
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
         common = settings.common
-        pool = await create_pool(common.database_url, max_size=settings.db_pool_size)
+        pool = await create_pool(common.database_url_for(SCHEMA), max_size=settings.db_pool_size)
         workers = app[WORKERS]
         dead_letters = EventProducer(common, schemas, client_id="intake-links-dlq")
         dead_letters_started = False
         try:
-            async with pool.acquire() as conn:
-                await migrate(conn, SCHEMA, MIGRATIONS)
+            await prepare_schema(pool, common, SCHEMA, MIGRATIONS)
             repository = PostgresIntakeRepository(pool, schemas, common.topic)
             app[HANDLERS] = IntakeHandlers(repository, schemas, settings)
             retention = PostgresRetentionStore(pool, schemas, common.topic)

@@ -28,11 +28,11 @@ from services.common.http_server import (
     add_ops_routes,
     standard_middlewares,
 )
-from services.common.migrations import migrate
 from services.common.openapi import load_bundled, query_guard
 from services.common.outbox import RelayRunner, refresh_backlog_metrics
 from services.common.producer import EventProducer
 from services.common.rate_limit import RATE_LIMITS, RateLimits
+from services.common.roles import prepare_schema
 from services.common.schema_registry import SCHEMAS_ROOT, SchemaRegistry
 from services.common.workers import WORKERS, Workers
 from services.notifier.config import SCHEMA, NotifierSettings
@@ -89,14 +89,13 @@ async def _resources(
     app: web.Application, *, settings: NotifierSettings, schemas: SchemaRegistry, clock: Clock
 ) -> AsyncIterator[None]:
     common = settings.common
-    pool = await create_pool(common.database_url, max_size=10)
+    pool = await create_pool(common.database_url_for(SCHEMA), max_size=10)
     workers = app[WORKERS]
     dead_letters = EventProducer(common, schemas, client_id=f"{settings.group_id}-dlq")
     app[INTAKE_CLIENT] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
     started = False
     try:
-        async with pool.acquire() as conn:
-            await migrate(conn, SCHEMA, MIGRATIONS)
+        await prepare_schema(pool, common, SCHEMA, MIGRATIONS)
         repository = PostgresNotifierRepository(pool, schemas, common.topic)
         router = Router(timedelta(hours=settings.review_window_hours), clock)
         app[HANDLERS] = NotifierHandlers(repository, schemas, router, clock)

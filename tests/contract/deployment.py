@@ -147,5 +147,7 @@ def pod_environment(deployment: dict[str, Any]) -> dict[str, str]:
         if "secretRef" in source:
             env.update(one("Secret", source["secretRef"]["name"])["stringData"])
     for item in spec.get("env", []):
-        env[item["name"]] = str(item.get("value", ""))
+        ref = item.get("valueFrom", {}).get("secretKeyRef")
+        # A value from a Secret the cluster makes (e.g. Strimzi's KafkaUser): named, not known.
+        env[item["name"]] = f"<{ref['name']}/{ref['key']}>" if ref else str(item.get("value", ""))
     return env

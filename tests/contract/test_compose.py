@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import re
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import yaml
 
+from services.common.config import CommonSettings
 from services.demo.command import demo
 from services.devstack.infra_cli import infra
 from services.devstack.paths import REPO_ROOT
@@ -57,8 +58,26 @@ def test_each_service_gets_only_variables_its_config_reads(
     assert urlsplit(settings.common.database_url).hostname == "postgres"
 
 
+def test_each_service_connects_as_its_own_role_after_the_owner_migrated(
+    compose: dict[str, Any],
+) -> None:
+    migrate = compose["services"]["migrate"]
+    assert migrate["command"] == ["kinlink", "migrate", "--provision"]
+    job = CommonSettings.from_env(_env(migrate))
+    assert urlsplit(job.database_migration_url or "").username == "kinlink_owner"
+    for name in SERVICES:
+        service = compose["services"][name]
+        url = urlsplit(SERVICES[name].settings.from_env(_env(service)).common.database_url)
+        assert url.username == f"kinlink_{name}"  # neither postgres nor the owner
+        # the migrate job creates the role with the password the service logs in with
+        assert job.database_url_for(name) == urlunsplit(url)
+        assert service["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+
+
 def test_jobs_and_demo_get_only_variables_the_command_reads(compose: dict[str, Any]) -> None:
-    for name in ("keys", "topics", "demo"):
+    for name in ("keys", "topics", "demo", "migrate"):
         env = _env(compose["services"][name])
         assert not sorted(set(env) - tool_reads()), name
 

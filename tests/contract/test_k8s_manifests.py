@@ -17,7 +17,10 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from services.common.config import CommonSettings, database_sslmode
 from services.common.keys import ensure_dev_keys
+from services.common.production import production_refusals
+from services.common.roles import OWNER_ROLE, role_in_url, service_role
 from services.common.topics import load_topic_specs
 from services.correlator.consumers import TOPICS as CORRELATOR_TOPICS
 from services.devstack.k8s_topics import K8S_TOPICS_FILE, render
@@ -33,6 +36,7 @@ from .deployment import (
     manifest_files,
     one,
     pod_environment,
+    tool_reads,
 )
 
 KUBERNETES_VERSION = "1.33"
@@ -49,6 +53,7 @@ KNOWN_KINDS = {
     ("kafka.strimzi.io/v1beta2", "Kafka"),
     ("kafka.strimzi.io/v1beta2", "KafkaNodePool"),
     ("kafka.strimzi.io/v1beta2", "KafkaTopic"),
+    ("kafka.strimzi.io/v1beta2", "KafkaUser"),
     ("postgresql.cnpg.io/v1", "Cluster"),
     ("kustomize.config.k8s.io/v1beta1", "Kustomization"),
 }
@@ -226,15 +231,22 @@ def test_kafka_runs_in_kraft_mode_on_three_nodes_with_safe_replication() -> None
     assert config["min.insync.replicas"] == 2
     assert config["auto.create.topics.enable"] is False
     assert "topicOperator" in kafka["spec"]["entityOperator"]
-    # The services' bootstrap is the Strimzi bootstrap Service on a plain listener.
-    plain = [
-        listener
-        for listener in kafka["spec"]["kafka"]["listeners"]
-        if listener["type"] == "internal" and not listener["tls"]
-    ]
+    # The services' bootstrap is the Strimzi bootstrap Service on a TLS listener with SCRAM;
+    # no listener takes plaintext or unauthenticated clients.
+    listeners = kafka["spec"]["kafka"]["listeners"]
+    assert all(lst["tls"] and lst["authentication"]["type"] == "scram-sha-512"
+               for lst in listeners)
+    users = {u["metadata"]["name"]: u for u in find("KafkaUser")}
     for name in SERVICES:
-        bootstrap = pod_environment(one("Deployment", name))["KINLINK_KAFKA_BOOTSTRAP"]
-        assert bootstrap in {f"{cluster}-kafka-bootstrap:{lst['port']}" for lst in plain}
+        env = pod_environment(one("Deployment", name))
+        assert env["KINLINK_KAFKA_BOOTSTRAP"] in {
+            f"{cluster}-kafka-bootstrap:{lst['port']}" for lst in listeners
+        }
+        user = users[env["KINLINK_KAFKA_SASL_USERNAME"]]
+        assert user["metadata"]["labels"]["strimzi.io/cluster"] == cluster
+        assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+        # Strimzi puts the user's password in a Secret named after the user
+        assert env["KINLINK_KAFKA_SASL_PASSWORD"] == f"<{user['metadata']['name']}/password>"
 
 
 def test_the_committed_kafka_topics_are_the_generated_ones() -> None:
@@ -266,22 +278,78 @@ def _secret_values(name: str) -> dict[str, str]:
 
 def test_each_service_connects_as_its_own_role_to_the_database_cluster() -> None:
     (database,) = find("Cluster")
-    sql = " ; ".join(database["spec"]["bootstrap"]["initdb"]["postInitApplicationSQL"])
+    initdb = database["spec"]["bootstrap"]["initdb"]
     roles = {role["name"]: role for role in database["spec"]["managed"]["roles"]}
+    owner = initdb["owner"]
+    assert owner == OWNER_ROLE and _secret_values(initdb["secret"]["name"])["username"] == owner
     for name in SERVICES:
-        schema = __import__(f"services.{name}.config", fromlist=["SCHEMA"]).SCHEMA
         url = urlsplit(pod_environment(one("Deployment", name))["KINLINK_DATABASE_URL"])
         assert url.hostname == f"{database['metadata']['name']}-rw"
-        assert url.path == f"/{database['spec']['bootstrap']['initdb']['database']}"
-        assert url.username in roles and roles[url.username]["login"] is True
-        credentials = _secret_values(roles[url.username]["passwordSecret"]["name"])
+        assert url.path == f"/{initdb['database']}"
+        # its own role (services.common.roles), neither the owner nor a superuser
+        assert url.username == service_role(name) != owner
+        role = roles[url.username]
+        assert role["login"] is True and role["superuser"] is False
+        assert role["createdb"] is False and role["createrole"] is False
+        credentials = _secret_values(role["passwordSecret"]["name"])
         assert credentials == {"username": url.username, "password": url.password}
-        assert f"CREATE SCHEMA {schema} AUTHORIZATION {url.username}" in sql
+    # Nothing is created for a service role to own: the schemas come from the owner's migrations.
+    assert not any("SCHEMA" in sql for sql in initdb["postInitApplicationSQL"])
+
+
+def _init_container(deployment: dict[str, Any]) -> dict[str, Any]:
+    (init,) = deployment["spec"]["template"]["spec"]["initContainers"]
+    return dict(init)
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_migrations_run_as_the_owner_in_an_init_container_only(name: str) -> None:
+    deployment = one("Deployment", name)
+    init = _init_container(deployment)
+    assert init["command"] == ["kinlink", "migrate", "--service", name]
+    assert init["image"] == container(deployment)["image"]
+    env = pod_environment({"spec": {"template": {"spec": {"containers": [init]}}}})
+    # the service's own configuration (shared ConfigMap) and what `kinlink migrate` reads
+    assert not sorted(set(env) - tool_reads() - SERVICES[name].reads())
+    settings = CommonSettings.from_env(env)
+    (secret,) = [e for e in init["env"] if e["name"] == "KINLINK_DATABASE_MIGRATION_URL"]
+    ref = secret["valueFrom"]["secretKeyRef"]
+    owner_url = urlsplit(_secret_values(ref["name"])[ref["key"]])
+    assert owner_url.username == OWNER_ROLE
+    # grants go to the role the service logs in as
+    assert role_in_url(settings.database_url_for(name), name) == service_role(name)
+    # the service's own container never holds the owner's credentials
+    assert "KINLINK_DATABASE_MIGRATION_URL" not in pod_environment(deployment)
+    assert init["securityContext"]["allowPrivilegeEscalation"] is False
+
+
+@pytest.mark.parametrize("name", sorted(SERVICES))
+def test_each_service_runs_in_production_mode_with_tls_to_kafka_and_postgres(name: str) -> None:
+    deployment = one("Deployment", name)
+    env = pod_environment(deployment)
+    settings = SERVICES[name].settings.from_env(env)
+    common = settings.common
+    assert common.environment == "production"
+    assert common.kafka_security.protocol == "SASL_SSL"
+    assert common.kafka_security.sasl_mechanism.startswith("SCRAM-")
+    assert database_sslmode(common.database_url) == "verify-full"
+    # nothing in the common settings that production refuses (the keys are the cluster's own)
+    assert production_refusals(common, None, getattr(settings, "cors_origins", ())) == []
+    # the CA files are mounted from the Secrets the operators create
+    pod = deployment["spec"]["template"]["spec"]
+    volumes = {v["name"]: v for v in pod["volumes"]}
+    mounts = {m["mountPath"]: m["name"] for m in container(deployment)["volumeMounts"]}
+    for variable, secret in (("KINLINK_KAFKA_SSL_CAFILE", "kinlink-cluster-ca-cert"),
+                             ("KINLINK_DATABASE_SSLROOTCERT", "kinlink-db-ca")):
+        folder, _, file = env[variable].rpartition("/")
+        volume = volumes[mounts[folder]]
+        assert volume["secret"]["secretName"] == secret
+        assert {"key": "ca.crt", "path": file} in volume["secret"]["items"]
 
 
 def test_no_deployment_needs_a_migration_job() -> None:
-    # Each service migrates its own schema at start-up under an advisory lock
-    # (services.common.migrations), so replicas starting together are safe without a Job.
+    # Each service's init container migrates its schema as the owner (`kinlink migrate`),
+    # serialised by an advisory lock (services.common.migrations): no separate Job.
     assert find("Job") == []
 
 

@@ -1,14 +1,13 @@
 """What the deployment files ask of real systems: `kinlink infra topics` (compose's topic job)
 creates the topic list on a real broker, and the CloudNativePG bootstrap SQL of
-infra/k8s/postgres.yaml gives each service a role that can migrate its own schema, and only
-its own, on a real PostgreSQL."""
+infra/k8s/postgres.yaml, then `kinlink migrate` as the owner role, give each service a role that
+reads its own schema and no other, on a real PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
@@ -16,7 +15,8 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from click.testing import CliRunner
 
-from services.common.migrations import migrate
+from services.common.roles import service_role, url_as
+from services.common.schema_cli import migrate_services
 from services.common.topics import load_topic_specs
 from services.devstack.infra_cli import infra
 from tests.contract.deployment import SERVICES, find
@@ -62,50 +62,50 @@ def test_the_topics_command_creates_the_topic_list(stack: TestStack) -> None:
     assert "created" not in again.output and again.output.count("exists") == len(specs)
 
 
-def _as(url: str, user: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=f"{user}@{parts.hostname}:{parts.port}"))
-
-
-async def test_each_service_role_migrates_its_own_schema_and_reads_no_other(
+async def test_the_owner_migrates_and_each_service_role_reads_its_own_schema_only(
     stack: TestStack,
 ) -> None:
     (database,) = find("Cluster")
-    statements = database["spec"]["bootstrap"]["initdb"]["postInitApplicationSQL"]
-    roles = [role["name"] for role in database["spec"]["managed"]["roles"]]
+    initdb = database["spec"]["bootstrap"]["initdb"]
     name = f"k8s_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(stack.admin_url)
-    await admin.execute(f'CREATE DATABASE "{name}"')
+    # The roles are cluster-wide and the test run made them already (the same attributes):
+    # what CloudNativePG's initdb does for this database is to give it to the owner.
+    await admin.execute(f'CREATE DATABASE "{name}" OWNER "{initdb["owner"]}"')
     url = stack.database_url(name)
     try:
         # What CloudNativePG runs once, as superuser, in the application database; the
         # database is called `kinlink` there.
         setup = await asyncpg.connect(url)
         try:
-            for statement in statements:
+            for statement in initdb["postInitApplicationSQL"]:
+                role = statement.split()[2] if statement.startswith("CREATE ROLE") else None
+                if role and await setup.fetchval(
+                    "SELECT NOT rolsuper AND NOT rolcreatedb AND NOT rolcreaterole AND rolcanlogin"
+                    " FROM pg_roles WHERE rolname = $1", role
+                ):
+                    continue
                 await setup.execute(statement.replace("DATABASE kinlink", f'DATABASE "{name}"'))
         finally:
             await setup.close()
-        await _migrate_as_each_service(url)
+        # What each service's init container runs: `kinlink migrate` as the owner.
+        owner_url = url_as(url, initdb["owner"])
+        await migrate_services(owner_url, {s: service_role(s) for s in SERVICES})
+        await _each_service_reads_its_own_schema_only(url, initdb["owner"])
     finally:
         await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        for role in roles:
-            await admin.execute(f'DROP ROLE IF EXISTS "{role}"')
         await admin.close()
 
 
-async def _migrate_as_each_service(url: str) -> None:
+async def _each_service_reads_its_own_schema_only(url: str, owner: str) -> None:
     for service in SERVICES:
-        config: Any = __import__(f"services.{service}.config", fromlist=["SCHEMA"])
-        app: Any = __import__(f"services.{service}.app", fromlist=["MIGRATIONS"])
-        conn = await asyncpg.connect(_as(url, service))
+        conn = await asyncpg.connect(url_as(url, service_role(service)))
         try:
-            applied = await migrate(conn, config.SCHEMA, app.MIGRATIONS)
-            assert "common/0001_outbox_inbox" in applied
             owners = await conn.fetch(
-                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = $1", config.SCHEMA
+                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = $1", service
             )
-            assert [r["tableowner"] for r in owners] == [service]
+            assert [r["tableowner"] for r in owners] == [owner]
+            assert await conn.fetchval(f'SELECT count(*) FROM "{service}".outbox') == 0
             for other in set(SERVICES) - {service}:
                 with pytest.raises(asyncpg.InsufficientPrivilegeError):
                     await conn.fetch(f'SELECT 1 FROM "{other}".outbox LIMIT 1')

@@ -28,7 +28,8 @@ async def test_applying_twice_changes_nothing(pool: Any) -> None:
         )
         second = await migrate(conn, "svc", MIGRATIONS)
         assert first == [
-            "common/0001_outbox_inbox", "common/0002_audit_chain", "service/0001_effects"
+            "common/0001_outbox_inbox", "common/0002_audit_chain", "common/0003_audit_prune",
+            "service/0001_effects",
         ]
         assert second == []
         assert (

@@ -28,7 +28,7 @@ async def _run(dry_run: bool) -> dict[str, object]:
     from services.common.config import CommonSettings
     from services.common.db import create_pool
     from services.common.logging import configure_logging
-    from services.common.migrations import migrate
+    from services.common.roles import prepare_schema
     from services.common.schema_registry import SchemaRegistry
     from services.intake.app import MIGRATIONS
     from services.intake.config import SCHEMA
@@ -38,10 +38,9 @@ async def _run(dry_run: bool) -> dict[str, object]:
 
     common = CommonSettings.from_env()
     configure_logging(common.log_level, "retention")  # logs on stderr, the report on stdout
-    pool = await create_pool(common.database_url, max_size=2)
+    pool = await create_pool(common.database_url_for(SCHEMA), max_size=2)
     try:
-        async with pool.acquire() as conn:
-            await migrate(conn, SCHEMA, MIGRATIONS)
+        await prepare_schema(pool, common, SCHEMA, MIGRATIONS)
         store = PostgresRetentionStore(pool, SchemaRegistry.load(), common.topic)
         job = RetentionJob(store, RetentionSettings.from_env().policy)
         return (await job.run(dry_run=dry_run)).as_json()
