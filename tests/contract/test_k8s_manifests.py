@@ -231,6 +231,8 @@ def test_kafka_runs_in_kraft_mode_on_three_nodes_with_safe_replication() -> None
     assert config["min.insync.replicas"] == 2
     assert config["auto.create.topics.enable"] is False
     assert "topicOperator" in kafka["spec"]["entityOperator"]
+    assert "userOperator" in kafka["spec"]["entityOperator"]  # or no KafkaUser gets a Secret
+    assert kafka["spec"]["kafka"]["authorization"]["type"] == "simple"
     # The services' bootstrap is the Strimzi bootstrap Service on a TLS listener with SCRAM;
     # no listener takes plaintext or unauthenticated clients.
     listeners = kafka["spec"]["kafka"]["listeners"]
@@ -245,6 +247,14 @@ def test_kafka_runs_in_kraft_mode_on_three_nodes_with_safe_replication() -> None
         user = users[env["KINLINK_KAFKA_SASL_USERNAME"]]
         assert user["metadata"]["labels"]["strimzi.io/cluster"] == cluster
         assert user["spec"]["authentication"]["type"] == "scram-sha-512"
+        # Least privilege on the brokers: the Kinlink topics, and only this service's groups.
+        acls = {
+            (acl["resource"]["type"], acl["resource"]["name"], acl["resource"]["patternType"])
+            for acl in user["spec"]["authorization"]["acls"]
+        }
+        group = env.get(f"KINLINK_{name.upper()}_GROUP", f"kinlink-{name}")
+        assert acls == {("topic", "kinlink.", "prefix"), ("group", f"kinlink-{name}", "prefix")}
+        assert group.startswith(f"kinlink-{name}")
         # Strimzi puts the user's password in a Secret named after the user
         assert env["KINLINK_KAFKA_SASL_PASSWORD"] == f"<{user['metadata']['name']}/password>"
 
