@@ -85,14 +85,16 @@ class Services:
                     self.start(name)
             await asyncio.sleep(0.5)
 
-    def stop_all(self) -> None:
+    def stop_all(self, grace: float = 30.0) -> None:
+        """SIGTERM, and SIGKILL for what has not exited after `grace` seconds."""
         self._stopping = True
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()
+        deadline = time.monotonic() + grace
         for proc in self.procs.values():
             try:
-                proc.wait(30)
+                proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
