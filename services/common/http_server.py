@@ -59,6 +59,16 @@ def route_label(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
+def _started(request: web.Request) -> bool:
+    """Whether part of the response went out already (a stream, such as SSE).
+
+    A problem response then would be written into that body while the connection is kept
+    alive, leaving the client waiting on a stream that never speaks again: the error is left
+    to aiohttp, which closes the connection, and the client reconnects (with Last-Event-ID).
+    """
+    return bool(request.writer.output_size > 0)
+
+
 def standard_middlewares(service: str) -> list[Any]:
     """Request id, trace and logging context, then metrics, then problem rendering, then the
     per-address rate limit (outermost first; the limit is on only where the app holds
@@ -119,15 +129,18 @@ def standard_middlewares(service: str) -> list[Any]:
         # typed where an id belongs, and a problem body must not repeat it.
         try:
             return await handler(request)
-        except Problem as problem:
-            return problem_response(problem, route_label(request))
-        except DomainError as error:
-            return problem_response(problem_from(error), route_label(request))
         except web.HTTPException as exc:
-            if exc.status < 400:
+            if exc.status < 400 or _started(request):
                 raise
             return problem_response(from_http_exception(exc), route_label(request))
-        except Exception:
+        except Exception as exc:
+            if _started(request):
+                log.exception("error after the response started", route=route_label(request))
+                raise
+            if isinstance(exc, Problem):
+                return problem_response(exc, route_label(request))
+            if isinstance(exc, DomainError):
+                return problem_response(problem_from(exc), route_label(request))
             log.exception("unhandled error", route=route_label(request), method=request.method)
             return problem_response(
                 Problem(500, "The server could not handle this request."), route_label(request)

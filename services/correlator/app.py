@@ -51,6 +51,11 @@ def create_app(settings: CorrelatorSettings) -> web.Application:
     async def resources(app: web.Application) -> AsyncIterator[None]:
         common = settings.common
         registry = SchemaRegistry.load()
+        # First, in a thread (the event loop stays free), and before any database session is
+        # opened: it takes minutes on a busy machine, and a session opened before it could be
+        # cut meanwhile (found by the chaos run: a PostgreSQL restart during the warm-up
+        # crashed the start-up on a dead pool connection).
+        await asyncio.to_thread(warm_up_names)
         pool = await create_pool(common.database_url_for(SCHEMA), max_size=5)
         dead_letters = EventProducer(common, registry, client_id=f"{settings.group_id}-dlq")
         workers = app[WORKERS]
@@ -58,8 +63,6 @@ def create_app(settings: CorrelatorSettings) -> web.Application:
         try:
             await prepare_schema(pool, common, SCHEMA, MIGRATIONS)
             repository = PostgresCorrelatorRepository(pool, registry, common.topic)
-            # Before the consumer joins its group, in a thread: the event loop stays free.
-            await asyncio.to_thread(warm_up_names)
             engine = MatchEngine(load_tables(), threshold=settings.threshold)
             handlers = CorrelatorHandlers(engine, settings.max_backfill)
             async with repository.transaction() as tx:

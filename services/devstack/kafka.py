@@ -16,6 +16,7 @@ import string
 import subprocess
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -286,8 +287,12 @@ class KafkaCluster:
         return ",".join(node.bootstrap for node in self.nodes)
 
     def start(self, timeout: float = 120.0) -> None:
-        """Start every node not running (all at once), then wait until each listens."""
-        launched = [node for node in self.nodes if node.launch()]
+        """Start every node not running (all at once), then wait until each listens. Nodes
+        format their storage and launch in parallel: each format is a JVM start of its own."""
+        resolve_jars()  # once, before the nodes look for the jars at the same time
+        with ThreadPoolExecutor(max_workers=self.size) as pool:
+            launched = [node for node, ran in zip(self.nodes, pool.map(LocalKafka.launch,
+                        self.nodes), strict=True) if ran]  # fmt: skip
         for node in launched:
             node.wait_listening(timeout)
 

@@ -6,7 +6,6 @@ Domain errors become problem+json in the shared middleware (services.common.http
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -29,8 +28,7 @@ from services.common.http_server import REQUEST_ID, json_response, read_json
 from services.notifier.config import NotifierSettings
 from services.notifier.handlers import NotifierHandlers
 from services.notifier.metrics import SSE_STREAMS
-from services.notifier.stream import NotificationHub, last_event_id, open_stream
-from services.notifier.stream import send as send_frame
+from services.notifier.stream import PAGE, NotificationHub, follow, last_event_id, open_stream
 
 HANDLERS: web.AppKey[NotifierHandlers] = web.AppKey("handlers", NotifierHandlers)
 SETTINGS: web.AppKey[NotifierSettings] = web.AppKey("settings", NotifierSettings)
@@ -143,6 +141,14 @@ async def stream(request: web.Request) -> web.StreamResponse:
     hub = request.app[HUB]
     heartbeat = request.app[SETTINGS].sse_heartbeat_seconds
     handlers = _handlers(request)
+
+    async def read(since: int) -> list[dict[str, Any]]:
+        outcome = await handlers.notifications(
+            caller, since=since, limit=PAGE, subscription_id=subscription_id
+        )
+        items: list[dict[str, Any]] = outcome.body["items"]
+        return items
+
     response = await open_stream(request)
     woken = hub.watch(caller.principal.org)
     SSE_STREAMS.inc()
@@ -150,21 +156,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
         # A client that goes away surfaces as ConnectionResetError on write: it resumes later
         # with Last-Event-ID, so there is nothing to clean up but the watch.
         with contextlib.suppress(ConnectionResetError):
-            while not hub.closing:
-                woken.clear()  # before reading: a notification committed meanwhile wakes us
-                outcome = await handlers.notifications(
-                    caller, since=after, limit=200, subscription_id=subscription_id
-                )
-                items = outcome.body["items"]
-                for item in items:
-                    await send_frame(response, item)
-                    after = item["seq"]
-                if len(items) == 200:
-                    continue
-                try:
-                    await asyncio.wait_for(woken.wait(), heartbeat)
-                except TimeoutError:
-                    await response.write(b": heartbeat\n\n")
+            await follow(response, read, hub, woken, after, heartbeat)
             await response.write_eof()
     finally:
         SSE_STREAMS.dec()

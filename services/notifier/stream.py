@@ -3,7 +3,9 @@
 One LISTEN connection per process (`NotificationHub`) wakes the streams of the organisation a
 new notification is for; each stream then reads what follows its last `seq` from the store, so
 a client that reconnects with `Last-Event-ID` gets exactly what it missed, once. Comment lines
-every heartbeat keep proxies from closing an idle stream.
+every heartbeat keep proxies from closing an idle stream; they come from the stream's own loop,
+also while a read waits on the database, so a database restart never silences a stream: the
+read is retried from the last `seq` sent at the next wake-up or heartbeat.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -25,8 +28,11 @@ from services.notifier.postgres_notifications import NOTIFICATIONS_CHANNEL
 
 log = get_logger(__name__)
 
-_PAGE = 200
-log = get_logger(__name__)
+PAGE = 200
+HEARTBEAT = b": heartbeat\n\n"
+T = TypeVar("T")
+# The notifications after a seq (at most PAGE), oldest first.
+Read = Callable[[int], Awaitable[list[dict[str, Any]]]]
 
 
 class NotificationHub:
@@ -143,3 +149,50 @@ async def open_stream(request: web.Request) -> web.StreamResponse:
     await response.prepare(request)
     await response.write(b"retry: 2000\n\n")
     return response
+
+
+async def follow(
+    response: web.StreamResponse,
+    read: Read,
+    hub: NotificationHub,
+    woken: asyncio.Event,
+    after: int,
+    heartbeat: float,
+) -> None:
+    """Send what follows `after`, then what the hub wakes the stream for, until the hub closes.
+
+    A read the database cannot answer (it restarts, the pool has no session) is not the
+    client's problem: the stream keeps beating and reads again from the last seq it sent."""
+    while not hub.closing:
+        woken.clear()  # before reading: a notification committed meanwhile wakes us
+        try:
+            items = await beating(response, read(after), heartbeat)
+        except TRANSIENT as exc:
+            log.warning("stream could not read notifications, will retry",
+                        error=type(exc).__name__)  # fmt: skip
+            items = []
+        else:
+            for item in items:
+                await send(response, item)
+                after = item["seq"]
+            if len(items) == PAGE:
+                continue
+        try:
+            await asyncio.wait_for(woken.wait(), heartbeat)
+        except TimeoutError:
+            await response.write(HEARTBEAT)
+
+
+async def beating(response: web.StreamResponse, work: Awaitable[T], heartbeat: float) -> T:
+    """Await `work` while writing a heartbeat every `heartbeat` seconds it takes."""
+    task = asyncio.ensure_future(work)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=heartbeat)
+            if done:
+                return task.result()
+            await response.write(HEARTBEAT)
+    finally:
+        if not task.done():  # the client went away (or shutdown) while the read was pending
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+            task.cancel()

@@ -52,7 +52,8 @@ class Fault:
 class FaultPlan:
     """How many faults of each kind a run gets."""
 
-    service_kills: int = 2  # per service instance
+    service_kills: int = 2  # per service instance (but the spared ones)
+    spared: tuple[str, ...] = ()  # instances never killed (a correlator start costs minutes)
     broker_outages: int = 1  # every broker down, then back
     single_broker_kills: int = 1  # one node of a cluster (needs 3 nodes), back much later
     postgres_restarts: int = 1
@@ -72,7 +73,8 @@ def schedule(plan: FaultPlan, seed: int, brokers: int, services: list[str]) -> l
         return round(rng.uniform(0.05, 0.85), 3)
 
     faults = [Fault(when(), "kill", name, round(rng.uniform(0.2, 3.0), 2))
-              for name in services for _ in range(plan.service_kills)]  # fmt: skip
+              for name in services if name not in plan.spared
+              for _ in range(plan.service_kills)]  # fmt: skip
     faults += [Fault(when(), "brokers", "all", round(rng.uniform(3, 8), 1))
                for _ in range(plan.broker_outages)]  # fmt: skip
     if brokers >= 3:

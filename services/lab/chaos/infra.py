@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,8 +53,9 @@ class ChaosInfra:
         self.kafka.wipe()
         self.postgres.wipe()
         shutil.rmtree(self.home, ignore_errors=True)
-        self.kafka.start()
-        self.postgres.start()
+        with ThreadPoolExecutor(max_workers=2) as pool:  # neither waits for the other
+            for started in [pool.submit(self.kafka.start), pool.submit(self.postgres.start)]:
+                started.result()
 
     def stop(self) -> None:
         """Everything is wiped at the next start: no need for a clean shutdown."""

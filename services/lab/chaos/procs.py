@@ -52,7 +52,9 @@ class Services:
                 env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
             )  # fmt: skip
 
-    async def wait_ready(self, name: str, timeout: float = 180.0) -> None:
+    async def wait_ready(self, name: str, timeout: float = 600.0) -> None:
+        # A correlator's start builds its name tagger: seconds alone, minutes on a 2-core
+        # machine shared with other jobs (a CI run timed out at 180 s while nothing was wrong).
         url = f"http://127.0.0.1:{self.instances[name].port}/readyz"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -85,14 +87,16 @@ class Services:
                     self.start(name)
             await asyncio.sleep(0.5)
 
-    def stop_all(self) -> None:
+    def stop_all(self, grace: float = 30.0) -> None:
+        """SIGTERM, and SIGKILL for what has not exited after `grace` seconds."""
         self._stopping = True
         for proc in self.procs.values():
             if proc.poll() is None:
                 proc.terminate()
+        deadline = time.monotonic() + grace
         for proc in self.procs.values():
             try:
-                proc.wait(30)
+                proc.wait(max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

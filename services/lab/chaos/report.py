@@ -29,6 +29,8 @@ def failed(numbers: dict[str, int]) -> bool:
 
 
 def render(calm: RunResult, chaos: RunResult) -> str:
+    """The table; the reference column is the live fault-free run's, or for an offline
+    reference its matches and time only ("-" where it sent nothing)."""
     numbers = summary(calm, chaos)
     e, n = chaos.events, chaos.notifications
     rows: list[tuple[str, Any, Any]] = [
@@ -64,7 +66,12 @@ def render(calm: RunResult, chaos: RunResult) -> str:
         ("one notification, two ids", calm.notifications.inconsistent_ids, n.inconsistent_ids),
         ("run time (s)", round(calm.seconds), round(chaos.seconds)),
     ]
-    lines = [f"{'':<40} {'fault-free':>12} {'with faults':>12}"]
+    if not calm.live:
+        kept = {"standing matches", "run time (s)"}
+        rows = [(label, a if label.strip() in kept or not i else "-", b)
+                for i, (label, a, b) in enumerate(rows)]  # fmt: skip
+    reference = "fault-free" if calm.live else "offline"
+    lines = [f"{'':<40} {reference:>12} {'with faults':>12}"]
     lines += [f"{label:<40} {str(a):>12} {str(b):>12}" for label, a, b in rows]
     if chaos.sse_errors:
         lines.append(f"SSE connections ended by: {dict(Counter(chaos.sse_errors))}")

@@ -1,13 +1,16 @@
-"""One chaos experiment: the same scenario through the whole system twice, first without
-faults, then with them, on the harness's own broker cluster and database; the second run is
-checked against the invariants and its matches against the first's."""
+"""One chaos experiment: a scenario through the whole system while faults are injected, on the
+harness's own broker cluster and database, checked against the invariants and its matches
+against the fault-free reference: computed offline by default (`baseline.py`), or a live run
+of the same scenario without faults first (`live_baseline`)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import random
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +22,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 from services.common.catalog import ALERTS, MATCHES, REGISTRATIONS, REVIEWS, SIGHTINGS
 from services.common.keys import ensure_dev_keys, load_private_key
 from services.lab.chaos import checks
+from services.lab.chaos.baseline import offline_baseline
 from services.lab.chaos.client import ClientLog, Tokens, post_all
 from services.lab.chaos.facts import list_notifications, partitions, read_intake, read_topics
 from services.lab.chaos.faults import FaultPlan, Injector, Progress, schedule
@@ -45,6 +49,7 @@ class ChaosConfig:
     rate: float = 5.0  # requests per second
     plan: FaultPlan = field(default_factory=FaultPlan)
     settle_timeout: float = 240.0
+    live_baseline: bool = False  # reference: a live fault-free run (slow) instead of offline
 
 
 @dataclass
@@ -60,6 +65,13 @@ class RunResult:
     seconds: float
     sse_reconnects: int = 0
     sse_errors: list[str] = field(default_factory=list)
+    live: bool = True  # False: the offline reference, which has only matches and seconds
+
+
+def offline_result(matches: set[checks.Pair], seconds: float) -> RunResult:
+    """The offline reference, shaped as a run: matches and time; nothing was sent or lost."""
+    return RunResult("offline", ClientLog(), checks.EventCheck(), matches,
+                     checks.NotificationCheck(), {}, [], [], seconds, live=False)  # fmt: skip
 
 
 def _instances(infra: ChaosInfra) -> dict[str, Instance]:
@@ -81,7 +93,7 @@ async def run_once(
     name: str,
     *,
     faults: bool,
-    baseline: set[checks.Pair] | None,
+    baseline: Reference | None,
 ) -> RunResult:
     started = time.monotonic()
     world = await infra.world(name)
@@ -127,7 +139,7 @@ async def run_once(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         supervisor.cancel()
-        services.stop_all()
+        services.stop_all(grace=5.0)  # what counts is read: no need to wait for drains
         for receiver in receivers:
             await receiver.stop()
     return RunResult(name, log, events, matches, notes, dict(injector.injected),
@@ -160,17 +172,20 @@ async def _enable_webhook(notifier_url: str, token: str, subscription_id: str) -
         await asyncio.sleep(1.0)
 
 
+# The reference matches, or the computation that will give them (awaited once, to settle).
+Reference = set[checks.Pair] | Awaitable[set[checks.Pair]]
 Checked = tuple[checks.EventCheck, set[checks.Pair], checks.NotificationCheck]
 
 
 async def _settle(world: World, cfg: ChaosConfig, services: Services, log: ClientLog,
                   sse: list[SseClient], receivers: list[WebhookReceiver],
                   subscriptions: list[str], tokens: Tokens, notifier_url: str,
-                  baseline: set[checks.Pair] | None) -> Checked:  # fmt: skip
+                  baseline: Reference | None) -> Checked:  # fmt: skip
     """Wait until the system is quiet (consumers caught up, outboxes and webhook deliveries
     empty) and the checks hold, or the timeout passes; return the last checks."""
     for name in services.instances:
         await services.wait_ready(name)
+    expected = await baseline if inspect.isawaitable(baseline) else baseline
     scenario_ids = {v: k for k, v in log.intake_ids.items()}
     deadline = time.monotonic() + cfg.settle_timeout
     while True:
@@ -186,12 +201,12 @@ async def _settle(world: World, cfg: ChaosConfig, services: Services, log: Clien
                                                      receivers, strict=True)  # fmt: skip
         ]
         notes = checks.check_notifications(subscribers, standing)
-        same = baseline is None or matches == baseline
+        same = expected is None or matches == expected
         if quiet and same and events.lost == 0 and notes.lost == 0:
             return events, matches, notes
         if time.monotonic() > deadline:
             return events, matches, notes
-        await asyncio.sleep(3.0)
+        await asyncio.sleep(1.0)
 
 
 async def _quiet(world: World) -> bool:
@@ -225,14 +240,32 @@ async def _quiet(world: World) -> bool:
 
 
 async def experiment(cfg: ChaosConfig) -> tuple[RunResult, RunResult]:
-    """Start the infrastructure, run the scenario fault-free then with faults; stop it."""
+    """Start the infrastructure, run the scenario with faults and check it against the
+    fault-free reference; stop everything. The offline reference is computed in a process of
+    its own while the infrastructure and the services start, and awaited only to settle."""
     scenario = generate_scenario(seed=cfg.seed, children=cfg.children)
     planned = plan_requests(scenario.events)
     infra = ChaosInfra(cfg.base_port, cfg.brokers)
-    await asyncio.to_thread(infra.start)
+    offline: asyncio.Task[tuple[set[checks.Pair], float]] | None = None
+    if not cfg.live_baseline:
+        offline = asyncio.create_task(offline_baseline(cfg.seed, cfg.children))
     try:
-        calm = await run_once(infra, cfg, planned, "calm", faults=False, baseline=None)
-        chaos = await run_once(infra, cfg, planned, "chaos", faults=True, baseline=calm.matches)
+        await asyncio.to_thread(infra.start)
+        if offline is None:
+            calm = await run_once(infra, cfg, planned, "calm", faults=False, baseline=None)
+            reference: Reference = calm.matches
+        else:
+            reference = _matches_of(offline)
+        chaos = await run_once(infra, cfg, planned, "chaos", faults=True, baseline=reference)
+        if offline is not None:
+            calm = offline_result(*await offline)
     finally:
+        if offline is not None and not offline.done():
+            offline.cancel()
         await asyncio.to_thread(infra.stop)
     return calm, chaos
+
+
+async def _matches_of(offline: asyncio.Task[tuple[set[checks.Pair], float]]) -> set[checks.Pair]:
+    matches, _ = await asyncio.shield(offline)
+    return matches
