@@ -15,7 +15,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.correlator.domain.birth import BIRTH_LEVELS, compare_birth
+from services.correlator.domain.birth import (
+    AGE_GAP_LEVELS,
+    BIRTH_LEVELS,
+    CENTRE_LEVELS,
+    centre_gap,
+    centre_levels,
+    compare_birth,
+)
 from services.correlator.domain.demographics import (
     LANGUAGE_LEVELS,
     NATIONALITY_LEVELS,
@@ -26,9 +33,11 @@ from services.correlator.domain.demographics import (
 )
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.name_compare import (
+    GIVEN_LEVELS,
     NAME_LEVELS,
     PARENT_LEVELS,
     RARITY_LEVELS,
+    compare_given,
     compare_names,
     compare_parent,
 )
@@ -55,10 +64,13 @@ NAME_SIGNAL_LEVELS = tuple(
 ) + tuple(level for level in NAME_LEVELS if level not in AGREEING_NAME_LEVELS)
 SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "name": NAME_SIGNAL_LEVELS,
+    "given_name": GIVEN_LEVELS,
     "father_name": PARENT_LEVELS,
     "mother_name": PARENT_LEVELS,
     "sibling": ("likely", "no"),
     "birth": BIRTH_LEVELS,
+    "birth_centre": CENTRE_LEVELS,
+    "age_gap": AGE_GAP_LEVELS,
     "sex": SEX_LEVELS,
     "nationality": NATIONALITY_LEVELS,
     "language": LANGUAGE_LEVELS,
@@ -202,7 +214,12 @@ def compare(
         "route": route_level(spacetime.route, routes),
     }
     levels["sibling"] = _sibling(levels)
+    levels["given_name"] = compare_given(a, b)
+    gap = centre_gap(alert.birth, obs.birth)
+    levels["birth_centre"], levels["age_gap"] = centre_levels(gap)
     facts = {"birth_gap_years": round(birth.gap_years, 2), "name_tokens": float(names.agreeing)}
+    if gap is not None:
+        facts["centre_gap_years"] = round(gap[0], 2)
     facts.update(_place_facts(spacetime))
     return Comparison(levels, facts, spacetime.route)
 
