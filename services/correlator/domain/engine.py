@@ -5,7 +5,9 @@ pair's score is a pure function of the alert's current data, the observation and
 tables. An observation's decision (which alerts stand out for it) depends, beyond that, only on
 the set of alerts competing for it: active alerts, and resolved ones for observations made
 before their resolution (a child found does not hand its sightings to the runner-up). Ties are
-broken by alert id, so the decision never depends on the order events arrived in.
+broken by alert id, so the decision never depends on the order events arrived in. Whether an
+alert that stands out for an observation keeps it when it also stands out for one that cannot
+be the same child is decided after, from these decisions (`conflicts`, `decisions.reconcile`).
 """
 
 from __future__ import annotations
@@ -312,6 +314,8 @@ class MatchEngine:
             {a: s.score for a, s in scored.items()},
             threshold,
             self.engine_version,
+            features.spacetime.at,
+            features.spacetime.point,
         )
 
     def _proposal(
