@@ -117,6 +117,8 @@ def sentence(signal: str, level: str, facts: dict[str, float]) -> str | None:
         return _TRAVEL[level].format(km=f"{km:.0f} km", days=_days(days))
     if signal == "age_gap" and "centre_gap_years" in facts:
         return f"estimated ages {_years(facts['centre_gap_years'])} apart"
+    if signal == "travel" and level != "missing":
+        return "this pace over this time, taken together"
     if signal == "elapsed" and "days" in facts:
         return f"observed {_days(facts['days'])} after last seen"
     return _SIMPLE.get((signal, level))
