@@ -16,15 +16,22 @@ final set of alerts, which is what `kinlink match` computes offline.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Collection, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.common.audit import AuditEntry
 from services.common.errors import RejectEvent
 from services.common.instants import plausible
 from services.common.logging import get_logger
-from services.correlator.domain.decisions import Action, MatchState, Propose, reconcile
+from services.correlator.domain.conflicts import WINDOW_HOURS, Standing, incompatible
+from services.correlator.domain.decisions import (
+    Action,
+    Decision,
+    MatchState,
+    Propose,
+    reconcile,
+)
 from services.correlator.domain.engine import (
     MatchEngine,
     backfill_since,
@@ -198,29 +205,80 @@ class CorrelatorHandlers:
             for o in observations
             if self.engine.needs_decision(alert_id, before, o, _live(states.get(_ref(o), {})))
         ]
-        await self._decide(affected, tx, states)
+        await self._decide(affected, tx)
 
     async def _decide(
         self,
         observations: Sequence[Observation],
         tx: CorrelatorTransaction,
-        states: dict[ObsRef, dict[str, MatchState]] | None = None,
+        *,
+        settle: bool = True,
     ) -> None:
+        """Decide and reconcile each observation; then (`settle`) the stored observations it
+        conflicts with, whose alert may be kept or held back now (see `domain.conflicts`)."""
         if not observations:
             return
-        refs = [_ref(o) for o in observations]
-        if states is None:
-            states = await tx.match_states(refs)
-        reviews = await tx.reviews_for(refs)
+        reviews = await tx.reviews_for([_ref(o) for o in observations])
         for obs in sorted(observations, key=_ref):
-            reviewed = reviews.get(_ref(obs), {})
-            decision = self.engine.decide(
-                obs,
-                rejected={a for a, d in reviewed.items() if d == "rejected"},
-                confirmed={a for a, d in reviewed.items() if d == "confirmed"},
-            )
-            for action in reconcile(decision, states.get(_ref(obs), {}), self.engine.is_active):
+            decision, confirmed = self._decision(obs, reviews.get(_ref(obs), {}))
+            # Re-read: settling an earlier observation of the batch may have changed these.
+            current = (await tx.match_states([_ref(obs)])).get(_ref(obs), {})
+            involved = {p.alert_id for p in decision.winners}
+            involved.update(s.alert_id for s in current.values() if s.stands_out)
+            standing = await self._standing(obs, decision, tx)
+            actions = reconcile(decision, current, self.engine.is_active, standing, confirmed)
+            for action in actions:
                 await self._save(action, tx)
+            if settle:
+                await self._decide(
+                    await self._conflicting(obs, sorted(involved), tx), tx, settle=False
+                )
+
+    def _decision(
+        self, obs: Observation, reviewed: dict[str, str]
+    ) -> tuple[Decision, frozenset[str]]:
+        confirmed = frozenset(a for a, d in reviewed.items() if d == "confirmed")
+        decision = self.engine.decide(
+            obs, rejected={a for a, d in reviewed.items() if d == "rejected"}, confirmed=confirmed
+        )
+        return decision, confirmed
+
+    def _probe(self, obs: Observation) -> Standing:
+        spacetime = self.engine.features_of(obs).spacetime
+        return Standing(obs.kind, obs.obs_id, "", 0.0, spacetime.at, spacetime.point)
+
+    async def _conflicting(
+        self, obs: Observation, alert_ids: Iterable[str], tx: CorrelatorTransaction
+    ) -> list[Observation]:
+        """Stored observations sharing a key with the alerts that cannot be the child `obs`
+        observed (only those made within the conflict window can be)."""
+        keys: set[str] = set()
+        for alert_id in alert_ids:
+            alert = self.engine.alert(alert_id)
+            if alert is not None:
+                keys.update(self.engine.alert_blocking_keys(alert))
+        if not keys or obs.time is None:
+            return []
+        since = obs.time - timedelta(hours=WINDOW_HOURS)
+        rows = await tx.candidate_observations(sorted(keys), since, self._max_backfill)
+        probe = self._probe(obs)
+        found = [parse_observation(kind, data) for kind, data in rows]  # type: ignore[arg-type]
+        return [o for o in found if _ref(o) != _ref(obs) and incompatible(probe, self._probe(o))]
+
+    async def _standing(
+        self, obs: Observation, decision: Decision, tx: CorrelatorTransaction
+    ) -> dict[str, list[Standing]]:
+        """Per winning alert, the conflicting stored observations it stands out for."""
+        out: dict[str, list[Standing]] = {}
+        for proposal in decision.winners:
+            others = await self._conflicting(obs, [proposal.alert_id], tx)
+            reviews = await tx.reviews_for([_ref(o) for o in others]) if others else {}
+            for other in others:
+                found = self._decision(other, reviews.get(_ref(other), {}))[0]
+                standing = found.standing(proposal.alert_id)
+                if standing is not None:
+                    out.setdefault(proposal.alert_id, []).append(standing)
+        return out
 
     async def _save(self, action: Action, tx: CorrelatorTransaction) -> None:
         if isinstance(action, Propose):

@@ -216,7 +216,7 @@ class _PostgresTransaction(ErasureSql, ReviewSql, PostgresTransaction):
         )
         rows = await self._conn.fetch(
             "SELECT match_id::text, alert_id::text, obs_type, obs_id::text, revision, status,"
-            f" score, review FROM {SCHEMA}.matches WHERE (obs_type, obs_id) IN"
+            f" score, review, reason FROM {SCHEMA}.matches WHERE (obs_type, obs_id) IN"
             " (SELECT * FROM unnest($1::text[], $2::uuid[]))",
             types,
             ids,
@@ -224,7 +224,13 @@ class _PostgresTransaction(ErasureSql, ReviewSql, PostgresTransaction):
         out: dict[ObsRef, dict[str, MatchState]] = {ref: {} for ref in ordered}
         for r in rows:
             out.setdefault((r["obs_type"], r["obs_id"]), {})[r["match_id"]] = MatchState(
-                r["match_id"], r["alert_id"], r["revision"], r["status"], r["score"], r["review"]
+                r["match_id"],
+                r["alert_id"],
+                r["revision"],
+                r["status"],
+                r["score"],
+                r["review"],
+                r["reason"],
             )
         return out
 

@@ -36,6 +36,8 @@ from services.correlator.domain.scoring import (
     RARITIES,
     REFERENCE_LEVEL,
     SIGNAL_LEVELS,
+    TRAVEL_ELAPSED,
+    TRAVEL_SPEEDS,
     Comparison,
     Weights,
     default_weights,
@@ -59,6 +61,9 @@ MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
         *((f"full_{r}", f"full_fuzzy_{r}", f"partial_{r}") for r in RARITIES),
         ("given_conflict", "none"),
     ),
+    "given_name": (("exact", "equivalent", "close", "differ"),),
+    "birth_centre": (("centred", "close", "off", "apart"),),
+    "age_gap": (("within_9m", "within_18m", "within_30m", "beyond"),),
     "father_name": (("agree", "close", "missing", "disagree"),),
     "mother_name": (("agree", "close", "missing", "disagree"),),
     "sex": (("agree", "missing", "disagree"),),
@@ -69,6 +74,10 @@ MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
     "place_time": (("same_place", "slow", "steady", "fast", "very_fast"),),
     "elapsed": (("days_3", "days_14", "days_60", "days_180", "longer"),),
     "route": (("same_cell", "unknown"), ("known", "unknown")),
+    # The joint pace-and-time correction obeys the same order within each elapsed time.
+    "travel": tuple(
+        tuple(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS) for elapsed in TRAVEL_ELAPSED
+    ),
 }
 # Floors (bits) on learned penalties. Our generator almost never records different languages for
 # one child, so the fit learns language disagreement as a near-veto (-3.4 to -4.2 bits). Real
@@ -219,8 +228,9 @@ def fit_weights(
     )
     threshold: dict[str, float] = {}
     margin: dict[str, float] = {}
+    lead: dict[str, float] = {}
     for kind in KINDS:
-        threshold[kind], margin[kind] = choose_decision_rule(
+        threshold[kind], margin[kind], lead[kind] = choose_decision_rule(
             provisional, kind, [p for p in pairs if p.kind == kind], positives.get(kind, 0)
         )
     info = dict(meta or {})
@@ -230,6 +240,6 @@ def fit_weights(
     )
     counts = {k: int(v) for k, v in sorted(token_counts.items())}
     known = tuple(sorted(routes))
-    body = Weights("fit", baseline, bits, threshold, margin, counts, info, known).to_json()
+    body = Weights("fit", baseline, bits, threshold, margin, counts, info, known, lead).to_json()
     digest = hashlib.sha256(body.encode()).hexdigest()[:10]
-    return Weights(f"fit-{digest}", baseline, bits, threshold, margin, counts, info, known)
+    return Weights(f"fit-{digest}", baseline, bits, threshold, margin, counts, info, known, lead)

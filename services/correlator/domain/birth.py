@@ -129,6 +129,32 @@ def compare_birth(a: BirthInfo | None, b: BirthInfo | None) -> BirthComparison:
     return BirthComparison(level, gap)
 
 
+# Distance between the two intervals' centres relative to their mean half-width, and in years:
+# inside an overlap, records centred on the same birth agree more than ones touching at an edge.
+CENTRE_LEVELS = ("centred", "close", "off", "apart", "missing")
+_CENTRE_BOUNDS = ((0.25, "centred"), (0.5, "close"), (0.75, "off"))
+AGE_GAP_LEVELS = ("within_9m", "within_18m", "within_30m", "beyond", "missing")
+_AGE_GAP_BOUNDS = ((0.75, "within_9m"), (1.5, "within_18m"), (2.5, "within_30m"))
+
+
+def centre_gap(a: BirthInfo | None, b: BirthInfo | None) -> tuple[float, float] | None:
+    """(years between the intervals' centres, the same relative to their mean width)."""
+    if a is None or b is None:
+        return None
+    years = abs((a.low + a.high) - (b.low + b.high)) / 2
+    return years, years / max(_MIN_SCALE, (a.width + b.width) / 2)
+
+
+def centre_levels(gap: tuple[float, float] | None) -> tuple[str, str]:
+    """The (relative, absolute) centre-distance levels of a `centre_gap`."""
+    if gap is None:
+        return "missing", "missing"
+    years, relative = gap
+    centre = next((name for bound, name in _CENTRE_BOUNDS if relative <= bound), "apart")
+    age = next((name for bound, name in _AGE_GAP_BOUNDS if years <= bound), "beyond")
+    return centre, age
+
+
 def birth_year_band(info: BirthInfo | None, band: int = 3) -> tuple[int, ...]:
     """Birth-year bands (of `band` years) the interval touches, for blocking."""
     if info is None:

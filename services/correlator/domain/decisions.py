@@ -3,18 +3,24 @@
 The engine decides, for one observation, which alerts stand out for it (`Decision`); the store
 (or the offline replayer) knows what was said before about each of the observation's matches
 (`MatchState`). `reconcile` turns the two into actions: a new revision proposing a winner that
-was not proposed (or scored differently), a new revision withdrawing a match that lost. The
+was not proposed (or scored differently), a new revision withdrawing a match that lost, or
+whose alert stands out for a better-ranked observation that cannot be the same child (the
+caller passes those observations' own decisions, see `conflicts`). The
 streaming correlator and `kinlink match` both call it, so they say the same things for the same
 final set of events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.correlator.domain.conflicts import Standing, held_back_by
+from services.correlator.domain.spacetime import Point
+
 PROPOSED, WITHDRAWN = "proposed", "withdrawn"
+CONFLICTING = "conflicting"
 _SAME_SCORE = 1e-6
 
 
@@ -41,6 +47,22 @@ class Decision:
     scores: dict[str, float] = field(default_factory=dict)
     threshold: float = 0.5
     engine_version: str = ""
+    at: float | None = None  # when and where the observation was made (POSIX seconds)
+    point: Point | None = None
+
+    def standing(self, alert_id: str) -> Standing | None:
+        """The observation as the alert stands out for it, None if the alert does not."""
+        for proposal in self.winners:
+            if proposal.alert_id == alert_id:
+                return Standing(
+                    self.observation_type,
+                    self.observation_id,
+                    proposal.match_id,
+                    proposal.score,
+                    self.at,
+                    self.point,
+                )
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +76,16 @@ class MatchState:
     status: str
     score: float
     review: str | None = None
+    reason: str | None = None  # why it was withdrawn
 
     @property
     def live(self) -> bool:
         return self.status == PROPOSED
+
+    @property
+    def stands_out(self) -> bool:
+        """Proposed, or held back only because the alert stands out for a conflicting one."""
+        return self.live or self.reason == CONFLICTING
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +101,7 @@ class Withdraw:
     observation_type: str
     observation_id: str
     revision: int
-    reason: str  # outranked | below_threshold | alert_resolved
+    reason: str  # outranked | below_threshold | alert_resolved | conflicting
     superseded_by: str | None
     engine_version: str
 
@@ -81,15 +109,41 @@ class Withdraw:
 Action = Propose | Withdraw
 
 
+def held_back(
+    decision: Decision,
+    standing: Mapping[str, Sequence[Standing]],
+    confirmed: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """Winners the alert must not take (match id -> the conflicting match that ranks above):
+    the alert stands out for an incompatible observation ranking above this one. A pair an
+    investigator confirmed is never held back."""
+    held: dict[str, str] = {}
+    for proposal in decision.winners:
+        if proposal.alert_id in confirmed:
+            continue
+        mine = decision.standing(proposal.alert_id)
+        blocker = held_back_by(mine, standing.get(proposal.alert_id, ())) if mine else None
+        if blocker is not None:
+            held[proposal.match_id] = blocker.match_id
+    return held
+
+
 def reconcile(
-    decision: Decision, states: dict[str, MatchState], is_active: Callable[[str], bool]
+    decision: Decision,
+    states: dict[str, MatchState],
+    is_active: Callable[[str], bool],
+    standing: Mapping[str, Sequence[Standing]] | None = None,
+    confirmed: frozenset[str] = frozenset(),
 ) -> list[Action]:
     """Actions bringing the observation's matches from `states` to `decision`: winners are
-    proposed (again, when their score changed), live matches that lost are withdrawn. Reviewed
-    matches are the investigators' word and are left alone."""
+    proposed (again, when their score changed), live matches that lost are withdrawn. A winner
+    whose alert stands out for an incompatible, better-ranked observation (`standing`: per
+    alert, the other observations it stands out for) is not proposed, or is withdrawn as
+    `conflicting`. Reviewed matches are the investigators' word and are left alone."""
+    held = held_back(decision, standing or {}, confirmed)
+    kept = [p for p in decision.winners if p.match_id not in held]
     actions: list[Action] = []
-    winning = {p.match_id for p in decision.winners}
-    for proposal in decision.winners:
+    for proposal in kept:
         state = states.get(proposal.match_id)
         if state is not None and (
             state.review is not None
@@ -97,13 +151,16 @@ def reconcile(
         ):
             continue
         actions.append(Propose(proposal, state.revision + 1 if state is not None else 1))
-    best = decision.winners[0].match_id if decision.winners else None
+    winning = {p.match_id for p in kept}
+    best = kept[0].match_id if kept else None
     for state in sorted(states.values(), key=lambda s: s.match_id):
         if not state.live or state.review is not None or state.match_id in winning:
             continue
         score = decision.scores.get(state.alert_id)
         if not is_active(state.alert_id):
             reason, superseded = "alert_resolved", None
+        elif state.match_id in held:
+            reason, superseded = CONFLICTING, held[state.match_id]
         elif score is None or score < decision.threshold:
             reason, superseded = "below_threshold", None
         else:
@@ -134,5 +191,11 @@ def apply_actions(states: dict[str, MatchState], actions: list[Action]) -> None:
         else:
             old = states[action.match_id]
             states[action.match_id] = MatchState(
-                old.match_id, old.alert_id, action.revision, WITHDRAWN, old.score, old.review
+                old.match_id,
+                old.alert_id,
+                action.revision,
+                WITHDRAWN,
+                old.score,
+                old.review,
+                action.reason,
             )

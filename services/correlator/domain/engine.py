@@ -5,11 +5,14 @@ pair's score is a pure function of the alert's current data, the observation and
 tables. An observation's decision (which alerts stand out for it) depends, beyond that, only on
 the set of alerts competing for it: active alerts, and resolved ones for observations made
 before their resolution (a child found does not hand its sightings to the runner-up). Ties are
-broken by alert id, so the decision never depends on the order events arrived in.
+broken by alert id, so the decision never depends on the order events arrived in. Whether an
+alert that stands out for an observation keeps it when it also stands out for one that cannot
+be the same child is decided after, from these decisions (`conflicts`, `decisions.reconcile`).
 """
 
 from __future__ import annotations
 
+import math
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
@@ -50,6 +53,12 @@ __all__ = [
     "match_id",
     "observation_features",
 ]
+
+
+def _bits_of(score: float) -> float:
+    """The log2 odds of a score strictly between 0 and 1 (the inverse of `probability`)."""
+    score = min(max(score, 1e-12), 1 - 1e-12)
+    return math.log2(score / (1 - score))
 
 
 def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:
@@ -233,7 +242,12 @@ class MatchEngine:
         """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""
         if cheap_veto(alert.spacetime, features.spacetime):
             return False
-        return self.score(alert, obs.kind, features).score >= self.thresholds[obs.kind]
+        scored = self.score(alert, obs.kind, features)
+        lead = self.weights.lead_bits.get(obs.kind, 0.0)
+        if lead <= 0.0:
+            return scored.score >= self.thresholds[obs.kind]
+        # A runner-up within the lead of a best alert reaching the threshold also decides.
+        return scored.bits >= _bits_of(self.thresholds[obs.kind]) - lead
 
     def needs_decision(
         self,
@@ -297,7 +311,7 @@ class MatchEngine:
         above = {a: s for a, s in scored.items() if s.score >= threshold}
         if any(a in above for a in confirmed):
             kept = [a for a in above if a in confirmed]
-        elif above:
+        elif above and self._stands_out(scored, obs.kind):
             floor = max(s.bits for s in above.values()) - self.weights.margin_bits[obs.kind]
             kept = [a for a, s in above.items() if s.bits >= floor]
         else:
@@ -312,7 +326,18 @@ class MatchEngine:
             {a: s.score for a, s in scored.items()},
             threshold,
             self.engine_version,
+            features.spacetime.at,
+            features.spacetime.point,
         )
+
+    def _stands_out(self, scored: dict[str, _Scored], kind: str) -> bool:
+        """Whether the best alert leads the runner-up by the fitted lead: when two alerts score
+        alike, the observation says too little to tell them apart and neither is proposed."""
+        lead = self.weights.lead_bits.get(kind, 0.0)
+        if lead <= 0.0 or len(scored) < 2:
+            return True
+        best, second = sorted((s.bits for s in scored.values()), reverse=True)[:2]
+        return best - second >= lead
 
     def _proposal(
         self, alert_id: str, obs: Observation, scored: _Scored, rivals: dict[str, _Scored]

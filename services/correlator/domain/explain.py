@@ -52,6 +52,14 @@ _SIMPLE = {
     ("nationality", "disagree"): "nationalities differ",
     ("language", "agree"): "a language agrees",
     ("language", "disagree"): "languages differ (interview languages often do: weak evidence)",
+    ("given_name", "exact"): "given names spelt the same",
+    ("given_name", "equivalent"): "given names are known variants of one name",
+    ("given_name", "close"): "given names spelt nearly the same",
+    ("given_name", "differ"): "given names differ",
+    ("birth_centre", "centred"): "birth estimates centred on the same time",
+    ("birth_centre", "close"): "birth estimates centred close together for their precision",
+    ("birth_centre", "off"): "birth estimates centred apart for their precision",
+    ("birth_centre", "apart"): "birth estimates centred far apart for their precision",
     ("route", "known"): "a movement seen before in confirmed matches",
     ("route", "unknown"): "a movement not seen in confirmed matches",
     ("route", "same_cell"): "observed in the same region as last seen",
@@ -107,6 +115,10 @@ def sentence(signal: str, level: str, facts: dict[str, float]) -> str | None:
         if km is None or days is None:
             return _TRAVEL[level] if level == "before_last_seen" else None
         return _TRAVEL[level].format(km=f"{km:.0f} km", days=_days(days))
+    if signal == "age_gap" and "centre_gap_years" in facts:
+        return f"estimated ages {_years(facts['centre_gap_years'])} apart"
+    if signal == "travel" and level != "missing":
+        return "this pace over this time, taken together"
     if signal == "elapsed" and "days" in facts:
         return f"observed {_days(facts['days'])} after last seen"
     return _SIMPLE.get((signal, level))

@@ -13,6 +13,7 @@ from services.correlator.domain.name_frequency import NameFrequencies
 from services.correlator.domain.names import (
     CLOSE,
     EQUIVALENT,
+    EXACT,
     NONE,
     NameProfile,
     Token,
@@ -21,6 +22,10 @@ from services.correlator.domain.names import (
 )
 
 NAME_LEVELS = ("full", "full_fuzzy", "single", "partial", "given_conflict", "none", "missing")
+# How the given names themselves agree: the same spelling says more than a known variant, a
+# variant more than a near spelling (the name level alone does not tell them apart).
+GIVEN_LEVELS = ("exact", "equivalent", "close", "differ", "missing")
+_GIVEN = {EXACT: "exact", EQUIVALENT: "equivalent", CLOSE: "close", NONE: "differ"}
 PARENT_LEVELS = ("agree", "close", "in_name", "disagree", "missing")
 RARITY_LEVELS = ("rare", "uncommon", "ordinary", "common", "very_common", "none")
 _CLOSE_QUALITY = 0.6
@@ -120,6 +125,13 @@ def compare_names(a: NameProfile, b: NameProfile, freqs: NameFrequencies) -> Nam
             fuzzy = any(level == CLOSE for level in short_levels)
             return NameComparison("full_fuzzy" if fuzzy else "full", tf_bits, agreeing)
     return NameComparison("partial", tf_bits, agreeing)
+
+
+def compare_given(a: NameProfile, b: NameProfile) -> str:
+    """The agreement of the two records' given names (first name tokens)."""
+    if a.given is None or b.given is None:
+        return "missing"
+    return _GIVEN[compare_tokens(a.given, b.given)]
 
 
 def compare_parent(

@@ -23,7 +23,14 @@ from services.common.catalog import (
     MATCH_REVIEWED,
     MATCH_WITHDRAWN,
 )
-from services.correlator.domain.decisions import Action, MatchState, apply_actions, reconcile
+from services.correlator.domain.conflicts import Standing, incompatible
+from services.correlator.domain.decisions import (
+    Action,
+    Decision,
+    MatchState,
+    apply_actions,
+    reconcile,
+)
 from services.correlator.domain.engine import MatchEngine, backfill_since, match_id
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.index import InvertedIndex
@@ -59,19 +66,58 @@ class Replayer:
         """The latest word on every match, by match id."""
         return {m: s for states in self._states.values() for m, s in states.items()}
 
-    def _decide(self, key: str, time: datetime) -> Iterator[TimedAction]:
-        obs = self._observations[key]
+    def _decision(self, key: str) -> tuple[Decision, frozenset[str]]:
+        """The observation's own decision, and the alerts confirmed for it."""
         reviews = self._reviews.get(key, {})
+        confirmed = frozenset(a for a, d in reviews.items() if d == "confirmed")
         decision = self.engine.decide(
-            obs,
+            self._observations[key],
             rejected={a for a, d in reviews.items() if d == "rejected"},
-            confirmed={a for a, d in reviews.items() if d == "confirmed"},
+            confirmed=confirmed,
         )
+        return decision, confirmed
+
+    def _probe(self, key: str) -> Standing:
+        obs = self._observations[key]
+        spacetime = self.engine.features_of(obs).spacetime
+        return Standing(obs.kind, obs.obs_id, "", 0.0, spacetime.at, spacetime.point)
+
+    def _conflicting(self, key: str, alert_ids: Iterable[str]) -> list[str]:
+        """Stored observations sharing a key with one of the alerts that no child observed as
+        `key` was could also have been observed as (see `conflicts`)."""
+        probe = self._probe(key)
+        keys: set[str] = set()
+        for alert_id in alert_ids:
+            alert = self.engine.alert(alert_id)
+            if alert is not None:
+                keys.update(self.engine.alert_blocking_keys(alert))
+        found, _ = self._obs_index.candidates(sorted(keys), _ALL)
+        return [k for k in sorted(found) if k != key and incompatible(probe, self._probe(k))]
+
+    def _standing(self, key: str, decision: Decision) -> dict[str, list[Standing]]:
+        """Per winning alert, the conflicting observations it stands out for."""
+        out: dict[str, list[Standing]] = {}
+        for proposal in decision.winners:
+            for other in self._conflicting(key, [proposal.alert_id]):
+                standing = self._decision(other)[0].standing(proposal.alert_id)
+                if standing is not None:
+                    out.setdefault(proposal.alert_id, []).append(standing)
+        return out
+
+    def _decide(self, key: str, time: datetime, *, settle: bool = True) -> Iterator[TimedAction]:
+        decision, confirmed = self._decision(key)
         states = self._states.setdefault(key, {})
-        actions = reconcile(decision, states, self.engine.is_active)
+        involved = {p.alert_id for p in decision.winners}
+        involved.update(s.alert_id for s in states.values() if s.stands_out)
+        standing = self._standing(key, decision)
+        actions = reconcile(decision, states, self.engine.is_active, standing, confirmed)
         apply_actions(states, actions)
         for action in actions:
             yield TimedAction(action, time)
+        if settle:
+            # The observations this one conflicts with may keep or lose their alert now.
+            for other in self._conflicting(key, sorted(involved)):
+                yield from self._decide(other, time, settle=False)
 
     def _alert_changed(
         self, alert: Alert, before: RecordFeatures | None, time: datetime

@@ -15,7 +15,14 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.correlator.domain.birth import BIRTH_LEVELS, compare_birth
+from services.correlator.domain.birth import (
+    AGE_GAP_LEVELS,
+    BIRTH_LEVELS,
+    CENTRE_LEVELS,
+    centre_gap,
+    centre_levels,
+    compare_birth,
+)
 from services.correlator.domain.demographics import (
     LANGUAGE_LEVELS,
     NATIONALITY_LEVELS,
@@ -26,9 +33,11 @@ from services.correlator.domain.demographics import (
 )
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.name_compare import (
+    GIVEN_LEVELS,
     NAME_LEVELS,
     PARENT_LEVELS,
     RARITY_LEVELS,
+    compare_given,
     compare_names,
     compare_parent,
 )
@@ -55,10 +64,13 @@ NAME_SIGNAL_LEVELS = tuple(
 ) + tuple(level for level in NAME_LEVELS if level not in AGREEING_NAME_LEVELS)
 SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "name": NAME_SIGNAL_LEVELS,
+    "given_name": GIVEN_LEVELS,
     "father_name": PARENT_LEVELS,
     "mother_name": PARENT_LEVELS,
     "sibling": ("likely", "no"),
     "birth": BIRTH_LEVELS,
+    "birth_centre": CENTRE_LEVELS,
+    "age_gap": AGE_GAP_LEVELS,
     "sex": SEX_LEVELS,
     "nationality": NATIONALITY_LEVELS,
     "language": LANGUAGE_LEVELS,
@@ -67,6 +79,15 @@ SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "route": ROUTE_LEVELS,
 }
 # The level of each signal that carries no evidence (its weight is 0 by definition).
+# Speed and elapsed time together: a slow pace says more after a week than after half a year
+# (a child far from where last seen, months later, is any child). The joint level corrects the
+# two additive signals where they interact.
+TRAVEL_SPEEDS = ("same_place", "slow", "steady", "fast", "very_fast")
+TRAVEL_ELAPSED = ("days_3", "days_14", "days_60", "days_180", "longer")
+SIGNAL_LEVELS["travel"] = (
+    *(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS for elapsed in TRAVEL_ELAPSED),
+    "missing",
+)
 REFERENCE_LEVEL = {s: "no" if s == "sibling" else "missing" for s in SIGNAL_LEVELS}
 VETO_BITS = {"before_last_seen": -40.0, "impossible": -20.0}
 
@@ -85,8 +106,9 @@ class Comparison:
 @dataclass(frozen=True)
 class Weights:
     """A fitted model: per observation kind a baseline and level weights in bits, the proposal
-    threshold on the score and the margin (bits) within which rivals of the best alert are
-    proposed too; plus name-token counts learned from records (see `name_frequency`)."""
+    threshold on the score, the margin (bits) within which rivals of the best alert are
+    proposed too and the lead (bits) the best must have over the runner-up to stand out at
+    all; plus name-token counts learned from records (see `name_frequency`)."""
 
     version: str
     baseline: dict[str, float]
@@ -96,6 +118,7 @@ class Weights:
     token_counts: dict[str, int] = field(default_factory=dict)
     fitted_on: dict[str, Any] = field(default_factory=dict)
     routes: tuple[str, ...] = ()
+    lead_bits: dict[str, float] = field(default_factory=dict)
 
     def level_bits(self, kind: str, signal: str, level: str) -> float:
         return self.bits.get(kind, {}).get(signal, {}).get(level, 0.0)
@@ -124,6 +147,7 @@ class Weights:
                 "token_counts": self.token_counts,
                 "fitted_on": self.fitted_on,
                 "routes": list(self.routes),
+                "lead_bits": self.lead_bits,
             },
             indent=1,
             sort_keys=True,
@@ -141,6 +165,7 @@ class Weights:
             {k: int(v) for k, v in raw.get("token_counts", {}).items()},
             dict(raw.get("fitted_on", {})),
             tuple(raw.get("routes", ())),
+            {k: float(v) for k, v in raw.get("lead_bits", {}).items()},
         )
 
 
@@ -202,7 +227,17 @@ def compare(
         "route": route_level(spacetime.route, routes),
     }
     levels["sibling"] = _sibling(levels)
+    levels["travel"] = (
+        f"{spacetime.level}_{spacetime.elapsed}"
+        if spacetime.level in TRAVEL_SPEEDS and spacetime.elapsed in TRAVEL_ELAPSED
+        else "missing"
+    )
+    levels["given_name"] = compare_given(a, b)
+    gap = centre_gap(alert.birth, obs.birth)
+    levels["birth_centre"], levels["age_gap"] = centre_levels(gap)
     facts = {"birth_gap_years": round(birth.gap_years, 2), "name_tokens": float(names.agreeing)}
+    if gap is not None:
+        facts["centre_gap_years"] = round(gap[0], 2)
     facts.update(_place_facts(spacetime))
     return Comparison(levels, facts, spacetime.route)
 

@@ -3,8 +3,8 @@ both noise models (mean ± standard deviation), by observation kind, with the en
 reliability curve (is a score of 0.8 right about 80 % of the time?) and its precision and
 recall over the threshold (every scored candidate pair, before the decision rules).
 
-The engine's weights are fitted on seeds 1000 ("routes") and 2000 ("other"); the seeds
-reported here are never used for fitting or for development.
+The engine's weights are fitted on seeds 1000-1002 ("routes") and 2000-2002 ("other") and
+developed on 1003-1004 / 2003-2004; the seeds reported here are never used for either.
 
 `measure()` returns JSON-ready figures; `render()` turns them into Markdown. The figures do not
 depend on timing, so the (noise model, seed) runs are spread over worker processes.

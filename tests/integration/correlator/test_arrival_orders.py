@@ -1,19 +1,25 @@
 """Competing proposals end in one final state whatever the arrival order: the streaming service
 fed one scenario in several orders, and `kinlink match` on the same events, end with the same
-set of proposed (not withdrawn) matches and the same scores."""
+set of proposed (not withdrawn) matches and the same scores. The scenario also holds a child
+registered twice in one hour at centres 440 km apart: the alert keeps only the better one."""
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import random
+import uuid
 from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
+from services.common.catalog import REGISTRATION_RECORDED
 from services.common.config import CommonSettings
 from services.common.db import create_pool
 from services.common.envelope import CloudEvent, from_structured, to_structured
+from services.correlator.domain.engine import match_id
 from services.correlator.offline import final_state, run_match
-from services.lab.scenario import generate_scenario
+from services.lab.scenario import Scenario, generate_scenario
 from tests.engine_tables import engine as engine_for_tests
 from tests.integration.correlator.harness import (
     live_matches,
@@ -50,6 +56,32 @@ def reordered(events: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
     return shuffled
 
 
+def with_a_conflict(scenario: Scenario) -> tuple[list[dict[str, Any]], str, str]:
+    """The scenario's events plus a copy of its first true registration made one hour later,
+    4 degrees of latitude away (no child travels that fast); the match ids of the original and
+    of the copy."""
+    true = {(kind, obs): alert for alert, kind, obs in scenario.true_pairs()}
+    events = list(scenario.events)
+    position, original = next(
+        (n, e)
+        for n, e in enumerate(events)
+        if e["type"] == REGISTRATION_RECORDED
+        and ("registration", e["data"]["registration_id"]) in true
+    )
+    alert = true[("registration", original["data"]["registration_id"])]
+    clone = copy.deepcopy(original)
+    new_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"conflict/{clone['subject']}"))
+    at = datetime.fromisoformat(original["time"].replace("Z", "+00:00")) + timedelta(hours=1)
+    stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    clone.update(id=str(uuid.uuid5(uuid.NAMESPACE_URL, new_id)), subject=new_id, time=stamp)
+    clone["data"].update(registration_id=new_id, registered_at=stamp)
+    place = clone["data"]["location"]
+    clone["data"]["location"] = {**place, "lat": place["lat"] + 4.0}
+    events.insert(position + 1, clone)
+    kept = match_id(alert, "registration", original["data"]["registration_id"])
+    return events, kept, match_id(alert, "registration", new_id)
+
+
 def observations_first(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(events, key=lambda e: _alert_id(e) is not None)
 
@@ -78,8 +110,7 @@ async def streaming_final_state(
 async def test_streaming_and_offline_agree_whatever_the_arrival_order(
     settings_factory: SettingsFactory,
 ) -> None:
-    scenario = generate_scenario(13, children=50)
-    time_order = scenario.events
+    time_order, kept, held = with_a_conflict(generate_scenario(13, children=50))
     orders = [time_order, reordered(time_order, 1), observations_first(time_order)]
 
     offline = [list(run_match(order, engine_for_tests())) for order in orders]
@@ -89,6 +120,7 @@ async def test_streaming_and_offline_agree_whatever_the_arrival_order(
     assert withdrawals["withdrawn"] >= 5  # competition really happened along the way
     for run in offline[1:]:
         assert {m: float(d["score"]) for m, d in final_state(run).items()} == expected
+    assert kept in expected and held not in expected  # one child, not two, for the alert
 
     worlds = [await settings_factory() for _ in orders]
     results = await asyncio.gather(

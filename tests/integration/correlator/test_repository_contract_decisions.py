@@ -47,14 +47,17 @@ async def test_matches_are_withdrawn_as_revisions_and_read_by_observation(
             assert await tx.insert_observation("registration", obs_id, T0, {"x": obs_id}, ["k"])
         await tx.save_match(match(alert_id, reg_id))
         await tx.save_match(match(other_alert, reg_id, score=0.95))
-        await tx.withdraw_match(match(alert_id, reg_id).match_id, 2, "outranked", "v2")
+        # The alert stands out for an incompatible observation ranking above this one.
+        await tx.withdraw_match(match(alert_id, reg_id).match_id, 2, "conflicting", "v2")
         states = await tx.match_states([("registration", reg_id), ("registration", lonely)])
         assert await tx.observation("registration", lonely) == {"x": lonely}
         assert await tx.observation("sighting", lonely) is None
     first, second = match(alert_id, reg_id), match(other_alert, reg_id, score=0.95)
     assert states == {
         ("registration", reg_id): {
-            first.match_id: MatchState(first.match_id, alert_id, 2, "withdrawn", 0.9),
+            first.match_id: MatchState(
+                first.match_id, alert_id, 2, "withdrawn", 0.9, None, "conflicting"
+            ),
             second.match_id: MatchState(second.match_id, other_alert, 1, "proposed", 0.95),
         },
         ("registration", lonely): {},

@@ -277,7 +277,7 @@ class _MemoryTransaction(Closable, MemoryLearning):
             m = row.record
             if (m.obs_type, m.obs_id) in out:
                 out[(m.obs_type, m.obs_id)][m.match_id] = MatchState(
-                    m.match_id, m.alert_id, m.revision, m.status, m.score, row.review
+                    m.match_id, m.alert_id, m.revision, m.status, m.score, row.review, m.reason
                 )
         return out
 

@@ -246,3 +246,18 @@ def test_an_erased_alert_leaves_the_engine_and_claims_nothing_any_more() -> None
     # Unlike a resolved alert, an erased one no longer competes even for earlier observations.
     assert engine.decide(obs).scores == {} and engine.alert("a1") is None
     assert engine.active_alerts == 0 and engine.remove_alert("a1") is False
+
+
+def test_two_alerts_scoring_alike_leave_the_observation_unproposed() -> None:
+    """Two alerts describing the same child equally well: the observation cannot tell them
+    apart, so neither stands out (the fitted lead); either alone is proposed."""
+    first, second = _alert("first", AHMADI), _alert("second", AHMADI)
+    engine = engine_for_tests()
+    assert engine.weights.lead_bits["registration"] > 0
+    engine.apply_alert_published(first)
+    decision = engine.match_observation("registration", _registration("r1", AHMADY))
+    assert [p.alert_id for p in decision.winners] == ["first"]
+    engine.apply_alert_published(second)
+    decision = engine.match_observation("registration", _registration("r1", AHMADY))
+    assert decision.winners == []
+    assert decision.scores["first"] == decision.scores["second"] >= decision.threshold

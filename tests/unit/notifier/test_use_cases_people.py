@@ -159,9 +159,12 @@ async def test_a_retried_keyed_review_gets_the_first_outcome(notifier: Notifier)
     assert len(_reviewed(notifier)) == 1 and await notifier.kinds(POLICE) == [PROPOSED, CONFIRMED]
 
 
-async def test_a_withdrawn_or_since_revised_match_is_not_reviewed(notifier: Notifier) -> None:
+@pytest.mark.parametrize("reason", ["outranked", "conflicting"])
+async def test_a_withdrawn_or_since_revised_match_is_not_reviewed(
+    notifier: Notifier, reason: str
+) -> None:
     withdrawn = await _proposed(notifier)
-    await notifier.apply(events.withdrawn(withdrawn, revision=2))
+    await notifier.apply(events.withdrawn(withdrawn, revision=2, reason=reason))
     with pytest.raises(Conflict) as refused:
         await _review(notifier, INVESTIGATOR, withdrawn, {"decision": "confirmed"})
     assert refused.value.code == "match-withdrawn"
