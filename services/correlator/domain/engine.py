@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.correlator.domain.candidates import AlertIndex, Traits
 from services.correlator.domain.decisions import Decision, Proposal
 from services.correlator.domain.explain import explain, rivals_entry
 from services.correlator.domain.features import (
@@ -24,7 +25,7 @@ from services.correlator.domain.features import (
     backfill_since,
     observation_features,
 )
-from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
+from services.correlator.domain.index import DEFAULT_BUDGET
 from services.correlator.domain.model import (
     Alert,
     Observation,
@@ -62,7 +63,8 @@ class EngineStats:
     observations_matched: int = 0
     candidates_scored: int = 0
     keys_skipped: int = 0
-    vetoed_cheaply: int = 0
+    vetoed_cheaply: int = 0  # candidates dropped by time before any name was compared
+    refused_cheaply: int = 0  # weak candidates whose sex or birth contradicts the observation
 
     @property
     def candidates_per_observation(self) -> float:
@@ -109,9 +111,11 @@ class MatchEngine:
         self.stats = EngineStats()
         self._budget = budget
         self._alerts: dict[str, _AlertEntry] = {}
-        self._index = InvertedIndex()
-        # Per-record features are computed once per observation (they are re-decided often).
+        self._index = AlertIndex()
+        # Per-record features are computed once per observation (they are re-decided often),
+        # with its query keys and traits (by the features' identity; the entry keeps them alive).
         self._obs_features: dict[tuple[str, str], RecordFeatures] = {}
+        self._queries: dict[int, tuple[RecordFeatures, tuple[str, ...], Traits]] = {}
         # Sees every scored pair (used to fit weights on labelled scenarios).
         self.observer: Callable[[str, Observation, Comparison], None] | None = None
 
@@ -138,6 +142,7 @@ class MatchEngine:
         if features is None:
             if len(self._obs_features) >= _FEATURE_CACHE:
                 self._obs_features.clear()
+                self._queries.clear()
             features = self._obs_features[key] = observation_features(obs)
         return features
 
@@ -156,7 +161,7 @@ class MatchEngine:
     def _store(self, alert: Alert, resolved_at: float | None = None) -> None:
         features = alert_features(alert)
         self._alerts[alert.alert_id] = _AlertEntry(alert, features, resolved_at)
-        self._index.add(alert.alert_id, self._blocker.keys(features))
+        self._index.add(alert.alert_id, self._blocker.keys(features), features)
 
     def apply_alert_published(
         self, data: dict[str, Any], event_time: datetime | None = None
@@ -212,13 +217,19 @@ class MatchEngine:
         return True
 
     def candidate_alerts(self, obs: RecordFeatures) -> list[str]:
-        """Alerts sharing a blocking key with the observation; a function of the set of
-        alerts only (never of the order they arrived in)."""
-        found, skipped = self._index.candidates(
-            self._blocker.keys(obs, query="observation"), self._budget
-        )
-        self.stats.keys_skipped += skipped
-        return found
+        """Alerts sharing a blocking key with the observation and admitted by the cheap checks
+        (`candidates`); a function of the set of alerts only (never of their arrival order)."""
+        query = self._queries.get(id(obs))
+        if query is None or query[0] is not obs:
+            if len(self._queries) >= _FEATURE_CACHE:
+                self._queries.clear()
+            keys = self._blocker.keys(obs, query="observation")
+            query = self._queries[id(obs)] = (obs, keys, Traits.of_observation(obs))
+        selection = self._index.candidates(query[1], query[2], self._budget)
+        self.stats.keys_skipped += selection.keys_skipped
+        self.stats.vetoed_cheaply += selection.vetoed
+        self.stats.refused_cheaply += selection.refused
+        return selection.alerts
 
     def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
         """The comparison levels of a pair, as scoring sees them."""
@@ -267,10 +278,8 @@ class MatchEngine:
         at = features.spacetime.at
         for alert_id in alert_ids:
             entry = self._alerts.get(alert_id)
+            # Time-vetoed alerts never reach this point (`candidate_alerts`).
             if entry is None or alert_id in rejected or not entry.competes(at):
-                continue
-            if cheap_veto(entry.features.spacetime, features.spacetime):
-                self.stats.vetoed_cheaply += 1
                 continue
             scored = self.score(entry.features, obs.kind, features)
             self.stats.candidates_scored += 1

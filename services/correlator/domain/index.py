@@ -172,21 +172,21 @@ class InvertedIndex:
                 if not posting:
                     del self._postings[key]
 
+    def ranked_postings(self, keys: Iterable[str]) -> list[tuple[str, list[str]]]:
+        """(key, posting) of the keys that have one, smallest postings first, ties by key."""
+        found = [(len(p), key, p) for key in keys if (p := self._postings.get(key))]
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [(key, posting) for _, key, posting in found]
+
     def candidates(
         self, keys: Iterable[str], budget: int = DEFAULT_BUDGET
     ) -> tuple[list[str], int]:
         """Ids sharing a key, smallest postings first (ties by key), whole postings only, within
         `budget`; plus the number of keys skipped because their postings did not fit."""
-        found_postings = ((key, self._postings.get(key)) for key in keys)
-        ranked = sorted((len(p), key, p) for key, p in found_postings if p)
-        postings = [posting for _, _, posting in ranked]
         found: dict[str, None] = {}
         skipped = 0
-        for posting in postings:
-            if found and len(found) + len(posting) > budget:
-                skipped += 1
-                continue
-            if len(posting) > budget:
+        for _, posting in self.ranked_postings(keys):
+            if len(posting) > budget or (found and len(found) + len(posting) > budget):
                 skipped += 1
                 continue
             found.update(dict.fromkeys(posting))
