@@ -16,11 +16,10 @@ candidates remain a function of the set of alerts alone, never of their arrival 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
+from services.correlator.domain.index import DEFAULT_BUDGET, Blocker, InvertedIndex
 from services.correlator.domain.spacetime import TOLERANCE_HOURS
 
 # A name key shared by more alerts than this is not selective enough to admit one alone.
@@ -29,6 +28,7 @@ STRONG_POSTING = 32
 # years; the scenario's true pairs are within three).
 BIRTH_SLACK_YEARS = 3.0
 _TOLERANCE_SECONDS = TOLERANCE_HOURS * 3600.0
+_QUERY_CACHE = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,35 +87,65 @@ class Selection:
 
 
 class AlertIndex:
-    """Alert ids by blocking key, and each alert's traits."""
+    """Alert ids by blocking key, each alert's traits, and the candidates of an observation."""
 
-    __slots__ = ("_index", "_traits")
+    __slots__ = ("_blocker", "_budget", "_index", "_traits", "_queries")
 
-    def __init__(self) -> None:
+    def __init__(self, blocker: Blocker, budget: int = DEFAULT_BUDGET) -> None:
+        self._blocker = blocker
+        self._budget = budget
         self._index = InvertedIndex()
         self._traits: dict[str, Traits] = {}
+        # An observation's query keys and traits, by the identity of its features (the entry
+        # keeps them alive): an observation is often decided again.
+        self._queries: dict[int, tuple[RecordFeatures, tuple[str, ...], Traits]] = {}
 
     def __len__(self) -> int:
         return len(self._index)
 
-    def add(self, alert_id: str, keys: Iterable[str], features: RecordFeatures) -> None:
-        self._index.add(alert_id, keys)
+    def add(self, alert_id: str, features: RecordFeatures) -> None:
+        self._index.add(alert_id, self._blocker.keys(features))
         self._traits[alert_id] = Traits.of_alert(features)
 
     def remove(self, alert_id: str) -> None:
         self._index.remove(alert_id)
         self._traits.pop(alert_id, None)
 
-    def candidates(
-        self, keys: Iterable[str], obs: Traits, budget: int = DEFAULT_BUDGET
-    ) -> Selection:
+    def _query(self, obs: RecordFeatures) -> tuple[tuple[str, ...], Traits]:
+        query = self._queries.get(id(obs))
+        if query is None or query[0] is not obs:
+            if len(self._queries) >= _QUERY_CACHE:
+                self._queries.clear()
+            keys = self._blocker.keys(obs, query="observation")
+            query = self._queries[id(obs)] = (obs, keys, Traits.of_observation(obs))
+        return query[1], query[2]
+
+    def may_admit(
+        self, alert: RecordFeatures, obs: RecordFeatures, alert_id: str | None = None
+    ) -> bool:
+        """False only when `select(obs)` cannot return an alert described by `alert` (the
+        indexed alert `alert_id`, or an alert as it was before an update): it is vetoed by time,
+        or contradicted by cheap traits and shares no name key. Errs towards True (a name key
+        shared by a crowd would not admit it)."""
+        obs_keys, obs_traits = self._query(obs)
+        traits = Traits.of_alert(alert)
+        if time_vetoed(traits, obs_traits):
+            return False
+        if compatible(traits, obs_traits):
+            return True
+        keys = self._index.keys_of(alert_id) if alert_id else self._blocker.keys(alert)
+        names = {key for key in obs_keys if strong_key(key)}
+        return any(key in names for key in keys)
+
+    def select(self, obs: RecordFeatures) -> Selection:
         """Alerts sharing a key with the observation (smallest postings first, whole postings
-        within `budget`, as `InvertedIndex.candidates`), less the time-vetoed ones and those
+        within the budget, as `InvertedIndex.candidates`), less the time-vetoed ones and those
         reached by weak keys only whose traits contradict the observation's."""
-        ranked = self._index.ranked_postings(keys)
+        keys, obs_traits = self._query(obs)
+        budget = self._budget
         admitted: dict[str, bool] = {}  # alert id -> reached by a strong key
         skipped = 0
-        for key, posting in ranked:
+        for key, posting in self._index.ranked_postings(keys):
             if len(posting) > budget or (admitted and len(admitted) + len(posting) > budget):
                 skipped += 1
                 continue
@@ -128,9 +158,9 @@ class AlertIndex:
         traits = self._traits
         for alert_id, strong in admitted.items():
             alert = traits[alert_id]
-            if time_vetoed(alert, obs):
+            if time_vetoed(alert, obs_traits):
                 selection.vetoed += 1
-            elif strong or compatible(alert, obs):
+            elif strong or compatible(alert, obs_traits):
                 selection.alerts.append(alert_id)
             else:
                 selection.refused += 1

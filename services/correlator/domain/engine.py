@@ -10,14 +10,18 @@ broken by alert id, so the decision never depends on the order events arrived in
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.correlator.domain.candidates import AlertIndex, Traits
+from services.correlator.domain.candidates import AlertIndex
 from services.correlator.domain.decisions import Decision, Proposal
+from services.correlator.domain.engine_records import (
+    AlertEntry,
+    EngineStats,
+    Scored,
+    match_id,
+)
 from services.correlator.domain.explain import explain, rivals_entry
 from services.correlator.domain.features import (
     RecordFeatures,
@@ -37,7 +41,6 @@ from services.correlator.domain.scoring import Comparison, compare, probability,
 from services.correlator.domain.spacetime import cheap_veto
 from services.correlator.domain.tables import EngineTables
 
-MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
 ENGINE_NAME = "kinlink-correlator/3"
 RIVAL_BITS = 2.0  # "N other active alerts score within 2 bits of this one"
 _FEATURE_CACHE = 200_000
@@ -51,46 +54,6 @@ __all__ = [
     "match_id",
     "observation_features",
 ]
-
-
-def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:
-    """Deterministic match id: reprocessing the same pair never creates a second match."""
-    return str(uuid.uuid5(MATCH_NAMESPACE, f"{alert_id}/{obs_type}/{obs_id}"))
-
-
-@dataclass(slots=True)
-class EngineStats:
-    observations_matched: int = 0
-    candidates_scored: int = 0
-    keys_skipped: int = 0
-    vetoed_cheaply: int = 0  # candidates dropped by time before any name was compared
-    refused_cheaply: int = 0  # weak candidates whose sex or birth contradicts the observation
-
-    @property
-    def candidates_per_observation(self) -> float:
-        return (
-            self.candidates_scored / self.observations_matched if self.observations_matched else 0.0
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    comparison: Comparison
-    bits: float
-    score: float
-
-
-class _AlertEntry:
-    __slots__ = ("alert", "features", "resolved_at")
-
-    def __init__(self, alert: Alert, features: RecordFeatures, resolved_at: float | None) -> None:
-        self.alert = alert
-        self.features = features
-        self.resolved_at = resolved_at
-
-    def competes(self, at: float | None) -> bool:
-        """Active, or resolved after the observation was made."""
-        return self.resolved_at is None or (at is not None and at < self.resolved_at)
 
 
 class MatchEngine:
@@ -109,13 +72,10 @@ class MatchEngine:
         self.routes = tables.routes
         self._blocker = tables.blocker
         self.stats = EngineStats()
-        self._budget = budget
-        self._alerts: dict[str, _AlertEntry] = {}
-        self._index = AlertIndex()
-        # Per-record features are computed once per observation (they are re-decided often),
-        # with its query keys and traits (by the features' identity; the entry keeps them alive).
+        self._alerts: dict[str, AlertEntry] = {}
+        self._index = AlertIndex(self._blocker, budget)
+        # Per-record features are computed once per observation (they are re-decided often).
         self._obs_features: dict[tuple[str, str], RecordFeatures] = {}
-        self._queries: dict[int, tuple[RecordFeatures, tuple[str, ...], Traits]] = {}
         # Sees every scored pair (used to fit weights on labelled scenarios).
         self.observer: Callable[[str, Observation, Comparison], None] | None = None
 
@@ -142,7 +102,6 @@ class MatchEngine:
         if features is None:
             if len(self._obs_features) >= _FEATURE_CACHE:
                 self._obs_features.clear()
-                self._queries.clear()
             features = self._obs_features[key] = observation_features(obs)
         return features
 
@@ -160,8 +119,8 @@ class MatchEngine:
 
     def _store(self, alert: Alert, resolved_at: float | None = None) -> None:
         features = alert_features(alert)
-        self._alerts[alert.alert_id] = _AlertEntry(alert, features, resolved_at)
-        self._index.add(alert.alert_id, self._blocker.keys(features), features)
+        self._alerts[alert.alert_id] = AlertEntry(alert, features, resolved_at)
+        self._index.add(alert.alert_id, features)
 
     def apply_alert_published(
         self, data: dict[str, Any], event_time: datetime | None = None
@@ -219,13 +178,7 @@ class MatchEngine:
     def candidate_alerts(self, obs: RecordFeatures) -> list[str]:
         """Alerts sharing a blocking key with the observation and admitted by the cheap checks
         (`candidates`); a function of the set of alerts only (never of their arrival order)."""
-        query = self._queries.get(id(obs))
-        if query is None or query[0] is not obs:
-            if len(self._queries) >= _FEATURE_CACHE:
-                self._queries.clear()
-            keys = self._blocker.keys(obs, query="observation")
-            query = self._queries[id(obs)] = (obs, keys, Traits.of_observation(obs))
-        selection = self._index.candidates(query[1], query[2], self._budget)
+        selection = self._index.select(obs)
         self.stats.keys_skipped += selection.keys_skipped
         self.stats.vetoed_cheaply += selection.vetoed
         self.stats.refused_cheaply += selection.refused
@@ -235,10 +188,10 @@ class MatchEngine:
         """The comparison levels of a pair, as scoring sees them."""
         return compare(alert, obs, self.frequencies, self.routes)
 
-    def score(self, alert: RecordFeatures, kind: str, obs: RecordFeatures) -> _Scored:
+    def score(self, alert: RecordFeatures, kind: str, obs: RecordFeatures) -> Scored:
         comparison = self.compare_pair(alert, obs)
         bits = total_bits(self.weights, kind, comparison)
-        return _Scored(comparison, bits, round(probability(bits), 6))
+        return Scored(comparison, bits, round(probability(bits), 6))
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
         """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""
@@ -258,9 +211,17 @@ class MatchEngine:
         the observation is proposed to left its candidates."""
         features = self.features_of(obs)
         current = self.alert_features(alert_id)
-        if current is not None and self.contends(current, obs, features):
+        if (
+            current is not None
+            and self._index.may_admit(current, features, alert_id)
+            and self.contends(current, obs, features)
+        ):
             return True
-        if before is not None and self.contends(before, obs, features):
+        if (
+            before is not None
+            and self._index.may_admit(before, features)
+            and self.contends(before, obs, features)
+        ):
             return True
         if live_alerts:
             candidates = set(self.candidate_alerts(features))
@@ -273,8 +234,8 @@ class MatchEngine:
         obs: Observation,
         features: RecordFeatures,
         rejected: Collection[str],
-    ) -> dict[str, _Scored]:
-        out: dict[str, _Scored] = {}
+    ) -> dict[str, Scored]:
+        out: dict[str, Scored] = {}
         at = features.spacetime.at
         for alert_id in alert_ids:
             entry = self._alerts.get(alert_id)
@@ -324,7 +285,7 @@ class MatchEngine:
         )
 
     def _proposal(
-        self, alert_id: str, obs: Observation, scored: _Scored, rivals: dict[str, _Scored]
+        self, alert_id: str, obs: Observation, scored: Scored, rivals: dict[str, Scored]
     ) -> Proposal:
         close = sum(
             1

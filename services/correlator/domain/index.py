@@ -155,6 +155,9 @@ class InvertedIndex:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._keys_of
 
+    def keys_of(self, item_id: str) -> tuple[str, ...]:
+        return self._keys_of.get(item_id, ())
+
     def add(self, item_id: str, keys: Iterable[str]) -> None:
         if item_id in self._keys_of:
             self.remove(item_id)
