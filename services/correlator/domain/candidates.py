@@ -19,7 +19,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.index import DEFAULT_BUDGET, Blocker, InvertedIndex
+from services.correlator.domain.index import (
+    DEFAULT_BUDGET,
+    Blocker,
+    InvertedIndex,
+    blocking_bands,
+)
 from services.correlator.domain.spacetime import TOLERANCE_HOURS
 
 # A name key shared by more alerts than this is not selective enough to admit one alone.
@@ -29,6 +34,9 @@ STRONG_POSTING = 32
 BIRTH_SLACK_YEARS = 3.0
 _TOLERANCE_SECONDS = TOLERANCE_HOURS * 3600.0
 _QUERY_CACHE = 200_000
+# A name key shared by more alerts than this is looked up by sex and birth-year band instead.
+REFINE_ABOVE = 64
+_MAX_REFINED_BANDS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +82,21 @@ def compatible(alert: Traits, obs: Traits) -> bool:
 
 
 def strong_key(key: str) -> bool:
-    """A name skeleton on its own (not a band, pair or space-time key)."""
+    """A name skeleton on its own (not a band, pair or space-time key; maybe refined)."""
     return not key.startswith("@") and "|" not in key and "&" not in key
+
+
+def refinements(features: RecordFeatures, *, query: bool = False) -> tuple[str, ...] | None:
+    """Suffixes refining a name key by sex and birth-year band: a crowded key (a common name
+    among a million alerts) is looked up through them. A stored record whose age is unknown
+    is refined by sex only ("*"), and a query also looks those up; a query whose age is unknown
+    cannot be refined (None): it looks crowded keys up whole, within the budget."""
+    bands = blocking_bands(features)
+    sexes = ("f", "m") if features.sex not in ("female", "male") else (features.sex[0],)
+    if bands and len(bands) <= _MAX_REFINED_BANDS:
+        known = tuple(f"#{sex}{band}" for sex in sexes for band in bands)
+        return known + tuple(f"#{sex}*" for sex in sexes) if query else known
+    return None if query else tuple(f"#{sex}*" for sex in sexes)
 
 
 @dataclass(slots=True)
@@ -84,6 +105,9 @@ class Selection:
     keys_skipped: int = 0  # keys whose postings did not fit the budget
     vetoed: int = 0  # by time
     refused: int = 0  # reached by weak keys only, and contradicted by cheap traits
+
+
+_Query = tuple[RecordFeatures, tuple[str, ...], Traits, tuple[str, ...] | None]
 
 
 class AlertIndex:
@@ -98,27 +122,53 @@ class AlertIndex:
         self._traits: dict[str, Traits] = {}
         # An observation's query keys and traits, by the identity of its features (the entry
         # keeps them alive): an observation is often decided again.
-        self._queries: dict[int, tuple[RecordFeatures, tuple[str, ...], Traits]] = {}
+        self._queries: dict[int, _Query] = {}
 
     def __len__(self) -> int:
         return len(self._index)
 
     def add(self, alert_id: str, features: RecordFeatures) -> None:
-        self._index.add(alert_id, self._blocker.keys(features))
+        keys = self._blocker.keys(features)
+        suffixes = refinements(features) or ()
+        refined = [key + suffix for key in keys if key[0] != "@" for suffix in suffixes]
+        self._index.add(alert_id, (*keys, *refined))
         self._traits[alert_id] = Traits.of_alert(features)
 
     def remove(self, alert_id: str) -> None:
         self._index.remove(alert_id)
         self._traits.pop(alert_id, None)
 
-    def _query(self, obs: RecordFeatures) -> tuple[tuple[str, ...], Traits]:
+    def _query(
+        self, obs: RecordFeatures
+    ) -> tuple[tuple[str, ...], Traits, tuple[str, ...] | None]:
         query = self._queries.get(id(obs))
         if query is None or query[0] is not obs:
             if len(self._queries) >= _QUERY_CACHE:
                 self._queries.clear()
             keys = self._blocker.keys(obs, query="observation")
-            query = self._queries[id(obs)] = (obs, keys, Traits.of_observation(obs))
-        return query[1], query[2]
+            query = (obs, keys, Traits.of_observation(obs), refinements(obs, query=True))
+            self._queries[id(obs)] = query
+        return query[1], query[2], query[3]
+
+    def _postings(self, obs: RecordFeatures) -> list[tuple[int, str, list[str]]]:
+        """(size, key, posting) of the observation's keys, smallest first (ties by key); a
+        crowded name key is replaced by its postings for the observation's sex and bands."""
+        keys, _, suffixes = self._query(obs)
+        found: list[tuple[int, str, list[str]]] = []
+        index = self._index
+        for key in keys:
+            posting = index.posting(key)
+            if posting is None:
+                continue
+            if suffixes is not None and len(posting) > REFINE_ABOVE and key[0] != "@":
+                for suffix in suffixes:
+                    refined = index.posting(key + suffix)
+                    if refined is not None:
+                        found.append((len(refined), key + suffix, refined))
+            else:
+                found.append((len(posting), key, posting))
+        found.sort(key=lambda item: (item[0], item[1]))
+        return found
 
     def may_admit(
         self, alert: RecordFeatures, obs: RecordFeatures, alert_id: str | None = None
@@ -127,7 +177,7 @@ class AlertIndex:
         indexed alert `alert_id`, or an alert as it was before an update): it is vetoed by time,
         or contradicted by cheap traits and shares no name key. Errs towards True (a name key
         shared by a crowd would not admit it)."""
-        obs_keys, obs_traits = self._query(obs)
+        obs_keys, obs_traits, _ = self._query(obs)
         traits = Traits.of_alert(alert)
         if time_vetoed(traits, obs_traits):
             return False
@@ -141,11 +191,11 @@ class AlertIndex:
         """Alerts sharing a key with the observation (smallest postings first, whole postings
         within the budget, as `InvertedIndex.candidates`), less the time-vetoed ones and those
         reached by weak keys only whose traits contradict the observation's."""
-        keys, obs_traits = self._query(obs)
+        _, obs_traits, _ = self._query(obs)
         budget = self._budget
         admitted: dict[str, bool] = {}  # alert id -> reached by a strong key
         skipped = 0
-        for key, posting in self._index.ranked_postings(keys):
+        for _, key, posting in self._postings(obs):
             if len(posting) > budget or (admitted and len(admitted) + len(posting) > budget):
                 skipped += 1
                 continue

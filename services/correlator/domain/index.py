@@ -60,6 +60,11 @@ def _birth_for_blocking(features: RecordFeatures) -> BirthInfo | None:
     return BirthInfo(year - _CHILDHOOD_YEARS, year, None)
 
 
+def blocking_bands(features: RecordFeatures) -> tuple[int, ...]:
+    """The birth-year bands a record blocks with (any childhood when it has no birth data)."""
+    return birth_year_band(_birth_for_blocking(features))
+
+
 def _month(at: float) -> int:
     moment = datetime.fromtimestamp(at, UTC)
     return moment.year * 12 + moment.month - 1
@@ -126,7 +131,7 @@ class Blocker:
         tokens: list[Token] = list(names.all_tokens)
         if names.father is not None:
             tokens.append(names.father)
-        bands = birth_year_band(_birth_for_blocking(features))
+        bands = blocking_bands(features)
         keys: set[str] = set()
         common: set[str] = set()
         for token in tokens:
@@ -157,6 +162,9 @@ class InvertedIndex:
 
     def keys_of(self, item_id: str) -> tuple[str, ...]:
         return self._keys_of.get(item_id, ())
+
+    def posting(self, key: str) -> list[str] | None:
+        return self._postings.get(key)
 
     def add(self, item_id: str, keys: Iterable[str]) -> None:
         if item_id in self._keys_of:
