@@ -187,10 +187,10 @@ class AlertIndex:
         names = {key for key in obs_keys if strong_key(key)}
         return any(key in names for key in keys)
 
-    def select(self, obs: RecordFeatures) -> Selection:
+    def select(self, obs: RecordFeatures, *, refuse: bool = True) -> Selection:
         """Alerts sharing a key with the observation (smallest postings first, whole postings
-        within the budget, as `InvertedIndex.candidates`), less the time-vetoed ones and those
-        reached by weak keys only whose traits contradict the observation's."""
+        within the budget, as `InvertedIndex.candidates`), less the time-vetoed ones and (when
+        `refuse`) those reached by weak keys only whose traits contradict the observation's."""
         _, obs_traits, _ = self._query(obs)
         budget = self._budget
         admitted: dict[str, bool] = {}  # alert id -> reached by a strong key
@@ -210,7 +210,7 @@ class AlertIndex:
             alert = traits[alert_id]
             if time_vetoed(alert, obs_traits):
                 selection.vetoed += 1
-            elif strong or compatible(alert, obs_traits):
+            elif strong or not refuse or compatible(alert, obs_traits):
                 selection.alerts.append(alert_id)
             else:
                 selection.refused += 1

@@ -178,7 +178,9 @@ class MatchEngine:
     def candidate_alerts(self, obs: RecordFeatures) -> list[str]:
         """Alerts sharing a blocking key with the observation and admitted by the cheap checks
         (`candidates`); a function of the set of alerts only (never of their arrival order)."""
-        selection = self._index.select(obs)
+        # Fitting (an observer) must see the pairs the admission rules refuse: they are what
+        # teaches the model what a sex or birth conflict weighs.
+        selection = self._index.select(obs, refuse=self.observer is None)
         self.stats.keys_skipped += selection.keys_skipped
         self.stats.vetoed_cheaply += selection.vetoed
         self.stats.refused_cheaply += selection.refused
