@@ -12,14 +12,18 @@ be the same child is decided after, from these decisions (`conflicts`, `decision
 
 from __future__ import annotations
 
-import math
-import uuid
 from collections.abc import Callable, Collection, Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from services.correlator.domain.candidates import AlertIndex
 from services.correlator.domain.decisions import Decision, Proposal
+from services.correlator.domain.engine_records import (
+    AlertEntry,
+    EngineStats,
+    Scored,
+    match_id,
+)
 from services.correlator.domain.explain import explain, rivals_entry
 from services.correlator.domain.features import (
     RecordFeatures,
@@ -27,7 +31,7 @@ from services.correlator.domain.features import (
     backfill_since,
     observation_features,
 )
-from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
+from services.correlator.domain.index import DEFAULT_BUDGET
 from services.correlator.domain.model import (
     Alert,
     Observation,
@@ -35,11 +39,16 @@ from services.correlator.domain.model import (
     parse_observation,
     parse_time,
 )
-from services.correlator.domain.scoring import Comparison, compare, probability, total_bits
+from services.correlator.domain.scoring import (
+    Comparison,
+    bits_of,
+    compare,
+    probability,
+    total_bits,
+)
 from services.correlator.domain.spacetime import cheap_veto
 from services.correlator.domain.tables import EngineTables
 
-MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
 ENGINE_NAME = "kinlink-correlator/3"
 RIVAL_BITS = 2.0  # "N other active alerts score within 2 bits of this one"
 _FEATURE_CACHE = 200_000
@@ -53,51 +62,6 @@ __all__ = [
     "match_id",
     "observation_features",
 ]
-
-
-def _bits_of(score: float) -> float:
-    """The log2 odds of a score strictly between 0 and 1 (the inverse of `probability`)."""
-    score = min(max(score, 1e-12), 1 - 1e-12)
-    return math.log2(score / (1 - score))
-
-
-def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:
-    """Deterministic match id: reprocessing the same pair never creates a second match."""
-    return str(uuid.uuid5(MATCH_NAMESPACE, f"{alert_id}/{obs_type}/{obs_id}"))
-
-
-@dataclass(slots=True)
-class EngineStats:
-    observations_matched: int = 0
-    candidates_scored: int = 0
-    keys_skipped: int = 0
-    vetoed_cheaply: int = 0
-
-    @property
-    def candidates_per_observation(self) -> float:
-        return (
-            self.candidates_scored / self.observations_matched if self.observations_matched else 0.0
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class _Scored:
-    comparison: Comparison
-    bits: float
-    score: float
-
-
-class _AlertEntry:
-    __slots__ = ("alert", "features", "resolved_at")
-
-    def __init__(self, alert: Alert, features: RecordFeatures, resolved_at: float | None) -> None:
-        self.alert = alert
-        self.features = features
-        self.resolved_at = resolved_at
-
-    def competes(self, at: float | None) -> bool:
-        """Active, or resolved after the observation was made."""
-        return self.resolved_at is None or (at is not None and at < self.resolved_at)
 
 
 class MatchEngine:
@@ -116,9 +80,8 @@ class MatchEngine:
         self.routes = tables.routes
         self._blocker = tables.blocker
         self.stats = EngineStats()
-        self._budget = budget
-        self._alerts: dict[str, _AlertEntry] = {}
-        self._index = InvertedIndex()
+        self._alerts: dict[str, AlertEntry] = {}
+        self._index = AlertIndex(self._blocker, budget)
         # Per-record features are computed once per observation (they are re-decided often).
         self._obs_features: dict[tuple[str, str], RecordFeatures] = {}
         # Sees every scored pair (used to fit weights on labelled scenarios).
@@ -164,8 +127,8 @@ class MatchEngine:
 
     def _store(self, alert: Alert, resolved_at: float | None = None) -> None:
         features = alert_features(alert)
-        self._alerts[alert.alert_id] = _AlertEntry(alert, features, resolved_at)
-        self._index.add(alert.alert_id, self._blocker.keys(features))
+        self._alerts[alert.alert_id] = AlertEntry(alert, features, resolved_at)
+        self._index.add(alert.alert_id, features)
 
     def apply_alert_published(
         self, data: dict[str, Any], event_time: datetime | None = None
@@ -221,22 +184,24 @@ class MatchEngine:
         return True
 
     def candidate_alerts(self, obs: RecordFeatures) -> list[str]:
-        """Alerts sharing a blocking key with the observation; a function of the set of
-        alerts only (never of the order they arrived in)."""
-        found, skipped = self._index.candidates(
-            self._blocker.keys(obs, query="observation"), self._budget
-        )
-        self.stats.keys_skipped += skipped
-        return found
+        """Alerts sharing a blocking key with the observation and admitted by the cheap checks
+        (`candidates`); a function of the set of alerts only (never of their arrival order)."""
+        # Fitting (an observer) must see the pairs the admission rules refuse: they are what
+        # teaches the model what a sex or birth conflict weighs.
+        selection = self._index.select(obs, refuse=self.observer is None)
+        self.stats.keys_skipped += selection.keys_skipped
+        self.stats.vetoed_cheaply += selection.vetoed
+        self.stats.refused_cheaply += selection.refused
+        return selection.alerts
 
     def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
         """The comparison levels of a pair, as scoring sees them."""
         return compare(alert, obs, self.frequencies, self.routes)
 
-    def score(self, alert: RecordFeatures, kind: str, obs: RecordFeatures) -> _Scored:
+    def score(self, alert: RecordFeatures, kind: str, obs: RecordFeatures) -> Scored:
         comparison = self.compare_pair(alert, obs)
         bits = total_bits(self.weights, kind, comparison)
-        return _Scored(comparison, bits, round(probability(bits), 6))
+        return Scored(comparison, bits, round(probability(bits), 6))
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
         """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""
@@ -247,7 +212,7 @@ class MatchEngine:
         if lead <= 0.0:
             return scored.score >= self.thresholds[obs.kind]
         # A runner-up within the lead of a best alert reaching the threshold also decides.
-        return scored.bits >= _bits_of(self.thresholds[obs.kind]) - lead
+        return scored.bits >= bits_of(self.thresholds[obs.kind]) - lead
 
     def needs_decision(
         self,
@@ -261,9 +226,17 @@ class MatchEngine:
         the observation is proposed to left its candidates."""
         features = self.features_of(obs)
         current = self.alert_features(alert_id)
-        if current is not None and self.contends(current, obs, features):
+        if (
+            current is not None
+            and self._index.may_admit(current, features, alert_id)
+            and self.contends(current, obs, features)
+        ):
             return True
-        if before is not None and self.contends(before, obs, features):
+        if (
+            before is not None
+            and self._index.may_admit(before, features)
+            and self.contends(before, obs, features)
+        ):
             return True
         if live_alerts:
             candidates = set(self.candidate_alerts(features))
@@ -276,15 +249,13 @@ class MatchEngine:
         obs: Observation,
         features: RecordFeatures,
         rejected: Collection[str],
-    ) -> dict[str, _Scored]:
-        out: dict[str, _Scored] = {}
+    ) -> dict[str, Scored]:
+        out: dict[str, Scored] = {}
         at = features.spacetime.at
         for alert_id in alert_ids:
             entry = self._alerts.get(alert_id)
+            # Time-vetoed alerts never reach this point (`candidate_alerts`).
             if entry is None or alert_id in rejected or not entry.competes(at):
-                continue
-            if cheap_veto(entry.features.spacetime, features.spacetime):
-                self.stats.vetoed_cheaply += 1
                 continue
             scored = self.score(entry.features, obs.kind, features)
             self.stats.candidates_scored += 1
@@ -330,7 +301,7 @@ class MatchEngine:
             features.spacetime.point,
         )
 
-    def _stands_out(self, scored: dict[str, _Scored], kind: str) -> bool:
+    def _stands_out(self, scored: dict[str, Scored], kind: str) -> bool:
         """Whether the best alert leads the runner-up by the fitted lead: when two alerts score
         alike, the observation says too little to tell them apart and neither is proposed."""
         lead = self.weights.lead_bits.get(kind, 0.0)
@@ -340,7 +311,7 @@ class MatchEngine:
         return best - second >= lead
 
     def _proposal(
-        self, alert_id: str, obs: Observation, scored: _Scored, rivals: dict[str, _Scored]
+        self, alert_id: str, obs: Observation, scored: Scored, rivals: dict[str, Scored]
     ) -> Proposal:
         close = sum(
             1

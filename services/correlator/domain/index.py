@@ -60,6 +60,11 @@ def _birth_for_blocking(features: RecordFeatures) -> BirthInfo | None:
     return BirthInfo(year - _CHILDHOOD_YEARS, year, None)
 
 
+def blocking_bands(features: RecordFeatures) -> tuple[int, ...]:
+    """The birth-year bands a record blocks with (any childhood when it has no birth data)."""
+    return birth_year_band(_birth_for_blocking(features))
+
+
 def _month(at: float) -> int:
     moment = datetime.fromtimestamp(at, UTC)
     return moment.year * 12 + moment.month - 1
@@ -126,7 +131,7 @@ class Blocker:
         tokens: list[Token] = list(names.all_tokens)
         if names.father is not None:
             tokens.append(names.father)
-        bands = birth_year_band(_birth_for_blocking(features))
+        bands = blocking_bands(features)
         keys: set[str] = set()
         common: set[str] = set()
         for token in tokens:
@@ -155,6 +160,12 @@ class InvertedIndex:
     def __contains__(self, item_id: object) -> bool:
         return item_id in self._keys_of
 
+    def keys_of(self, item_id: str) -> tuple[str, ...]:
+        return self._keys_of.get(item_id, ())
+
+    def posting(self, key: str) -> list[str] | None:
+        return self._postings.get(key)
+
     def add(self, item_id: str, keys: Iterable[str]) -> None:
         if item_id in self._keys_of:
             self.remove(item_id)
@@ -172,21 +183,21 @@ class InvertedIndex:
                 if not posting:
                     del self._postings[key]
 
+    def ranked_postings(self, keys: Iterable[str]) -> list[tuple[str, list[str]]]:
+        """(key, posting) of the keys that have one, smallest postings first, ties by key."""
+        found = [(len(p), key, p) for key in keys if (p := self._postings.get(key))]
+        found.sort(key=lambda item: (item[0], item[1]))
+        return [(key, posting) for _, key, posting in found]
+
     def candidates(
         self, keys: Iterable[str], budget: int = DEFAULT_BUDGET
     ) -> tuple[list[str], int]:
         """Ids sharing a key, smallest postings first (ties by key), whole postings only, within
         `budget`; plus the number of keys skipped because their postings did not fit."""
-        found_postings = ((key, self._postings.get(key)) for key in keys)
-        ranked = sorted((len(p), key, p) for key, p in found_postings if p)
-        postings = [posting for _, _, posting in ranked]
         found: dict[str, None] = {}
         skipped = 0
-        for posting in postings:
-            if found and len(found) + len(posting) > budget:
-                skipped += 1
-                continue
-            if len(posting) > budget:
+        for _, posting in self.ranked_postings(keys):
+            if len(posting) > budget or (found and len(found) + len(posting) > budget):
                 skipped += 1
                 continue
             found.update(dict.fromkeys(posting))

@@ -272,3 +272,9 @@ def total_bits(weights: Weights, kind: str, comparison: Comparison) -> float:
 
 def probability(bits: float) -> float:
     return 1.0 / (1.0 + math.pow(2.0, -max(-60.0, min(60.0, bits))))
+
+
+def bits_of(score: float) -> float:
+    """The log2 odds of a score strictly between 0 and 1 (the inverse of `probability`)."""
+    score = min(max(score, 1e-12), 1 - 1e-12)
+    return math.log2(score / (1 - score))

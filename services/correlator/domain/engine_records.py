@@ -1,0 +1,52 @@
+"""The engine's small records: match ids, per-alert entries, scored pairs and counters."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from services.correlator.domain.features import RecordFeatures
+from services.correlator.domain.model import Alert
+from services.correlator.domain.scoring import Comparison
+
+MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
+
+
+def match_id(alert_id: str, obs_type: str, obs_id: str) -> str:
+    """Deterministic match id: reprocessing the same pair never creates a second match."""
+    return str(uuid.uuid5(MATCH_NAMESPACE, f"{alert_id}/{obs_type}/{obs_id}"))
+
+
+@dataclass(slots=True)
+class EngineStats:
+    observations_matched: int = 0
+    candidates_scored: int = 0
+    keys_skipped: int = 0
+    vetoed_cheaply: int = 0  # candidates dropped by time before any name was compared
+    refused_cheaply: int = 0  # weak candidates whose sex or birth contradicts the observation
+
+    @property
+    def candidates_per_observation(self) -> float:
+        return (
+            self.candidates_scored / self.observations_matched if self.observations_matched else 0.0
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    comparison: Comparison
+    bits: float
+    score: float
+
+
+class AlertEntry:
+    __slots__ = ("alert", "features", "resolved_at")
+
+    def __init__(self, alert: Alert, features: RecordFeatures, resolved_at: float | None) -> None:
+        self.alert = alert
+        self.features = features
+        self.resolved_at = resolved_at
+
+    def competes(self, at: float | None) -> bool:
+        """Active, or resolved after the observation was made."""
+        return self.resolved_at is None or (at is not None and at < self.resolved_at)
