@@ -14,6 +14,7 @@ write is not atomic); `kinlink infra topics` is an operator's command, run once 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -78,6 +79,25 @@ async def reconcile_configs(
         for response in await admin.alter_configs(resources):
             for error_code, message, _kind, name in response.resources:
                 _check(error_code, message, f"alter configs of {name}")
+        await _wait_until_visible(admin, {name: wanted[name] for name in changes})
         for name, changed in changes.items():
             log.info("topic configs reconciled: %s (%s)", name, ", ".join(changed))
     return changes
+
+
+async def _wait_until_visible(
+    admin: Any, wanted: Mapping[str, Mapping[str, str]], timeout: float = 30.0
+) -> None:
+    """A KRaft broker answers AlterConfigs once the controller committed the change, and may
+    describe the old values for a moment after; wait until it describes the new ones, so a
+    caller (or a second run) never sees the topic as not reconciled yet."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        current = await topic_overrides(admin, list(wanted))
+        pending = [n for n, c in wanted.items() if merged_overrides(current[n], c) is not None]
+        if not pending:
+            return
+        if loop.time() > deadline:
+            raise TimeoutError(f"configs not applied after {timeout:.0f} s: {', '.join(pending)}")
+        await asyncio.sleep(0.2)
