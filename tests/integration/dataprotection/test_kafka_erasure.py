@@ -64,12 +64,17 @@ def _id_on(partition: int, partitions: int) -> str:
 
 async def _read_partition(bootstrap: str, tp: TopicPartition) -> list[tuple[bytes, bytes]]:
     """(key, value) of every record on the partition now, from the beginning."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest"
+    )
     await consumer.start()
     try:
         consumer.assign([tp])
+        # An explicit seek: a reset requested on a fresh assignment can race with the
+        # assignment's own reset and leave the position at the end.
+        start = (await consumer.beginning_offsets([tp]))[tp]
         end = (await consumer.end_offsets([tp]))[tp]
-        await consumer.seek_to_beginning(tp)
+        consumer.seek(tp, start)
         records: list[tuple[bytes, bytes]] = []
         while await consumer.position(tp) < end:
             for batch in (await consumer.getmany(tp, timeout_ms=500)).values():
