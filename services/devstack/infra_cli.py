@@ -3,7 +3,9 @@
 - `kinlink infra k8s-topics [--check]` writes (or checks) the Strimzi KafkaTopic resources
   generated from infra/kafka/topics.yaml.
 - `kinlink infra topics` creates the topics of that list on KINLINK_KAFKA_BOOTSTRAP (with
-  KINLINK_TOPIC_PREFIX), as compose does before the services start; idempotent. It reaches the
+  KINLINK_TOPIC_PREFIX), as compose does before the services start, and sets the list's configs
+  on topics that exist with other values (retention, cleanup policy, compaction bounds);
+  idempotent. It reaches the
   cluster with the services' KINLINK_KAFKA_SECURITY_PROTOCOL / _SSL_* / _SASL_* settings.
 - `kinlink infra acls User:NAME` allows a service account the Kinlink topics and its consumer
   groups, on a cluster with an authorizer (services.devstack.acls).
@@ -19,7 +21,7 @@ from pathlib import Path
 import click
 
 from services.common.config import CommonSettings
-from services.common.topics import ensure_topics, load_topic_specs
+from services.common.topics import load_topic_specs, sync_topics
 from services.devstack.acls import grant, service_bindings
 from services.devstack.k8s_topics import K8S_TOPICS_FILE, render
 
@@ -56,15 +58,16 @@ def k8s_topics(out: Path, check: bool) -> None:
 @click.option("--replication-factor", type=int, default=None, help="Override the list's.")
 @click.option("--min-insync-replicas", type=int, default=None, help="Set on every topic.")
 def topics(replication_factor: int | None, min_insync_replicas: int | None) -> None:
-    """Create the missing topics of infra/kafka/topics.yaml on KINLINK_KAFKA_BOOTSTRAP."""
+    """Create the missing topics of infra/kafka/topics.yaml on KINLINK_KAFKA_BOOTSTRAP and set
+    the list's configs on existing topics where they differ."""
     settings = CommonSettings.from_env()
     specs = load_topic_specs()
     if replication_factor is not None:
         specs = [dataclasses.replace(s, replication_factor=replication_factor) for s in specs]
     if min_insync_replicas is not None:
         specs = [dataclasses.replace(s, min_insync_replicas=min_insync_replicas) for s in specs]
-    created = asyncio.run(
-        ensure_topics(
+    done = asyncio.run(
+        sync_topics(
             settings.kafka_bootstrap,
             specs,
             settings.topic_prefix,
@@ -73,7 +76,13 @@ def topics(replication_factor: int | None, min_insync_replicas: int | None) -> N
     )
     for spec in specs:
         name = settings.topic(spec.name)
-        click.echo(f"  {name:<28} {'created' if name in created else 'exists'}")
+        if name in done.created:
+            state = "created"
+        elif name in done.altered:
+            state = "exists, configs set: " + ", ".join(done.altered[name])
+        else:
+            state = "exists"
+        click.echo(f"  {name:<28} {state}")
 
 
 @infra.command("acls")

@@ -2,7 +2,8 @@
 
 The topic list is the one source: the local stack creates its topics from it with replication
 factor 1; a cluster gets the same names, partitions, retention and cleanup policy with
-replication factor 3 and `min.insync.replicas` 2, so `acks=all` survives losing one broker.
+replication factor 3 and `min.insync.replicas` 2, so `acks=all` survives losing one broker;
+the compaction bounds of the list (segment.ms, max/min.compaction.lag.ms) come along.
 `kinlink infra k8s-topics` writes infra/k8s/kafka-topics.yaml; a test keeps the file equal to
 what this module renders.
 """
@@ -24,9 +25,9 @@ CLUSTER_MIN_INSYNC_REPLICAS = 2
 
 _HEADER = """\
 # GENERATED from infra/kafka/topics.yaml by `kinlink infra k8s-topics`: do not edit by hand.
-# Strimzi KafkaTopic resources: the names, partitions, retention and cleanup policy of the
-# topic list, with replication factor {replicas} and min.insync.replicas {min_isr} (the list's
-# replication factor 1 is for the single-broker local stack).
+# Strimzi KafkaTopic resources: the names, partitions, retention, cleanup policy and compaction
+# bounds of the topic list, with replication factor {replicas} and min.insync.replicas {min_isr}
+# (the list's replication factor 1 is for the single-broker local stack).
 """
 
 
@@ -54,13 +55,19 @@ def kafka_topic(
             "topicName": spec.name,
             "partitions": spec.partitions,
             "replicas": replicas,
-            "config": {
-                "retention.ms": spec.retention_ms,
-                "cleanup.policy": spec.cleanup_policy,
-                "min.insync.replicas": min_insync_replicas,
-            },
+            "config": strimzi_config(spec, min_insync_replicas),
         },
     }
+
+
+def strimzi_config(spec: TopicSpec, min_insync_replicas: int) -> dict[str, Any]:
+    """The topic's configs as Strimzi takes them (numbers as numbers), with the cluster's
+    `min.insync.replicas`."""
+    configs: dict[str, Any] = {}
+    for name, value in spec.configs().items():
+        configs[name] = value if name == "cleanup.policy" else yaml.safe_load(value)
+    configs["min.insync.replicas"] = min_insync_replicas
+    return configs
 
 
 def render(specs: Iterable[TopicSpec] | None = None, cluster: str = KAFKA_CLUSTER) -> str:

@@ -1,11 +1,12 @@
 """What the deployment files ask of real systems: `kinlink infra topics` (compose's topic job)
-creates the topic list on a real broker, and the CloudNativePG bootstrap SQL of
-infra/k8s/postgres.yaml, then `kinlink migrate` as the owner role, give each service a role that
-reads its own schema and no other, on a real PostgreSQL."""
+creates the topic list on a real broker and brings existing topics to the list's configs, and
+the CloudNativePG bootstrap SQL of infra/k8s/postgres.yaml, then `kinlink migrate` as the owner
+role, give each service a role that reads its own schema and no other, on a real PostgreSQL."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from typing import TYPE_CHECKING
 
@@ -15,9 +16,10 @@ from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from click.testing import CliRunner
 
+from services.common.catalog import REGISTRATIONS
 from services.common.roles import service_role, url_as
 from services.common.schema_cli import migrate_services
-from services.common.topics import load_topic_specs
+from services.common.topics import load_topic_specs, sync_topics
 from services.devstack.infra_cli import infra
 from tests.contract.deployment import SERVICES, find
 
@@ -54,12 +56,42 @@ def test_the_topics_command_creates_the_topic_list(stack: TestStack) -> None:
     for spec in specs:
         partitions, configs = described[prefix + spec.name]
         assert partitions == spec.partitions
-        assert configs["retention.ms"] == str(spec.retention_ms)
-        assert configs["cleanup.policy"] == spec.cleanup_policy
+        assert {name: configs[name] for name in spec.configs()} == spec.configs()
         assert configs["min.insync.replicas"] == "1"
     again = runner.invoke(infra, ["topics"], env=env)  # compose restarts: nothing changes
     assert again.exit_code == 0, again.output
     assert "created" not in again.output and again.output.count("exists") == len(specs)
+
+
+def test_the_topics_command_sets_the_list_configs_on_existing_topics(stack: TestStack) -> None:
+    # Topics created from an older list (plain delete, no compaction bounds), with an override
+    # set by hand: the command brings them to the list and leaves the hand-made override alone.
+    prefix = f"t{uuid.uuid4().hex[:10]}."
+    specs = load_topic_specs()
+    old = [
+        dataclasses.replace(
+            spec,
+            cleanup_policy="delete",
+            segment_ms=None,
+            max_compaction_lag_ms=None,
+            min_compaction_lag_ms=None,
+            min_insync_replicas=1,
+        )
+        for spec in specs
+    ]
+    asyncio.run(sync_topics(stack.bootstrap, old, prefix))
+    env = {"KINLINK_KAFKA_BOOTSTRAP": stack.bootstrap, "KINLINK_TOPIC_PREFIX": prefix}
+    runner = CliRunner()
+    result = runner.invoke(infra, ["topics"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"{prefix}{REGISTRATIONS}" in result.output and "configs set" in result.output
+    described = asyncio.run(_describe(stack.bootstrap, [prefix + s.name for s in specs]))
+    for spec in specs:
+        _, configs = described[prefix + spec.name]
+        assert {name: configs[name] for name in spec.configs()} == spec.configs()
+        assert configs["min.insync.replicas"] == "1"
+    again = runner.invoke(infra, ["topics"], env=env)
+    assert again.exit_code == 0 and "configs set" not in again.output, again.output
 
 
 async def test_the_owner_migrates_and_each_service_role_reads_its_own_schema_only(
