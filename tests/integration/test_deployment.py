@@ -24,6 +24,7 @@ from services.devstack.infra_cli import infra
 from tests.contract.deployment import SERVICES, find
 
 if TYPE_CHECKING:
+    from services.common.config import CommonSettings
     from tests.stack_fixtures import TestStack
 
 pytestmark = pytest.mark.integration
@@ -95,8 +96,11 @@ def test_the_topics_command_sets_the_list_configs_on_existing_topics(stack: Test
 
 
 async def test_the_owner_migrates_and_each_service_role_reads_its_own_schema_only(
-    stack: TestStack,
+    stack: TestStack, settings: CommonSettings
 ) -> None:
+    # `settings` provisions the cluster-wide roles, as CloudNativePG's managed roles would be
+    # before its bootstrap SQL runs; this test then bootstraps a database of its own.
+    del settings
     (database,) = find("Cluster")
     initdb = database["spec"]["bootstrap"]["initdb"]
     name = f"k8s_{uuid.uuid4().hex[:10]}"
