@@ -11,10 +11,15 @@ from __future__ import annotations
 import random
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from services.common.catalog import ALERT_PUBLISHED, ALERT_RESOLVED, ALERT_UPDATED
 from services.correlator.domain.engine import MatchEngine
-from services.correlator.domain.model import OBSERVATION_EVENT_KINDS, parse_observation
+from services.correlator.domain.model import (
+    OBSERVATION_EVENT_KINDS,
+    Observation,
+    parse_observation,
+)
 from services.correlator.domain.tables import EngineTables
 from services.lab.scenario import Scenario, generate_scenario
 
@@ -44,16 +49,10 @@ def _crowd(engine: MatchEngine, tables: EngineTables, count: int, seed: int) -> 
         engine.apply_alert_published(synthetic_alert(i, names, rng))
 
 
-def blocking_recall(
-    case: Scenario, tables: EngineTables, *, crowd: int = 0, budget: int | None = None
-) -> dict[str, KindRecall]:
-    """Per observation kind: true pairs, those whose alert is a candidate once every alert
-    event of the scenario (and `crowd` synthetic alerts) is applied, candidates per observation."""
-    engine = MatchEngine(tables) if budget is None else MatchEngine(tables, budget=budget)
-    if crowd:
-        _crowd(engine, tables, crowd, case.seed)
+def apply_alerts(engine: MatchEngine, events: list[dict[str, Any]]) -> list[Observation]:
+    """Apply every alert event of a scenario to `engine`; its observations, parsed, in order."""
     observations = []
-    for event in case.events:
+    for event in events:
         kind, data = event["type"], event["data"]
         if kind == ALERT_PUBLISHED:
             engine.apply_alert_published(data)
@@ -63,6 +62,18 @@ def blocking_recall(
             engine.apply_alert_resolved(data)
         elif kind in OBSERVATION_EVENT_KINDS:
             observations.append(parse_observation(OBSERVATION_EVENT_KINDS[kind], data))
+    return observations
+
+
+def blocking_recall(
+    case: Scenario, tables: EngineTables, *, crowd: int = 0, budget: int | None = None
+) -> dict[str, KindRecall]:
+    """Per observation kind: true pairs, those whose alert is a candidate once every alert
+    event of the scenario (and `crowd` synthetic alerts) is applied, candidates per observation."""
+    engine = MatchEngine(tables) if budget is None else MatchEngine(tables, budget=budget)
+    if crowd:
+        _crowd(engine, tables, crowd, case.seed)
+    observations = apply_alerts(engine, case.events)
     truth: dict[tuple[str, str], set[str]] = {}
     for alert_id, obs_kind, obs_id in case.true_pairs():
         truth.setdefault((obs_kind, obs_id), set()).add(alert_id)

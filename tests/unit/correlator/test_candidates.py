@@ -6,11 +6,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from services.common.catalog import ALERT_PUBLISHED, ALERT_RESOLVED, ALERT_UPDATED
 from services.correlator.domain.engine import MatchEngine, observation_features
 from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
-from services.correlator.domain.model import OBSERVATION_EVENT_KINDS, parse_observation
-from services.lab.blocking_recall import blocking_recall
+from services.correlator.domain.model import parse_observation
+from services.lab.blocking_recall import apply_alerts, blocking_recall
 from services.lab.scenario import Scenario, generate_scenario
 from tests.engine_tables import TABLES
 from tests.engine_tables import engine as engine_for_tests
@@ -24,18 +23,7 @@ def _scenario(seed: int, noise: str) -> Scenario:
 
 def _replayed(case: Scenario) -> tuple[MatchEngine, list[Any]]:
     engine = MatchEngine(TABLES)
-    observations = []
-    for event in case.events:
-        kind, data = event["type"], event["data"]
-        if kind == ALERT_PUBLISHED:
-            engine.apply_alert_published(data)
-        elif kind == ALERT_UPDATED:
-            engine.apply_alert_updated(data)
-        elif kind == ALERT_RESOLVED:
-            engine.apply_alert_resolved(data)
-        elif kind in OBSERVATION_EVENT_KINDS:
-            observations.append(parse_observation(OBSERVATION_EVENT_KINDS[kind], data))
-    return engine, observations
+    return engine, apply_alerts(engine, case.events)
 
 
 def test_admission_keeps_every_true_pair_that_shares_a_key() -> None:
