@@ -9,9 +9,10 @@ fitting seeds (1000-1002 "routes", 2000-2002 "other"), never the bench's held-ou
 from __future__ import annotations
 
 import random
-import sys
 from dataclasses import dataclass
 from typing import Any
+
+import click
 
 from services.common.catalog import ALERT_PUBLISHED, ALERT_RESOLVED, ALERT_UPDATED
 from services.correlator.domain.engine import MatchEngine
@@ -92,26 +93,32 @@ def blocking_recall(
     }
 
 
-def main(argv: list[str]) -> None:
+@click.command()
+@click.option("--crowd", default=0, show_default=True, help="synthetic alerts added to the index")
+@click.argument("cases", nargs=-1)
+def main(crowd: int, cases: tuple[str, ...]) -> None:
+    """Blocking recall per observation kind. CASES: SEED:NOISE (e.g. 1000:routes); default:
+    the fitting seeds. Never the bench's held-out seeds."""
     from services.correlator.tables import load_tables
 
-    crowd = 0
-    if argv[:1] == ["--crowd"]:
-        crowd, argv = int(argv[1]), argv[2:]
-    cases = [(int(s), n) for s, _, n in (a.partition(":") for a in argv)] or FITTING_SEEDS
+    try:
+        chosen = [(int(s), n) for s, _, n in (c.partition(":") for c in cases)] or FITTING_SEEDS
+    except ValueError:
+        raise click.BadParameter("each case is SEED:NOISE, e.g. 1000:routes") from None
     tables = load_tables()
     totals: dict[str, list[int]] = {}
-    for seed, noise in cases:
+    for seed, noise in chosen:
         result = blocking_recall(generate_scenario(seed, noise=noise), tables, crowd=crowd)
         for kind, r in result.items():
-            print(f"seed {seed} {noise:6} {kind:12} recall {r.recall:.4f} "
-                  f"({r.found}/{r.true_pairs}), {r.candidates_per_observation:.1f} candidates/obs")
+            click.echo(f"seed {seed} {noise:6} {kind:12} recall {r.recall:.4f} "
+                       f"({r.found}/{r.true_pairs}), {r.candidates_per_observation:.1f} "
+                       "candidates/obs")
             total = totals.setdefault(kind, [0, 0])
             total[0] += r.found
             total[1] += r.true_pairs
     for kind, (hit, all_) in sorted(totals.items()):
-        print(f"all {kind:12} recall {hit / all_:.4f} ({hit}/{all_})")
+        click.echo(f"all {kind:12} recall {hit / all_:.4f} ({hit}/{all_})")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
