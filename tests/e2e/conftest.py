@@ -11,12 +11,18 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from services.common.config import CommonSettings
+from services.common.rate_limit import RateLimitSettings
 from services.common.schema_registry import SchemaRegistry
 from services.intake.app import create_app
 from services.intake.config import IntakeSettings
 from services.notifier.app import create_app as create_notifier
 from services.notifier.config import NotifierSettings
 from tests.integration.intake.conftest import keys, token  # noqa: F401  (fixtures)
+
+# One token and one address here send far more than any client would (the fuzzers send
+# hundreds of requests a second): a 429 would stop the journeys and starve the fuzzers' stateful
+# pass, whose links need 2xx answers. Rate limits have their own tests.
+NO_RATE_LIMITS = RateLimitSettings(subject_rate=0, address_rate=0)
 
 
 @pytest.fixture
@@ -31,6 +37,7 @@ async def intake(
         common=settings,
         auth=AuthSettings(public_keys=keys.folder, private_key=keys.folder / "test.pem"),
         relay_poll_interval=0.2,
+        rate_limits=NO_RATE_LIMITS,
     )
     async with TestClient(TestServer(create_app(intake_settings, registry))) as client:
         yield client
@@ -49,6 +56,7 @@ async def notifier(
         common=settings,
         auth=AuthSettings(public_keys=keys.folder, private_key=keys.folder / "test.pem"),
         intake_url=str(intake.make_url("")).rstrip("/"),
+        rate_limits=NO_RATE_LIMITS,
     )
     app = create_notifier(notifier_settings, registry)
     async with TestClient(TestServer(app)) as client:

@@ -13,6 +13,7 @@ fuzzer reaches past authorisation. Runs synchronously (requests): call it from a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,7 @@ STATEFUL_CHECKS = [
 TIMEOUT = 30
 # A stateful pass that made fewer calls than this proves nothing (see fuzz_stateful).
 MIN_STATEFUL_CALLS = 20
+STATEFUL_ATTEMPTS = 4
 
 
 # Which organisation kind calls each path, so the fuzzer reaches past authorisation.
@@ -194,22 +196,29 @@ def fuzz_stateful(target: Target, max_examples: int, step_count: int = 6) -> lis
         if failure not in target.failures:
             target.failures.append(failure)
 
-    try:
-        Machine.run(settings=_settings(max_examples, stateful_step_count=step_count))
-    except hypothesis.errors.FlakyStrategyDefinition:
-        # Which rules are enabled depends on what the live service answered (its bundles); a
-        # service that keeps state across sequences makes hypothesis see "inconsistent data
-        # generation" and stop exploring. That is not a failure of the service (every check
-        # failure is recorded above, never raised), but the exploration must have gone far
-        # enough to mean something: see the floor below.
-        pass
-    except (Exception, BaseExceptionGroup) as exc:
-        target.failures.append(f"stateful: {exc}")
-    linked = [label for label, status in calls if "{" in label and 200 <= status < 300]
-    if len(calls) < MIN_STATEFUL_CALLS or not linked:
+    def linked() -> list[str]:
+        return [label for label, status in calls if "{" in label and 200 <= status < 300]
+
+    # Which rules are enabled depends on what the live service answered (its bundles); a
+    # service that keeps state across sequences makes hypothesis see "inconsistent data
+    # generation" and stop exploring. That is not a failure of the service (every check failure
+    # is recorded above, never raised), but the exploration must go far enough to mean
+    # something: it starts again (on the service's new state) until the floor below is reached.
+    for _ in range(STATEFUL_ATTEMPTS):
+        try:
+            Machine.run(settings=_settings(max_examples, stateful_step_count=step_count))
+        except hypothesis.errors.FlakyStrategyDefinition:
+            pass
+        except (Exception, BaseExceptionGroup) as exc:
+            target.failures.append(f"stateful: {exc}")
+            break
+        if len(calls) >= MIN_STATEFUL_CALLS and linked():
+            break
+    if len(calls) < MIN_STATEFUL_CALLS or not linked():
         target.failures.append(
-            f"stateful: explored too little ({len(calls)} calls, {len(linked)} answered 2xx on "
-            f"a linked resource; at least {MIN_STATEFUL_CALLS} and 1 wanted)"
+            f"stateful: explored too little ({len(calls)} calls, {len(linked())} answered 2xx on "
+            f"a linked resource; at least {MIN_STATEFUL_CALLS} and 1 wanted); answers: "
+            f"{sorted(Counter(status for _, status in calls).items())}"
         )
     return target.failures
 
