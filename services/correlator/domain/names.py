@@ -84,10 +84,11 @@ def phonetic_form(form: str) -> str:
 
 
 def skeleton(form: str) -> str:
-    """Consonant skeleton: first letter (vowels as 'a') plus consonants, doubles collapsed."""
+    """Consonant skeleton: first letter (vowels as 'a') plus consonants, doubles collapsed; a
+    final h after a vowel is dropped (Kondeh / Conde, Hamzah / Hamza)."""
     if not form:
         return ""
-    out = form
+    out = form[:-1] if len(form) > 3 and form[-1] == "h" and form[-2] in _VOWELS else form
     for digraph, single in _SKELETON_DIGRAPHS:
         out = out.replace(digraph, single)
     out = out.translate(_SKELETON_MAP)
@@ -98,6 +99,24 @@ def skeleton(form: str) -> str:
         if ch != result[-1]:
             result += ch
     return result
+
+
+def vowel_folded(form: str) -> str:
+    """Every vowel as 'a', consonants as in the skeleton, runs collapsed: spellings that differ
+    only in vowels and doubled letters meet (Kaita / Keyta, Conde / Konde)."""
+    out = form
+    for digraph, single in _SKELETON_DIGRAPHS:
+        out = out.replace(digraph, single)
+    out = "".join("a" if ch in _VOWELS else ch for ch in out.translate(_SKELETON_MAP))
+    return re.sub(r"(.)\1+", r"\1", out)
+
+
+def _without_article(form: str) -> str | None:
+    # A Latin spelling that glues the Arabic article on (Alamrani, Allobaidi, Elamrani).
+    if form[:2] not in ("al", "el"):
+        return None
+    bare = form[3:] if form[2:3] == "l" else form[2:]
+    return bare if len(bare) >= 4 else None
 
 
 @lru_cache(maxsize=262144)
@@ -158,6 +177,7 @@ class Token:
     skeletons: frozenset[str]
     symbols: frozenset[str]
     grouped: bool = False  # a known name (its key is a variant group)
+    abjad: bool = False  # transliterated from Arabic script (short vowels unwritten)
 
 
 def _somali_alternative(form: str) -> str | None:
@@ -194,21 +214,37 @@ def token_key(form: str) -> str:
     return _group_of(form) or phonetic_form(form)
 
 
-def make_skeletons(form: str) -> frozenset[str]:
-    """Skeletons of a folded token, with the Somali-orthography reading when it applies."""
+def make_skeletons(form: str, abjad: bool = False) -> frozenset[str]:
+    """Skeletons of a folded token, with the Somali-orthography reading when it applies, the
+    reading without a glued article, and for a token from Arabic script the reading with a
+    leading vowel (an unwritten or ayn-carried first vowel: al-Amrani written alone is mrany)."""
+    forms = [form]
     alt = _somali_alternative(form)
-    return frozenset({skeleton(form)} | ({skeleton(alt)} if alt else set()))
+    if alt:
+        forms.append(alt)
+    bare = _without_article(form)
+    if bare:
+        forms.append(bare)
+    skeletons = {skeleton(f) for f in forms}
+    if abjad and form[0] not in _VOWELS:
+        skeletons.add("a" + skeleton(form))
+    return frozenset(skeletons)
 
 
 @lru_cache(maxsize=1 << 20)
 def make_token(form: str, original: str | None = None) -> Token:
     """The analysed token; rigour's tagger runs once per distinct non-Latin spelling only."""
-    skeletons = make_skeletons(form)
     foreign = original is not None and not _is_ascii_latin(original) and len(form) > 1
-    symbols = _rigour_symbols(original) if foreign and original else frozenset()
+    abjad = foreign and original is not None and any("\u0600" <= ch <= "\u06ff" for ch in original)
+    skeletons = make_skeletons(form, abjad)
+    # rigour knows names, not names with the article glued on (al-Hasan is written as one word).
+    lookup = original
+    if abjad and original and original.startswith("\u0627\u0644"):
+        lookup = original[2:]
+    symbols = _rigour_symbols(lookup) if foreign and lookup and len(lookup) > 1 else frozenset()
     group = _group_of(form)
     key = group or phonetic_form(form)
-    return Token(form, phonetic_form(form), key, skeletons, symbols, group is not None)
+    return Token(form, phonetic_form(form), key, skeletons, symbols, group is not None, abjad)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -239,7 +275,10 @@ def compare_tokens(a: Token, b: Token) -> int:
     # of unrelated names stop here, at the cost of one fast similarity.
     similarity = JaroWinkler.similarity(a.form, b.form, score_cutoff=0.7)
     if similarity == 0.0:
-        return NONE
+        # Written without short vowels (mrany), an Arabic-script name is far from its Latin
+        # spelling (Alamrani) but shares its consonants.
+        shared = a.abjad != b.abjad and a.skeletons & b.skeletons
+        return CLOSE if shared and min(len(s) for s in shared) >= 3 else NONE
     distance = DamerauLevenshtein.distance(a.form, b.form, score_cutoff=3)
     if (sym_a and sym_b) or (a.grouped and b.grouped):
         # Both are known, distinct names (Hassan / Hussein): only a plain typo may join them.
@@ -248,7 +287,11 @@ def compare_tokens(a: Token, b: Token) -> int:
         return CLOSE
     if a.skeletons & b.skeletons and len(min(a.skeletons, key=len)) >= 3:
         return CLOSE
-    return CLOSE if similarity >= 0.92 else NONE
+    if similarity >= 0.92:
+        return CLOSE
+    # Spellings differing in vowels, doubled letters and one more slip (Amrzni / Amranni).
+    folded = DamerauLevenshtein.distance(vowel_folded(a.form), vowel_folded(b.form), score_cutoff=2)
+    return CLOSE if folded == 0 or (folded <= 1 and shortest >= 6) else NONE
 
 
 @dataclass(frozen=True, slots=True)

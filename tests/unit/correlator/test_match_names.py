@@ -103,3 +103,25 @@ def test_rare_agreement_outweighs_common_agreement() -> None:
 
 def test_typo_is_close() -> None:
     assert compare_tokens(make_token("stanikzai"), make_token("stanekzai")) >= CLOSE
+
+
+def test_spellings_differing_in_vowels_and_doubled_letters_are_close() -> None:
+    for a, b in [("kaita", "keyta"), ("conde", "kondeh"), ("amrzni", "amranni")]:
+        assert compare_tokens(make_token(a), make_token(b)) == CLOSE, (a, b)
+
+
+def test_article_glued_on_in_latin_meets_the_bare_name() -> None:
+    assert compare_tokens(make_token("obaidi"), make_token("allobaidi")) == CLOSE
+    latin = build_profile(Person(given_names="Hamzah", family_name="Alamrani"))
+    arabic = build_profile(
+        Person(
+            given_names="Hamza",
+            original_script=OriginalScriptName("Arab", "حمزة", "العمراني"),
+        )
+    )
+    assert compare_tokens(latin.core[1], arabic.alternatives[1]) == CLOSE
+
+
+def test_arabic_article_does_not_hide_a_known_name() -> None:
+    (hasan,) = build_profile(Person(given_names="الحسن")).core
+    assert compare_tokens(make_token("hasan"), hasan) >= EQUIVALENT
