@@ -37,6 +37,9 @@ _QUERY_CACHE = 200_000
 # A name key shared by more alerts than this is looked up by sex and birth-year band instead.
 REFINE_ABOVE = 64
 _MAX_REFINED_BANDS = 3
+# Alerts met through space-time keys alone (no name key shared) admitted per observation: a
+# place and month hold a handful of such alerts on the routes, a crowd at a million alerts.
+SPACETIME_LIMIT = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,25 +196,58 @@ class AlertIndex:
         `refuse`) those reached by weak keys only whose traits contradict the observation's."""
         _, obs_traits, _ = self._query(obs)
         budget = self._budget
-        admitted: dict[str, bool] = {}  # alert id -> reached by a strong key
+        # alert id -> reached by a strong key (True), by a weak name key only (False), by
+        # space-time keys only (None)
+        admitted: dict[str, bool | None] = {}
         skipped = 0
         for _, key, posting in self._postings(obs):
             if len(posting) > budget or (admitted and len(admitted) + len(posting) > budget):
                 skipped += 1
                 continue
-            if len(posting) <= STRONG_POSTING and strong_key(key):
+            if key[0] == "@":
+                for alert_id in posting:
+                    admitted.setdefault(alert_id, None)
+            elif len(posting) <= STRONG_POSTING and strong_key(key):
                 admitted.update(dict.fromkeys(posting, True))
             else:
                 for alert_id in posting:
-                    admitted.setdefault(alert_id, False)
+                    if admitted.get(alert_id) is None:
+                        admitted[alert_id] = False
         selection = Selection([], skipped)
         traits = self._traits
+        nameless = 0
         for alert_id, strong in admitted.items():
             alert = traits[alert_id]
             if time_vetoed(alert, obs_traits):
                 selection.vetoed += 1
             elif strong or not refuse or compatible(alert, obs_traits):
                 selection.alerts.append(alert_id)
+                nameless += strong is None
             else:
                 selection.refused += 1
+        if nameless > SPACETIME_LIMIT:
+            selection.alerts = _closest(selection.alerts, admitted, traits, obs_traits)
         return selection
+
+
+def _closest(
+    alerts: list[str],
+    admitted: dict[str, bool | None],
+    traits: dict[str, Traits],
+    obs: Traits,
+) -> list[str]:
+    """`alerts` keeping, of those met through space-time keys only, the `SPACETIME_LIMIT`
+    whose birth estimates lie closest to the observation's (ties by alert id): a place and
+    month crowded with alerts must not make every observation there cost more."""
+
+    def distance(alert_id: str) -> tuple[float, str]:
+        alert = traits[alert_id]
+        if alert.birth_low is None or obs.birth_low is None:
+            return (BIRTH_SLACK_YEARS, alert_id)
+        assert alert.birth_high is not None and obs.birth_high is not None
+        centre = (alert.birth_low + alert.birth_high - obs.birth_low - obs.birth_high) / 2
+        return (abs(centre), alert_id)
+
+    nameless = [a for a in alerts if admitted[a] is None]
+    kept = set(sorted(nameless, key=distance)[:SPACETIME_LIMIT])
+    return [a for a in alerts if admitted[a] is not None or a in kept]
