@@ -16,6 +16,7 @@ candidates remain a function of the set of alerts alone, never of their arrival 
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from services.correlator.domain.features import RecordFeatures
@@ -40,6 +41,8 @@ _MAX_REFINED_BANDS = 3
 # Alerts met through space-time keys alone (no name key shared) admitted per observation: a
 # place and month hold a handful of such alerts on the routes, a crowd at a million alerts.
 SPACETIME_LIMIT = 16
+# Space-time postings are read (smallest first, whole) up to this many alerts in all.
+SPACETIME_BUDGET = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +202,16 @@ class AlertIndex:
         # alert id -> reached by a strong key (True), by a weak name key only (False), by
         # space-time keys only (None)
         admitted: dict[str, bool | None] = {}
-        skipped = 0
+        skipped = nameless = 0
         for _, key, posting in self._postings(obs):
             if len(posting) > budget or (admitted and len(admitted) + len(posting) > budget):
                 skipped += 1
                 continue
             if key[0] == "@":
+                if nameless and nameless + len(posting) > SPACETIME_BUDGET:
+                    skipped += 1
+                    continue
+                nameless += len(posting)
                 for alert_id in posting:
                     admitted.setdefault(alert_id, None)
             elif len(posting) <= STRONG_POSTING and strong_key(key):
@@ -249,5 +256,5 @@ def _closest(
         return (abs(centre), alert_id)
 
     nameless = [a for a in alerts if admitted[a] is None]
-    kept = set(sorted(nameless, key=distance)[:SPACETIME_LIMIT])
+    kept = set(heapq.nsmallest(SPACETIME_LIMIT, nameless, key=distance))
     return [a for a in alerts if admitted[a] is not None or a in kept]
