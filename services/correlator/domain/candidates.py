@@ -161,14 +161,14 @@ class AlertIndex:
         crowded name key is replaced by its postings for the observation's sex and bands."""
         keys, _, suffixes = self._query(obs)
         found: list[tuple[int, str, list[str]]] = []
-        index = self._index
+        posting_of = self._index.postings.get
         for key in keys:
-            posting = index.posting(key)
+            posting = posting_of(key)
             if posting is None:
                 continue
             if suffixes is not None and len(posting) > REFINE_ABOVE and key[0] != "@":
                 for suffix in suffixes:
-                    refined = index.posting(key + suffix)
+                    refined = posting_of(key + suffix)
                     if refined is not None:
                         found.append((len(refined), key + suffix, refined))
             else:

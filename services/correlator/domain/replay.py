@@ -42,7 +42,6 @@ from services.correlator.domain.model import (
     parse_time,
 )
 
-_ALL = 1 << 62  # no budget: every stored observation sharing a key
 _WINDOW_SECONDS = WINDOW_HOURS * 3600.0
 
 
@@ -92,7 +91,7 @@ class Replayer:
             if alert is not None:
                 keys.update(self.engine.alert_blocking_keys(alert))
         found: set[str] = set()
-        for posting in filter(None, map(self._obs_index.posting, keys)):
+        for posting in filter(None, map(self._obs_index.postings.get, keys)):
             found.update(posting)
         # Only observations made within the conflict window can conflict: checked first, as
         # most observations sharing a key were made weeks apart.
@@ -132,7 +131,9 @@ class Replayer:
         if before is not None:
             keys.update(self.engine.features_blocking_keys(before))
         since = backfill_since(alert)
-        found, _ = self._obs_index.candidates(sorted(keys), _ALL)
+        found: set[str] = set()
+        for posting in filter(None, map(self._obs_index.postings.get, keys)):
+            found.update(posting)
         for key in sorted(found):
             obs = self._observations[key]
             if since is not None and obs.time is not None and obs.time < since:
