@@ -40,9 +40,9 @@ REFINE_ABOVE = 64
 _MAX_REFINED_BANDS = 3
 # Alerts met through space-time keys alone (no name key shared) admitted per observation: a
 # place and month hold a handful of such alerts on the routes, a crowd at a million alerts.
-SPACETIME_LIMIT = 16
+SPACETIME_LIMIT = 12
 # Space-time postings are read (smallest first, whole) up to this many alerts in all.
-SPACETIME_BUDGET = 32
+SPACETIME_BUDGET = 24
 
 
 @dataclass(frozen=True, slots=True)
