@@ -196,19 +196,22 @@ class AlertIndex:
     def select(self, obs: RecordFeatures, *, refuse: bool = True) -> Selection:
         """Alerts sharing a key with the observation (smallest postings first, whole postings
         within the budget, as `InvertedIndex.candidates`), less the time-vetoed ones and (when
-        `refuse`) those reached by weak keys only whose traits contradict the observation's."""
+        `refuse`) those reached by weak keys only whose traits contradict the observation's and
+        those met through space-time keys alone beyond the closest `SPACETIME_LIMIT`."""
         _, obs_traits, _ = self._query(obs)
         budget = self._budget
         # alert id -> reached by a strong key (True), by a weak name key only (False), by
         # space-time keys only (None)
         admitted: dict[str, bool | None] = {}
         skipped = nameless = 0
+        # Fitting (`refuse` off) sees every alert the keys reach, as it sees refused ones.
+        spacetime_budget = SPACETIME_BUDGET if refuse else budget
         for _, key, posting in self._postings(obs):
             if len(posting) > budget or (admitted and len(admitted) + len(posting) > budget):
                 skipped += 1
                 continue
             if key[0] == "@":
-                if nameless and nameless + len(posting) > SPACETIME_BUDGET:
+                if nameless and nameless + len(posting) > spacetime_budget:
                     skipped += 1
                     continue
                 nameless += len(posting)
@@ -232,7 +235,7 @@ class AlertIndex:
                 nameless += strong is None
             else:
                 selection.refused += 1
-        if nameless > SPACETIME_LIMIT:
+        if refuse and nameless > SPACETIME_LIMIT:
             selection.alerts = _closest(selection.alerts, admitted, traits, obs_traits)
         return selection
 
