@@ -9,6 +9,11 @@ when its cheap traits do not contradict the observation: sex not conflicting, bi
 no more than `BIRTH_SLACK_YEARS` apart. No alert is admitted whose child went missing after the
 observation was made (the time veto, checked before any name is compared).
 
+Alerts met through space-time keys alone (no name key shared) are bounded per observation:
+space-time postings are read up to `SPACETIME_BUDGET` alerts, and of those admitted the
+`SPACETIME_LIMIT` closest in age are kept (ties by alert id), so a place and month crowded with
+alerts does not make every observation there cost more.
+
 The traits live beside the index, so admission costs a dict look-up and a few comparisons per
 alert, never a name comparison. Whether a key is weak depends on the size of its posting, so the
 candidates remain a function of the set of alerts alone, never of their arrival order.
