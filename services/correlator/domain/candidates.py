@@ -9,6 +9,11 @@ when its cheap traits do not contradict the observation: sex not conflicting, bi
 no more than `BIRTH_SLACK_YEARS` apart. No alert is admitted whose child went missing after the
 observation was made (the time veto, checked before any name is compared).
 
+Alerts met through space-time keys alone (no name key shared) are bounded per observation:
+space-time postings are read up to `SPACETIME_BUDGET` alerts, and of those admitted the
+`SPACETIME_LIMIT` closest in age are kept (ties by alert id), so a place and month crowded with
+alerts does not make every observation there cost more.
+
 The traits live beside the index, so admission costs a dict look-up and a few comparisons per
 alert, never a name comparison. Whether a key is weak depends on the size of its posting, so the
 candidates remain a function of the set of alerts alone, never of their arrival order.
@@ -16,6 +21,7 @@ candidates remain a function of the set of alerts alone, never of their arrival 
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 from services.correlator.domain.features import RecordFeatures
@@ -37,6 +43,11 @@ _QUERY_CACHE = 200_000
 # A name key shared by more alerts than this is looked up by sex and birth-year band instead.
 REFINE_ABOVE = 64
 _MAX_REFINED_BANDS = 3
+# Alerts met through space-time keys alone (no name key shared) admitted per observation: a
+# place and month hold a handful of such alerts on the routes, a crowd at a million alerts.
+SPACETIME_LIMIT = 12
+# Space-time postings are read (smallest first, whole) up to this many alerts in all.
+SPACETIME_BUDGET = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +166,14 @@ class AlertIndex:
         crowded name key is replaced by its postings for the observation's sex and bands."""
         keys, _, suffixes = self._query(obs)
         found: list[tuple[int, str, list[str]]] = []
-        index = self._index
+        posting_of = self._index.postings.get
         for key in keys:
-            posting = index.posting(key)
+            posting = posting_of(key)
             if posting is None:
                 continue
             if suffixes is not None and len(posting) > REFINE_ABOVE and key[0] != "@":
                 for suffix in suffixes:
-                    refined = index.posting(key + suffix)
+                    refined = posting_of(key + suffix)
                     if refined is not None:
                         found.append((len(refined), key + suffix, refined))
             else:
@@ -190,28 +201,68 @@ class AlertIndex:
     def select(self, obs: RecordFeatures, *, refuse: bool = True) -> Selection:
         """Alerts sharing a key with the observation (smallest postings first, whole postings
         within the budget, as `InvertedIndex.candidates`), less the time-vetoed ones and (when
-        `refuse`) those reached by weak keys only whose traits contradict the observation's."""
+        `refuse`) those reached by weak keys only whose traits contradict the observation's and
+        those met through space-time keys alone beyond the closest `SPACETIME_LIMIT`."""
         _, obs_traits, _ = self._query(obs)
         budget = self._budget
-        admitted: dict[str, bool] = {}  # alert id -> reached by a strong key
-        skipped = 0
+        # alert id -> reached by a strong key (True), by a weak name key only (False), by
+        # space-time keys only (None)
+        admitted: dict[str, bool | None] = {}
+        skipped = nameless = 0
+        # Fitting (`refuse` off) sees every alert the keys reach, as it sees refused ones.
+        spacetime_budget = SPACETIME_BUDGET if refuse else budget
         for _, key, posting in self._postings(obs):
             if len(posting) > budget or (admitted and len(admitted) + len(posting) > budget):
                 skipped += 1
                 continue
-            if len(posting) <= STRONG_POSTING and strong_key(key):
+            if key[0] == "@":
+                if nameless and nameless + len(posting) > spacetime_budget:
+                    skipped += 1
+                    continue
+                nameless += len(posting)
+                for alert_id in posting:
+                    admitted.setdefault(alert_id, None)
+            elif len(posting) <= STRONG_POSTING and strong_key(key):
                 admitted.update(dict.fromkeys(posting, True))
             else:
                 for alert_id in posting:
-                    admitted.setdefault(alert_id, False)
+                    if admitted.get(alert_id) is None:
+                        admitted[alert_id] = False
         selection = Selection([], skipped)
         traits = self._traits
+        nameless = 0
         for alert_id, strong in admitted.items():
             alert = traits[alert_id]
             if time_vetoed(alert, obs_traits):
                 selection.vetoed += 1
             elif strong or not refuse or compatible(alert, obs_traits):
                 selection.alerts.append(alert_id)
+                nameless += strong is None
             else:
                 selection.refused += 1
+        if refuse and nameless > SPACETIME_LIMIT:
+            selection.alerts = _closest(selection.alerts, admitted, traits, obs_traits)
         return selection
+
+
+def _closest(
+    alerts: list[str],
+    admitted: dict[str, bool | None],
+    traits: dict[str, Traits],
+    obs: Traits,
+) -> list[str]:
+    """`alerts` keeping, of those met through space-time keys only, the `SPACETIME_LIMIT`
+    whose birth estimates lie closest to the observation's (ties by alert id): a place and
+    month crowded with alerts must not make every observation there cost more."""
+
+    def distance(alert_id: str) -> tuple[float, str]:
+        alert = traits[alert_id]
+        if alert.birth_low is None or obs.birth_low is None:
+            return (BIRTH_SLACK_YEARS, alert_id)
+        assert alert.birth_high is not None and obs.birth_high is not None
+        centre = (alert.birth_low + alert.birth_high - obs.birth_low - obs.birth_high) / 2
+        return (abs(centre), alert_id)
+
+    nameless = [a for a in alerts if admitted[a] is None]
+    kept = set(heapq.nsmallest(SPACETIME_LIMIT, nameless, key=distance))
+    return [a for a in alerts if admitted[a] is not None or a in kept]

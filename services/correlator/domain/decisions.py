@@ -24,16 +24,76 @@ CONFLICTING = "conflicting"
 _SAME_SCORE = 1e-6
 
 
-@dataclass(frozen=True, slots=True)
+Explanation = list[dict[str, Any]]
+
+
 class Proposal:
-    match_id: str
-    alert_id: str
-    observation_type: str
-    observation_id: str
-    score: float
-    bits: float
-    explanation: list[dict[str, Any]]
-    engine_version: str
+    """An alert proposed for an observation. The explanation may be given as a function: it is
+    then built on first use (most winners of a re-decision are never proposed again)."""
+
+    __slots__ = (
+        "match_id",
+        "alert_id",
+        "observation_type",
+        "observation_id",
+        "score",
+        "bits",
+        "engine_version",
+        "_explanation",
+        "_explain",
+    )
+
+    def __init__(
+        self,
+        match_id: str,
+        alert_id: str,
+        observation_type: str,
+        observation_id: str,
+        score: float,
+        bits: float,
+        explanation: Explanation | Callable[[], Explanation],
+        engine_version: str,
+    ) -> None:
+        self.match_id = match_id
+        self.alert_id = alert_id
+        self.observation_type = observation_type
+        self.observation_id = observation_id
+        self.score = score
+        self.bits = bits
+        self.engine_version = engine_version
+        self._explanation: Explanation | None = None
+        self._explain: Callable[[], Explanation] | None = None
+        if callable(explanation):
+            self._explain = explanation
+        else:
+            self._explanation = explanation
+
+    @property
+    def explanation(self) -> Explanation:
+        if self._explanation is None:
+            assert self._explain is not None
+            self._explanation, self._explain = self._explain(), None
+        return self._explanation
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (
+            self.match_id,
+            self.alert_id,
+            self.observation_type,
+            self.observation_id,
+            self.score,
+            self.bits,
+            self.explanation,
+            self.engine_version,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Proposal) and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Proposal{self._fields()!r}"
 
 
 @dataclass(frozen=True)

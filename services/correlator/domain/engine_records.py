@@ -1,13 +1,18 @@
-"""The engine's small records: match ids, per-alert entries, scored pairs and counters."""
+"""The engine's small records: match ids, per-alert and per-observation entries, scored pairs
+and counters."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.model import Alert
 from services.correlator.domain.scoring import Comparison
+
+if TYPE_CHECKING:
+    from services.correlator.domain.decisions import Decision
 
 MATCH_NAMESPACE = uuid.UUID("6f1c1b0e-5d55-4d8a-9a43-1c5e0c7a2b11")
 
@@ -40,13 +45,33 @@ class Scored:
 
 
 class AlertEntry:
-    __slots__ = ("alert", "features", "resolved_at")
+    __slots__ = ("alert", "features", "resolved_at", "query_keys")
 
     def __init__(self, alert: Alert, features: RecordFeatures, resolved_at: float | None) -> None:
         self.alert = alert
         self.features = features
         self.resolved_at = resolved_at
+        self.query_keys: tuple[str, ...] | None = None  # to look up stored observations with
 
     def competes(self, at: float | None) -> bool:
         """Active, or resolved after the observation was made."""
         return self.resolved_at is None or (at is not None and at < self.resolved_at)
+
+
+# A pair's bits and score, valid while the alert's features are this very object.
+PairScore = tuple[RecordFeatures, float, float]
+
+
+class ObservationCache:
+    """What the engine keeps about one observation: its features, the bits and score of every
+    alert it was compared with (a pure function of the two records), and its last decision with
+    the engine generation and reviews it was taken under."""
+
+    __slots__ = ("features", "pairs", "decision", "generation", "reviews")
+
+    def __init__(self, features: RecordFeatures) -> None:
+        self.features = features
+        self.pairs: dict[str, PairScore] = {}
+        self.decision: Decision | None = None
+        self.generation = -1
+        self.reviews: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())

@@ -89,13 +89,10 @@ def _spacetime_keys(
             if query == "alert"
             else range(month - _MONTHS_AFTER, month + 1)
         )
-    return {
-        f"@{r}:{c}|{m}|{sex[0]}|{band}"
-        for r, c in cells
-        for m in months
-        for sex in sexes
-        for band in bands
-    }
+    # Joined from prefixes and suffixes: a query has up to 9 x 3 x 2 x 3 keys.
+    heads = [f"@{r}:{c}|{m}|" for r, c in cells for m in months]
+    tails = [f"{sex[0]}|{band}" for sex in sexes for band in bands]
+    return {head + tail for head in heads for tail in tails}
 
 
 class Blocker:
@@ -165,6 +162,11 @@ class InvertedIndex:
 
     def posting(self, key: str) -> list[str] | None:
         return self._postings.get(key)
+
+    @property
+    def postings(self) -> Mapping[str, list[str]]:
+        """Every posting by key (read only: change them through `add` and `remove`)."""
+        return self._postings
 
     def add(self, item_id: str, keys: Iterable[str]) -> None:
         if item_id in self._keys_of:

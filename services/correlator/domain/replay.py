@@ -23,7 +23,7 @@ from services.common.catalog import (
     MATCH_REVIEWED,
     MATCH_WITHDRAWN,
 )
-from services.correlator.domain.conflicts import Standing, incompatible
+from services.correlator.domain.conflicts import WINDOW_HOURS, Standing, incompatible
 from services.correlator.domain.decisions import (
     Action,
     Decision,
@@ -42,7 +42,7 @@ from services.correlator.domain.model import (
     parse_time,
 )
 
-_ALL = 1 << 62  # no budget: every stored observation sharing a key
+_WINDOW_SECONDS = WINDOW_HOURS * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,8 @@ class Replayer:
         self.counts: Counter[str] = Counter()
         self._observations: dict[str, Observation] = {}
         self._obs_index = InvertedIndex()
+        # Each stored observation's time and place, as `conflicts.incompatible` reads them.
+        self._probes: dict[str, Standing] = {}
         self._states: dict[str, dict[str, MatchState]] = {}
         self._reviews: dict[str, dict[str, str]] = {}
 
@@ -77,22 +79,25 @@ class Replayer:
         )
         return decision, confirmed
 
-    def _probe(self, key: str) -> Standing:
-        obs = self._observations[key]
-        spacetime = self.engine.features_of(obs).spacetime
-        return Standing(obs.kind, obs.obs_id, "", 0.0, spacetime.at, spacetime.point)
-
     def _conflicting(self, key: str, alert_ids: Iterable[str]) -> list[str]:
         """Stored observations sharing a key with one of the alerts that no child observed as
         `key` was could also have been observed as (see `conflicts`)."""
-        probe = self._probe(key)
+        probe = self._probes[key]
+        if probe.at is None or probe.point is None:
+            return []
         keys: set[str] = set()
         for alert_id in alert_ids:
             alert = self.engine.alert(alert_id)
             if alert is not None:
                 keys.update(self.engine.alert_blocking_keys(alert))
-        found, _ = self._obs_index.candidates(sorted(keys), _ALL)
-        return [k for k in sorted(found) if k != key and incompatible(probe, self._probe(k))]
+        found: set[str] = set()
+        for posting in filter(None, map(self._obs_index.postings.get, keys)):
+            found.update(posting)
+        # Only observations made within the conflict window can conflict: checked first, as
+        # most observations sharing a key were made weeks apart.
+        at, window, probes = probe.at, _WINDOW_SECONDS, self._probes
+        near = [k for k in found if (t := probes[k].at) is not None and abs(t - at) <= window]
+        return sorted(k for k in near if k != key and incompatible(probe, probes[k]))
 
     def _standing(self, key: str, decision: Decision) -> dict[str, list[Standing]]:
         """Per winning alert, the conflicting observations it stands out for."""
@@ -126,7 +131,9 @@ class Replayer:
         if before is not None:
             keys.update(self.engine.features_blocking_keys(before))
         since = backfill_since(alert)
-        found, _ = self._obs_index.candidates(sorted(keys), _ALL)
+        found: set[str] = set()
+        for posting in filter(None, map(self._obs_index.postings.get, keys)):
+            found.update(posting)
         for key in sorted(found):
             obs = self._observations[key]
             if since is not None and obs.time is not None and obs.time < since:
@@ -176,6 +183,10 @@ class Replayer:
             if key not in self._observations:
                 self._observations[key] = obs
                 self._obs_index.add(key, self.engine.observation_blocking_keys(obs))
+                spacetime = self.engine.features_of(obs).spacetime
+                self._probes[key] = Standing(
+                    obs.kind, obs.obs_id, "", 0.0, spacetime.at, spacetime.point
+                )
                 yield from self._decide(key, time)
         elif kind == MATCH_REVIEWED:
             yield from self._reviewed(data, time)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from services.correlator.domain.candidates import SPACETIME_LIMIT
 from services.correlator.domain.engine import MatchEngine, observation_features
 from services.correlator.domain.index import DEFAULT_BUDGET, InvertedIndex
 from services.correlator.domain.model import parse_observation
@@ -104,3 +105,39 @@ def test_a_crowded_name_is_looked_up_by_sex_and_birth_band() -> None:
     assert found == ["target"]
     decision = engine.decide(obs)
     assert [p.alert_id for p in decision.winners] == ["target"]
+
+
+def _stranger(i: int, birth: str) -> dict[str, Any]:
+    """An alert sharing no name with anyone, last seen at one place and month."""
+    letters = "bcdfghjklmnpqrstvwxz"
+    name = "".join(letters[(i // 20**k) % 20] + "a" for k in range(3)).capitalize()
+    return {
+        "alert_id": f"stranger-{i:03d}",
+        "status": "active",
+        "child": {"given_names": name, "family_name": name + "o", "sex": "male",
+                  "date_of_birth": birth, "date_of_birth_kind": "exact"},
+        "last_seen": {"at": "2024-03-03T10:00:00Z", "location": {"lat": 37.07, "lon": 15.28}},
+    }
+
+
+def test_a_place_crowded_with_alerts_admits_a_bounded_number_the_closest_in_age() -> None:
+    engine = engine_for_tests()
+    for i in range(60):
+        engine.apply_alert_published(_stranger(i, f"2011-{1 + i % 12:02d}-15"))
+    closest = _stranger(99, "2012-06-02")
+    closest["alert_id"] = "closest"
+    engine.apply_alert_published(closest)
+    obs = parse_observation(
+        "sighting",
+        {
+            "sighting_id": "s1",
+            "observed_at": "2024-03-10T10:00:00Z",
+            "location": {"lat": 37.5, "lon": 15.1},
+            "child": {"sex": "male", "date_of_birth": "2012-06", "date_of_birth_kind": "estimated"},
+        },
+    )
+    found = engine.candidate_alerts(observation_features(obs))
+    # 61 alerts share only the place, month, sex and birth band with a sighting without names:
+    # the observation's cost stays bounded, and the alert closest in age is among those kept.
+    assert len(found) == SPACETIME_LIMIT
+    assert "closest" in found

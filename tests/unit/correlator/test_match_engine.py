@@ -261,3 +261,29 @@ def test_two_alerts_scoring_alike_leave_the_observation_unproposed() -> None:
     decision = engine.match_observation("registration", _registration("r1", AHMADY))
     assert decision.winners == []
     assert decision.scores["first"] == decision.scores["second"] >= decision.threshold
+
+
+def test_deciding_again_follows_every_change_of_the_alerts() -> None:
+    """Scores and decisions are kept between decisions; every alert change is seen."""
+    engine = engine_for_tests()
+    obs = parse_observation("registration", _registration("r1", AHMADI))
+    assert engine.decide(obs).winners == []
+    engine.apply_alert_published(_alert("a1", AHMADY))
+    first = engine.decide(obs)
+    assert [p.alert_id for p in first.winners] == ["a1"]
+    # Nothing changed: the same decision, and its explanation equals one built from scratch.
+    assert engine.decide(obs) is first
+    fresh = engine_for_tests()
+    fresh.apply_alert_published(_alert("a1", AHMADY))
+    assert first.winners[0].explanation == fresh.decide(obs).winners[0].explanation
+    # An update to the alert is scored anew; a better alert then outranks it.
+    engine.apply_alert_updated(
+        {"alert_id": "a1", "changes": {"child": _child("Karim", "Rahimi", "2003-02-02")}}
+    )
+    assert engine.decide(obs).winners == []
+    engine.apply_alert_published(_alert("a2", AHMADI))
+    assert [p.alert_id for p in engine.decide(obs).winners] == ["a2"]
+    # A review changes the decision; a resolved alert is proposed no more.
+    assert engine.decide(obs, rejected={"a2"}).winners == []
+    engine.apply_alert_resolved({"alert_id": "a2", "at": "2024-03-25T00:00:00Z"})
+    assert engine.decide(obs).winners == []
