@@ -27,7 +27,8 @@ from typing import Literal
 
 from services.correlator.domain.birth import BirthInfo, birth_year_band
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.names import Token, make_skeletons
+from services.correlator.domain.name_spelling import make_skeletons
+from services.correlator.domain.names import Token
 
 COMMON_FREQUENCY = 0.004  # of all name tokens, per the frequency table
 DEFAULT_BUDGET = 100

@@ -21,6 +21,12 @@ from functools import lru_cache
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
 from services.correlator.domain.model import Person
+from services.correlator.domain.name_spelling import (
+    make_skeletons,
+    phonetic_form,
+    somali_alternative,
+    vowel_folded,
+)
 from services.correlator.domain.name_variants import VARIANT_GROUPS
 
 EXACT, EQUIVALENT, CLOSE, NONE = 3, 2, 1, 0
@@ -34,19 +40,6 @@ _JOINING = frozenset(
 )
 _ABD = re.compile(r"^abd(?:oul|ul|el|al|ol|ur|ar|er|ir|ou|u|e|i|a|o)?(?=[a-z]{3,}$)")
 _ABU = re.compile(r"^ab(?:ou|o)(?=[a-z]{3,}$)")
-_SKELETON_DIGRAPHS = (
-    ("ph", "f"),
-    ("kh", "k"),
-    ("gh", "g"),
-    ("dh", "d"),
-    ("th", "t"),
-    ("sh", "s"),
-    ("ch", "s"),
-    ("dj", "j"),
-    ("ck", "k"),
-)
-_SKELETON_MAP = str.maketrans({"q": "k", "c": "k", "z": "s", "x": "h", "v": "f"})
-_VOWELS = frozenset("aeiouyw")
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
 
 
@@ -73,50 +66,6 @@ def fold(text: str) -> str:
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     stripped = re.sub(r"['\u2019\u02bb\u02bc\u02be\u02bf`]", "", stripped)
     return stripped
-
-
-def phonetic_form(form: str) -> str:
-    """A light spelling-convention normalisation: equal forms are treated as equivalent."""
-    out = form.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("ph", "f")
-    out = out.replace("dj", "j")
-    out = re.sub(r"(.)\1+", r"\1", out)
-    return out[:-1] + "i" if out.endswith("y") and len(out) > 3 else out
-
-
-def skeleton(form: str) -> str:
-    """Consonant skeleton: first letter (vowels as 'a') plus consonants, doubles collapsed; a
-    final h after a vowel is dropped (Kondeh / Conde, Hamzah / Hamza)."""
-    if not form:
-        return ""
-    out = form[:-1] if len(form) > 3 and form[-1] == "h" and form[-2] in _VOWELS else form
-    for digraph, single in _SKELETON_DIGRAPHS:
-        out = out.replace(digraph, single)
-    out = out.translate(_SKELETON_MAP)
-    head = "a" if out[0] in _VOWELS else out[0]
-    body = [ch for ch in out[1:] if ch not in _VOWELS]
-    result = head
-    for ch in body:
-        if ch != result[-1]:
-            result += ch
-    return result
-
-
-def vowel_folded(form: str) -> str:
-    """Every vowel as 'a', consonants as in the skeleton, runs collapsed: spellings that differ
-    only in vowels and doubled letters meet (Kaita / Keyta, Conde / Konde)."""
-    out = form
-    for digraph, single in _SKELETON_DIGRAPHS:
-        out = out.replace(digraph, single)
-    out = "".join("a" if ch in _VOWELS else ch for ch in out.translate(_SKELETON_MAP))
-    return re.sub(r"(.)\1+", r"\1", out)
-
-
-def _without_article(form: str) -> str | None:
-    # A Latin spelling that glues the Arabic article on (Alamrani, Allobaidi, Elamrani).
-    if form[:2] not in ("al", "el"):
-        return None
-    bare = form[3:] if form[2:3] == "l" else form[2:]
-    return bare if len(bare) >= 4 else None
 
 
 @lru_cache(maxsize=262144)
@@ -180,13 +129,6 @@ class Token:
     abjad: bool = False  # transliterated from Arabic script (short vowels unwritten)
 
 
-def _somali_alternative(form: str) -> str | None:
-    # Somali orthography writes ayn as c and h-dot as x (Cabdi, Maxamed).
-    if "c" not in form and "x" not in form:
-        return None
-    return form.replace("x", "h").replace("c", "") or None
-
-
 @lru_cache(maxsize=1)
 def _groups() -> dict[str, str]:
     # The table is written in everyday spellings; key it by the forms split_tokens produces.
@@ -203,7 +145,7 @@ def _groups() -> dict[str, str]:
 def _group_of(form: str) -> str | None:
     groups = _groups()
     key = groups.get(form) or groups.get(phonetic_form(form))
-    alt = _somali_alternative(form)
+    alt = somali_alternative(form)
     if key is None and alt is not None:
         key = groups.get(alt) or groups.get(phonetic_form(alt))
     return key
@@ -212,23 +154,6 @@ def _group_of(form: str) -> str | None:
 def token_key(form: str) -> str:
     """The frequency and equivalence key of a folded token: its variant group or phonetic form."""
     return _group_of(form) or phonetic_form(form)
-
-
-def make_skeletons(form: str, abjad: bool = False) -> frozenset[str]:
-    """Skeletons of a folded token, with the Somali-orthography reading when it applies, the
-    reading without a glued article, and for a token from Arabic script the reading with a
-    leading vowel (an unwritten or ayn-carried first vowel: al-Amrani written alone is mrany)."""
-    forms = [form]
-    alt = _somali_alternative(form)
-    if alt:
-        forms.append(alt)
-    bare = _without_article(form)
-    if bare:
-        forms.append(bare)
-    skeletons = {skeleton(f) for f in forms}
-    if abjad and form[0] not in _VOWELS:
-        skeletons.add("a" + skeleton(form))
-    return frozenset(skeletons)
 
 
 @lru_cache(maxsize=1 << 20)
