@@ -45,17 +45,24 @@ def _figures(metrics: Metrics) -> list[float]:
 
 
 def _engine_run(events: list[dict[str, Any]], truth: Any, true: set[Any]) -> dict[str, Any]:
-    """Engine figures, and a histogram of every scored pair's score by truth."""
+    """Engine figures, and a histogram of every scored pair's score by truth.
+
+    The figures come from the engine as shipped. The histogram needs every scored pair, and an
+    engine with an observer also scores the pairs its admission rules and space-time bound
+    would leave out (fitting needs them), so it comes from a second, observed run."""
     tables = load_tables()
     engine = MatchEngine(tables)
+    metrics = evaluate(run_match(events, engine), truth)
     scored: dict[tuple[str, str, str], float] = {}
 
     def observe(alert_id: str, obs: Observation, comparison: Comparison) -> None:
         bits = total_bits(tables.weights, obs.kind, comparison)
         scored[(alert_id, obs.kind, obs.obs_id)] = probability(bits)
 
-    engine.observer = observe
-    metrics = evaluate(run_match(events, engine), truth)
+    observed = MatchEngine(tables)
+    observed.observer = observe
+    for _ in run_match(events, observed):
+        pass
     counts: dict[str, list[int]] = {"true": [0] * FINE_BINS, "false": [0] * FINE_BINS}
     score_sum = [0.0] * FINE_BINS
     for pair, score in scored.items():
