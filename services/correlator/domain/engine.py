@@ -21,6 +21,7 @@ from collections.abc import Collection
 from functools import partial
 from typing import Any
 
+from services.correlator.domain.bounds import PairBound
 from services.correlator.domain.decisions import Decision, Explanation, Proposal
 from services.correlator.domain.engine_alerts import AlertBook
 from services.correlator.domain.engine_records import ObservationCache, Scored, match_id
@@ -77,6 +78,17 @@ class MatchEngine(AlertBook):
         self.frequencies = tables.frequencies
         self.routes = tables.routes
         self._pairs_kept = 0
+        # Below this many bits a pair is neither proposed, nor a runner-up within the lead of
+        # a best alert reaching the threshold, nor a rival within RIVAL_BITS of a proposal:
+        # its exact score cannot change a decision, so it is not computed (`bounds`).
+        self._bounds = {
+            kind: PairBound(
+                self.weights,
+                kind,
+                bits_of(value) - max(self.weights.lead_bits.get(kind, 0.0), RIVAL_BITS),
+            )
+            for kind, value in self.thresholds.items()
+        }
 
     def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
         """The comparison levels of a pair, as scoring sees them."""
@@ -89,18 +101,25 @@ class MatchEngine(AlertBook):
 
     def _pair(
         self, alert_id: str, alert: RecordFeatures, kind: str, cache: ObservationCache
-    ) -> tuple[float, float]:
-        """(bits, score) of the pair, scored once while the alert's features stay the same."""
+    ) -> tuple[float, float] | None:
+        """(bits, score) of the pair, scored once while the alert's features stay the same;
+        None when its bits are known to fall below what can matter to a decision."""
         kept = cache.pairs.get(alert_id)
         if kept is not None and kept[0] is alert:
-            return kept[1], kept[2]
-        scored = self.score(alert, kind, cache.features)
+            return kept[1]
+        features = cache.features
+        if self._bounds[kind].below(alert, features, self.frequencies, self.routes):
+            pair: tuple[float, float] | None = None
+            self.stats.bounded += 1
+        else:
+            scored = self.score(alert, kind, features)
+            pair = (scored.bits, scored.score)
         if self._pairs_kept >= PAIR_CACHE:
             self._observations.clear()
             self._pairs_kept = 0
-        cache.pairs[alert_id] = (alert, scored.bits, scored.score)
+        cache.pairs[alert_id] = (alert, pair)
         self._pairs_kept += 1
-        return scored.bits, scored.score
+        return pair
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
         """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""
@@ -112,7 +131,10 @@ class MatchEngine(AlertBook):
         if cheap_veto(alert.spacetime, features.spacetime):
             return False
         if alert_id:
-            bits, score = self._pair(alert_id, alert, obs.kind, self.cached(obs))
+            pair = self._pair(alert_id, alert, obs.kind, self.cached(obs))
+            if pair is None:
+                return False
+            bits, score = pair
         else:
             scored = self.score(alert, obs.kind, features)
             bits, score = scored.bits, scored.score
@@ -155,8 +177,9 @@ class MatchEngine(AlertBook):
         self, alert_ids: list[str], obs: Observation, cache: ObservationCache,
         rejected: Collection[str],
     ) -> dict[str, tuple[float, float]]:
-        """(bits, score) per competing candidate."""
+        """(bits, score) per competing candidate whose score can matter (see `bounds`)."""
         out: dict[str, tuple[float, float]] = {}
+        competing = 0
         at = cache.features.spacetime.at
         alerts = self._alerts
         observer = self.observer
@@ -165,13 +188,18 @@ class MatchEngine(AlertBook):
             # Time-vetoed alerts never reach this point (`candidate_alerts`).
             if entry is None or alert_id in rejected or not entry.competes(at):
                 continue
+            competing += 1
             if observer is None:
-                out[alert_id] = self._pair(alert_id, entry.features, obs.kind, cache)
+                pair = self._pair(alert_id, entry.features, obs.kind, cache)
+                if pair is not None:
+                    out[alert_id] = pair
             else:
                 scored = self.score(entry.features, obs.kind, cache.features)
                 observer(alert_id, obs, scored.comparison)
                 out[alert_id] = (scored.bits, scored.score)
-        self.stats.candidates_scored += len(out)
+        # Counted whether or not the bound spared the full score: the figure stays comparable.
+        self.stats.candidates_scored += competing
+        cache.competing = competing
         return out
 
     def match_observation(self, kind: str, data: dict[str, Any]) -> Decision:
@@ -196,7 +224,7 @@ class MatchEngine(AlertBook):
             and cache.reviews == reviews
             and self.observer is None
         ):
-            self.stats.candidates_scored += len(decision.scores)
+            self.stats.candidates_scored += cache.competing
             return decision
         decision = self._decide(obs, cache, reviews[0], reviews[1])
         if self.observer is None:

@@ -29,6 +29,7 @@ class EngineStats:
     keys_skipped: int = 0
     vetoed_cheaply: int = 0  # candidates dropped by time before any name was compared
     refused_cheaply: int = 0  # weak candidates whose sex or birth contradicts the observation
+    bounded: int = 0  # pairs whose bits were bounded below what can matter, never fully scored
 
     @property
     def candidates_per_observation(self) -> float:
@@ -58,8 +59,9 @@ class AlertEntry:
         return self.resolved_at is None or (at is not None and at < self.resolved_at)
 
 
-# A pair's bits and score, valid while the alert's features are this very object.
-PairScore = tuple[RecordFeatures, float, float]
+# A pair's bits and score (None: bounded below what can matter), valid while the alert's
+# features are this very object.
+PairScore = tuple[RecordFeatures, tuple[float, float] | None]
 
 
 class ObservationCache:
@@ -67,7 +69,7 @@ class ObservationCache:
     alert it was compared with (a pure function of the two records), and its last decision with
     the engine generation and reviews it was taken under."""
 
-    __slots__ = ("features", "pairs", "decision", "generation", "reviews")
+    __slots__ = ("features", "pairs", "decision", "generation", "reviews", "competing")
 
     def __init__(self, features: RecordFeatures) -> None:
         self.features = features
@@ -75,3 +77,4 @@ class ObservationCache:
         self.decision: Decision | None = None
         self.generation = -1
         self.reviews: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+        self.competing = 0  # candidates that competed in the last decision
