@@ -110,7 +110,9 @@ class PairBound:
         if known + self._name_max < self._cut:
             return True
         names = compare_names(a, b, freqs)
-        name = f"{names.level}_{names.rarity}" if names.level in AGREEING_NAME_LEVELS else names.level
+        name = names.level
+        if name in AGREEING_NAME_LEVELS:
+            name = f"{name}_{names.rarity}"
         # Siblings share family and parents' names but not the given name (`scoring._sibling`).
         parents = father in ("agree", "close") or mother in ("agree", "close")
         differs = name == "given_conflict" or name.startswith("partial")
