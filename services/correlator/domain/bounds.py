@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from services.correlator.domain.birth import centre_gap, centre_levels, compare_birth
 from services.correlator.domain.demographics import (
-    compare_languages,
-    compare_nationalities,
     compare_sex,
+    language_level,
+    nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.name_compare import compare_given, compare_names, compare_parent
@@ -74,6 +74,7 @@ class PairBound:
             return False
         table = self._table
         a, b = alert.names, obs.names
+        ad, od = alert.demographics, obs.demographics
         birth = compare_birth(alert.birth, obs.birth).level
         centre, age = centre_levels(centre_gap(alert.birth, obs.birth))
         father = compare_parent(a.father, b.father, a, b)
@@ -83,9 +84,8 @@ class PairBound:
             + table.get(("birth_centre", centre), 0.0)
             + table.get(("age_gap", age), 0.0)
             + table.get(("sex", compare_sex(alert.sex, obs.sex)), 0.0)
-            + table.get(("nationality", compare_nationalities(
-                alert.nationalities, obs.nationalities)), 0.0)
-            + table.get(("language", compare_languages(alert.languages, obs.languages)), 0.0)
+            + table.get(("nationality", nationality_level(ad, od)), 0.0)
+            + table.get(("language", language_level(ad, od)), 0.0)
             + table.get(("father_name", father), 0.0)
             + table.get(("mother_name", mother), 0.0)
             + table.get(("given_name", compare_given(a, b)), 0.0)
