@@ -29,6 +29,7 @@ from services.correlator.domain.scoring import (
     TRAVEL_SPEEDS,
     VETO_BITS,
     Weights,
+    bits_of,
     route_level,
 )
 from services.correlator.domain.spacetime import VETO_LEVELS, compare_spacetime
@@ -38,6 +39,20 @@ from services.correlator.domain.spacetime import VETO_LEVELS, compare_spacetime
 SAFETY_BITS = 0.01
 _PLACE_SIGNALS = ("place_time", "elapsed", "route", "travel")
 _NAME_SIGNALS = ("name", "sibling")
+
+
+def decision_bounds(
+    weights: Weights, thresholds: dict[str, float], rival_bits: float
+) -> dict[str, PairBound]:
+    """Per observation kind, the bound under which a pair is neither proposed (threshold), nor
+    a runner-up within the lead of a best alert reaching the threshold, nor a rival within
+    `rival_bits` of a proposal: its exact score cannot change a decision."""
+    return {
+        kind: PairBound(
+            weights, kind, bits_of(value) - max(weights.lead_bits.get(kind, 0.0), rival_bits)
+        )
+        for kind, value in thresholds.items()
+    }
 
 
 class PairBound:

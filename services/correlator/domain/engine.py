@@ -12,7 +12,8 @@ be the same child is decided after, from these decisions (`conflicts`, `decision
 Because scores and decisions are pure functions of that state, the engine keeps them: a pair
 is scored once while the alert's data stays the same, and an observation decided again before
 any alert changed (`AlertBook.generation`) gets the same decision back. Explanations are built
-only for the proposals that are actually published.
+only for the proposals that are actually published. A pair whose bits are bounded below what
+can matter to a decision is not scored in full (`bounds`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Collection
 from functools import partial
 from typing import Any
 
-from services.correlator.domain.bounds import PairBound
+from services.correlator.domain.bounds import decision_bounds
 from services.correlator.domain.decisions import Decision, Explanation, Proposal
 from services.correlator.domain.engine_alerts import AlertBook
 from services.correlator.domain.engine_records import ObservationCache, Scored, match_id
@@ -78,17 +79,8 @@ class MatchEngine(AlertBook):
         self.frequencies = tables.frequencies
         self.routes = tables.routes
         self._pairs_kept = 0
-        # Below this many bits a pair is neither proposed, nor a runner-up within the lead of
-        # a best alert reaching the threshold, nor a rival within RIVAL_BITS of a proposal:
-        # its exact score cannot change a decision, so it is not computed (`bounds`).
-        self._bounds = {
-            kind: PairBound(
-                self.weights,
-                kind,
-                bits_of(value) - max(self.weights.lead_bits.get(kind, 0.0), RIVAL_BITS),
-            )
-            for kind, value in self.thresholds.items()
-        }
+        # Pairs whose exact score cannot change a decision are not scored in full.
+        self._bounds = decision_bounds(self.weights, self.thresholds, RIVAL_BITS)
 
     def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
         """The comparison levels of a pair, as scoring sees them."""
