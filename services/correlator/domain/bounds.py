@@ -6,9 +6,10 @@ best back, nor a rival counted in an explanation, and it cannot trigger a re-dec
 candidates (97 % on the bench's scenario) are far below. `PairBound` adds the fitted weights of
 the signals compared so far to the largest weight every other signal could still bring, and
 stops as soon as that bound falls under the cut: the cheap signals first (birth, sex,
-nationality, language, parents' and given names), then place and time, then the name itself,
-the costliest. A pair that survives every stage is scored in full by `scoring.compare`, so the
-bits of every pair that can matter are exactly those of full scoring. Pure functions, no I/O.
+nationality, language, parents' and given names), then the time elapsed (no distance yet),
+then place and time, then the name itself, the costliest. A pair that survives every stage is
+scored in full by `scoring.compare`, so the bits of every pair that can matter are exactly those
+of full scoring. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -32,7 +33,12 @@ from services.correlator.domain.scoring import (
     bits_of,
     route_level,
 )
-from services.correlator.domain.spacetime import VETO_LEVELS, compare_spacetime
+from services.correlator.domain.spacetime import (
+    ELAPSED_LEVELS,
+    VETO_LEVELS,
+    compare_spacetime,
+    elapsed_of,
+)
 
 # Kept below the cut by this much: the bound sums in another order than `total_bits`, and a
 # score is rounded to six decimals before it meets the threshold.
@@ -58,22 +64,29 @@ def decision_bounds(
 class PairBound:
     """Whether a pair's bits, for one observation kind, must fall under `cut`."""
 
-    __slots__ = ("_table", "_cut", "_place_max", "_name_max", "_vetoes_below")
+    __slots__ = ("_table", "_cut", "_place_max", "_elapsed_max", "_name_max", "_vetoes_below")
 
     def __init__(self, weights: Weights, kind: str, cut: float) -> None:
         self._table = weights.flat(kind)
         # The baseline is moved to the cut's side, so each stage compares a plain sum.
         self._cut = cut - weights.baseline.get(kind, 0.0) - SAFETY_BITS
 
-        def most(signals: tuple[str, ...]) -> float:
+        def most(signal: str, levels: tuple[str, ...] | None = None) -> float:
             # A level absent from the table weighs 0 bits, so no signal brings less than 0.
-            return sum(
-                max(0.0, *(self._table.get((s, lvl), 0.0) for lvl in SIGNAL_LEVELS[s]))
-                for s in signals
-            )
+            levels = SIGNAL_LEVELS[signal] if levels is None else levels
+            return max(0.0, *(self._table.get((signal, lvl), 0.0) for lvl in levels))
 
-        self._place_max = most(_PLACE_SIGNALS)
-        self._name_max = most(_NAME_SIGNALS)
+        self._place_max = sum(most(s) for s in _PLACE_SIGNALS)
+        self._name_max = sum(most(s) for s in _NAME_SIGNALS)
+        # Once the elapsed level is known: its weight, the most place and route can bring, and
+        # the most of the travel levels that go with it.
+        self._elapsed_max = {
+            elapsed: self._table.get(("elapsed", elapsed), 0.0)
+            + most("place_time")
+            + most("route")
+            + most("travel", (*(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS), "missing"))
+            for elapsed in ELAPSED_LEVELS
+        }
         # A vetoed pair weighs the baseline plus the veto: below the cut on any sane model.
         self._vetoes_below = all(bits < self._cut for bits in VETO_BITS.values())
 
@@ -106,6 +119,10 @@ class PairBound:
             + table.get(("given_name", compare_given(a, b)), 0.0)
         )
         if known + self._place_max + self._name_max < self._cut:
+            return True
+        # A vetoed pair is "missing" here, and below the cut whatever the bound says.
+        elapsed = elapsed_of(alert.spacetime, obs.spacetime)
+        if known + self._elapsed_max[elapsed] + self._name_max < self._cut:
             return True
         spacetime = compare_spacetime(alert.spacetime, obs.spacetime)
         level = spacetime.level

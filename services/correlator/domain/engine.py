@@ -98,19 +98,24 @@ class MatchEngine(AlertBook):
         None when its bits are known to fall below what can matter to a decision."""
         kept = cache.pairs.get(alert_id)
         if kept is not None and kept[0] is alert:
-            return kept[1]
+            return kept[1], kept[2]
+        if cache.bounded.get(alert_id) is alert:
+            return None
         features = cache.features
-        if self._bounds[kind].below(alert, features, self.frequencies, self.routes):
-            pair: tuple[float, float] | None = None
-            self.stats.bounded += 1
-        else:
-            scored = self.score(alert, kind, features)
-            pair = (scored.bits, scored.score)
         if self._pairs_kept >= PAIR_CACHE:
             self._observations.clear()
             self._pairs_kept = 0
-        cache.pairs[alert_id] = (alert, pair)
         self._pairs_kept += 1
+        if self._bounds[kind].below(alert, features, self.frequencies, self.routes):
+            self.stats.bounded += 1
+            # Only the alert's features are kept (no new object per pair: most pairs end here).
+            cache.bounded[alert_id] = alert
+            cache.pairs.pop(alert_id, None)
+            return None
+        scored = self.score(alert, kind, features)
+        pair = (scored.bits, scored.score)
+        cache.pairs[alert_id] = (alert, *pair)
+        cache.bounded.pop(alert_id, None)
         return pair
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:

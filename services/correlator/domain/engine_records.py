@@ -59,21 +59,24 @@ class AlertEntry:
         return self.resolved_at is None or (at is not None and at < self.resolved_at)
 
 
-# A pair's bits and score (None: bounded below what can matter), valid while the alert's
-# features are this very object.
-PairScore = tuple[RecordFeatures, tuple[float, float] | None]
+# A pair's bits and score, valid while the alert's features are this very object.
+PairScore = tuple[RecordFeatures, float, float]
 
 
 class ObservationCache:
     """What the engine keeps about one observation: its features, the bits and score of every
-    alert it was compared with (a pure function of the two records), and its last decision with
-    the engine generation and reviews it was taken under."""
+    alert it was compared with (a pure function of the two records) or that it was bounded
+    below what can matter, and its last decision with the engine generation and reviews it was
+    taken under."""
 
-    __slots__ = ("features", "pairs", "decision", "generation", "reviews", "competing")
+    __slots__ = ("features", "pairs", "bounded", "decision", "generation", "reviews", "competing")
 
     def __init__(self, features: RecordFeatures) -> None:
         self.features = features
         self.pairs: dict[str, PairScore] = {}
+        # Alerts (by id, with the features they had) whose bits were bounded below what can
+        # matter to a decision (see `bounds`).
+        self.bounded: dict[str, RecordFeatures] = {}
         self.decision: Decision | None = None
         self.generation = -1
         self.reviews: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
