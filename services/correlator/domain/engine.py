@@ -101,22 +101,18 @@ class MatchEngine(AlertBook):
             return kept[1], kept[2]
         if cache.bounded.get(alert_id) is alert:
             return None
-        features = cache.features
         if self._pairs_kept >= PAIR_CACHE:
             self._observations.clear()
             self._pairs_kept = 0
         self._pairs_kept += 1
-        if self._bounds[kind].below(alert, features, self.frequencies, self.routes):
+        # A stale entry for older features of the alert is overwritten or never matches again.
+        if self._bounds[kind].below(alert, cache.features, self.frequencies, self.routes):
             self.stats.bounded += 1
-            # Only the alert's features are kept (no new object per pair: most pairs end here).
-            cache.bounded[alert_id] = alert
-            cache.pairs.pop(alert_id, None)
+            cache.bounded[alert_id] = alert  # no new object per pair: most pairs end here
             return None
-        scored = self.score(alert, kind, features)
-        pair = (scored.bits, scored.score)
-        cache.pairs[alert_id] = (alert, *pair)
-        cache.bounded.pop(alert_id, None)
-        return pair
+        scored = self.score(alert, kind, cache.features)
+        cache.pairs[alert_id] = (alert, scored.bits, scored.score)
+        return scored.bits, scored.score
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
         """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""
