@@ -231,12 +231,30 @@ class AlertIndex:
         selection = Selection([], skipped)
         traits = self._traits
         nameless = 0
+        # `time_vetoed` and `compatible`, written out: this loop meets every admitted alert.
+        at = obs_traits.at
+        sex, low, high = obs_traits.sex, obs_traits.birth_low, obs_traits.birth_high
+        alerts = selection.alerts
         for alert_id, strong in admitted.items():
             alert = traits[alert_id]
-            if time_vetoed(alert, obs_traits):
+            if at is not None and alert.at is not None and at - alert.at < -_TOLERANCE_SECONDS:
                 selection.vetoed += 1
-            elif strong or not refuse or compatible(alert, obs_traits):
-                selection.alerts.append(alert_id)
+            elif (
+                strong
+                or not refuse
+                or (
+                    (alert.sex == sex or alert.sex == "unknown" or sex == "unknown")
+                    and (
+                        # Both ends of an interval are known or neither is (`Traits._of`).
+                        alert.birth_low is None
+                        or alert.birth_high is None
+                        or low is None
+                        or high is None
+                        or max(alert.birth_low - high, low - alert.birth_high) <= BIRTH_SLACK_YEARS
+                    )
+                )
+            ):
+                alerts.append(alert_id)
                 nameless += strong is None
             else:
                 selection.refused += 1

@@ -1,6 +1,14 @@
-"""Sex, nationality and language evidence: cheap signals with known confusions."""
+"""Sex, nationality and language evidence: cheap signals with known confusions.
+
+The sets a comparison reads (nationalities, the confusion groups they fall in, language
+families) are built once per record (`Demographics`, kept in the record's features), not once
+per compared pair; `compare_nationalities` and `compare_languages` give the same levels from
+the raw codes.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 SEX_LEVELS = ("agree", "disagree", "missing")
 NATIONALITY_LEVELS = ("agree", "confusable", "disagree", "missing")
@@ -49,6 +57,41 @@ _LANGUAGE_FAMILY = {
     "fuf": "ful",
     "ffm": "ful",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Demographics:
+    """What nationality and language comparisons read of one record."""
+
+    nationalities: frozenset[str]
+    confusions: frozenset[int]  # indexes in `_CONFUSED` of the groups its nationalities are in
+    languages: frozenset[str]  # language families
+
+
+def demographics(nationalities: tuple[str, ...], languages: tuple[str, ...]) -> Demographics:
+    codes = frozenset(nationalities)
+    return Demographics(
+        codes,
+        frozenset(i for i, group in enumerate(_CONFUSED) if group & codes),
+        frozenset(_families(languages)),
+    )
+
+
+def nationality_level(a: Demographics, b: Demographics) -> str:
+    """`compare_nationalities` of the two records' nationalities."""
+    if not a.nationalities or not b.nationalities:
+        return "missing"
+    if a.nationalities & b.nationalities:
+        return "agree"
+    # Confusable when one group holds a nationality of each record.
+    return "confusable" if a.confusions & b.confusions else "disagree"
+
+
+def language_level(a: Demographics, b: Demographics) -> str:
+    """`compare_languages` of the two records' languages."""
+    if not a.languages or not b.languages:
+        return "missing"
+    return "agree" if a.languages & b.languages else "disagree"
 
 
 def compare_sex(a: str, b: str) -> str:

@@ -12,7 +12,8 @@ be the same child is decided after, from these decisions (`conflicts`, `decision
 Because scores and decisions are pure functions of that state, the engine keeps them: a pair
 is scored once while the alert's data stays the same, and an observation decided again before
 any alert changed (`AlertBook.generation`) gets the same decision back. Explanations are built
-only for the proposals that are actually published.
+only for the proposals that are actually published. A pair whose bits are bounded below what
+can matter to a decision is not scored in full (`bounds`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Collection
 from functools import partial
 from typing import Any
 
+from services.correlator.domain.bounds import decision_bounds
 from services.correlator.domain.decisions import Decision, Explanation, Proposal
 from services.correlator.domain.engine_alerts import AlertBook
 from services.correlator.domain.engine_records import ObservationCache, Scored, match_id
@@ -77,6 +79,8 @@ class MatchEngine(AlertBook):
         self.frequencies = tables.frequencies
         self.routes = tables.routes
         self._pairs_kept = 0
+        # Pairs whose exact score cannot change a decision are not scored in full.
+        self._bounds = decision_bounds(self.weights, self.thresholds, RIVAL_BITS)
 
     def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
         """The comparison levels of a pair, as scoring sees them."""
@@ -89,17 +93,25 @@ class MatchEngine(AlertBook):
 
     def _pair(
         self, alert_id: str, alert: RecordFeatures, kind: str, cache: ObservationCache
-    ) -> tuple[float, float]:
-        """(bits, score) of the pair, scored once while the alert's features stay the same."""
+    ) -> tuple[float, float] | None:
+        """(bits, score) of the pair, scored once while the alert's features stay the same;
+        None when its bits are known to fall below what can matter to a decision."""
         kept = cache.pairs.get(alert_id)
         if kept is not None and kept[0] is alert:
             return kept[1], kept[2]
-        scored = self.score(alert, kind, cache.features)
+        if cache.bounded.get(alert_id) is alert:
+            return None
         if self._pairs_kept >= PAIR_CACHE:
             self._observations.clear()
             self._pairs_kept = 0
-        cache.pairs[alert_id] = (alert, scored.bits, scored.score)
         self._pairs_kept += 1
+        # A stale entry for older features of the alert is overwritten or never matches again.
+        if self._bounds[kind].below(alert, cache.features, self.frequencies, self.routes):
+            self.stats.bounded += 1
+            cache.bounded[alert_id] = alert  # no new object per pair: most pairs end here
+            return None
+        scored = self.score(alert, kind, cache.features)
+        cache.pairs[alert_id] = (alert, scored.bits, scored.score)
         return scored.bits, scored.score
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
@@ -112,7 +124,10 @@ class MatchEngine(AlertBook):
         if cheap_veto(alert.spacetime, features.spacetime):
             return False
         if alert_id:
-            bits, score = self._pair(alert_id, alert, obs.kind, self.cached(obs))
+            pair = self._pair(alert_id, alert, obs.kind, self.cached(obs))
+            if pair is None:
+                return False
+            bits, score = pair
         else:
             scored = self.score(alert, obs.kind, features)
             bits, score = scored.bits, scored.score
@@ -155,8 +170,9 @@ class MatchEngine(AlertBook):
         self, alert_ids: list[str], obs: Observation, cache: ObservationCache,
         rejected: Collection[str],
     ) -> dict[str, tuple[float, float]]:
-        """(bits, score) per competing candidate."""
+        """(bits, score) per competing candidate whose score can matter (see `bounds`)."""
         out: dict[str, tuple[float, float]] = {}
+        competing = 0
         at = cache.features.spacetime.at
         alerts = self._alerts
         observer = self.observer
@@ -165,13 +181,18 @@ class MatchEngine(AlertBook):
             # Time-vetoed alerts never reach this point (`candidate_alerts`).
             if entry is None or alert_id in rejected or not entry.competes(at):
                 continue
+            competing += 1
             if observer is None:
-                out[alert_id] = self._pair(alert_id, entry.features, obs.kind, cache)
+                pair = self._pair(alert_id, entry.features, obs.kind, cache)
+                if pair is not None:
+                    out[alert_id] = pair
             else:
                 scored = self.score(entry.features, obs.kind, cache.features)
                 observer(alert_id, obs, scored.comparison)
                 out[alert_id] = (scored.bits, scored.score)
-        self.stats.candidates_scored += len(out)
+        # Counted whether or not the bound spared the full score: the figure stays comparable.
+        self.stats.candidates_scored += competing
+        cache.competing = competing
         return out
 
     def match_observation(self, kind: str, data: dict[str, Any]) -> Decision:
@@ -196,7 +217,7 @@ class MatchEngine(AlertBook):
             and cache.reviews == reviews
             and self.observer is None
         ):
-            self.stats.candidates_scored += len(decision.scores)
+            self.stats.candidates_scored += cache.competing
             return decision
         decision = self._decide(obs, cache, reviews[0], reviews[1])
         if self.observer is None:

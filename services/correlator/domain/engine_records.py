@@ -29,6 +29,7 @@ class EngineStats:
     keys_skipped: int = 0
     vetoed_cheaply: int = 0  # candidates dropped by time before any name was compared
     refused_cheaply: int = 0  # weak candidates whose sex or birth contradicts the observation
+    bounded: int = 0  # pairs whose bits were bounded below what can matter, never fully scored
 
     @property
     def candidates_per_observation(self) -> float:
@@ -64,14 +65,19 @@ PairScore = tuple[RecordFeatures, float, float]
 
 class ObservationCache:
     """What the engine keeps about one observation: its features, the bits and score of every
-    alert it was compared with (a pure function of the two records), and its last decision with
-    the engine generation and reviews it was taken under."""
+    alert it was compared with (a pure function of the two records) or that it was bounded
+    below what can matter, and its last decision with the engine generation and reviews it was
+    taken under."""
 
-    __slots__ = ("features", "pairs", "decision", "generation", "reviews")
+    __slots__ = ("features", "pairs", "bounded", "decision", "generation", "reviews", "competing")
 
     def __init__(self, features: RecordFeatures) -> None:
         self.features = features
         self.pairs: dict[str, PairScore] = {}
+        # Alerts (by id, with the features they had) whose bits were bounded below what can
+        # matter to a decision (see `bounds`).
+        self.bounded: dict[str, RecordFeatures] = {}
         self.decision: Decision | None = None
         self.generation = -1
         self.reviews: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
+        self.competing = 0  # candidates that competed in the last decision

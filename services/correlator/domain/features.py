@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from services.correlator.domain.birth import BirthInfo, birth_info
+from services.correlator.domain.demographics import Demographics, demographics
 from services.correlator.domain.geo import coordinates
 from services.correlator.domain.model import Alert, Location, Observation, Person
 from services.correlator.domain.names import NameProfile, build_profile
@@ -20,6 +21,8 @@ class RecordFeatures:
     nationalities: tuple[str, ...]
     languages: tuple[str, ...]
     spacetime: SpaceTime
+    # Nationality and language sets, built here once rather than for every compared pair.
+    demographics: Demographics
 
 
 def record_features(
@@ -45,6 +48,7 @@ def record_features(
             since.timestamp() if since is not None else None,
             coordinates(first_location) if first_location is not None else None,
         ),
+        demographics=demographics(person.nationalities, person.languages),
     )
 
 

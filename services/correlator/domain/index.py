@@ -23,6 +23,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Literal
 
 from services.correlator.domain.birth import BirthInfo, birth_year_band
@@ -73,13 +74,22 @@ def _month(at: float) -> int:
 
 def _spacetime_keys(
     features: RecordFeatures, bands: tuple[int, ...], query: str | None
-) -> set[str]:
+) -> frozenset[str]:
     at, point = features.spacetime.at, features.spacetime.point
     if at is None or point is None or not bands or len(bands) > _MAX_SPACETIME_BANDS:
-        return set()
+        return frozenset()
     row, col = int(point[0] // CELL_DEGREES), int(point[1] // CELL_DEGREES)
-    month = _month(at)
     sexes = (features.sex,) if features.sex != "unknown" else ("female", "male")
+    return _cell_keys(row, col, _month(at), sexes, bands, query)
+
+
+@lru_cache(maxsize=1 << 16)
+def _cell_keys(
+    row: int, col: int, month: int, sexes: tuple[str, ...], bands: tuple[int, ...],
+    query: str | None,
+) -> frozenset[str]:
+    """The space-time keys of a cell, month, sexes and bands: records made at one place and
+    month share them, so they are joined once (a query has up to 9 x 3 x 2 x 3 of them)."""
     if query is None:
         cells, months = [(row, col)], range(month, month + 1)
     else:
@@ -90,10 +100,9 @@ def _spacetime_keys(
             if query == "alert"
             else range(month - _MONTHS_AFTER, month + 1)
         )
-    # Joined from prefixes and suffixes: a query has up to 9 x 3 x 2 x 3 keys.
     heads = [f"@{r}:{c}|{m}|" for r, c in cells for m in months]
     tails = [f"{sex[0]}|{band}" for sex in sexes for band in bands]
-    return {head + tail for head in heads for tail in tails}
+    return frozenset(head + tail for head in heads for tail in tails)
 
 
 class Blocker:

@@ -27,9 +27,9 @@ from services.correlator.domain.demographics import (
     LANGUAGE_LEVELS,
     NATIONALITY_LEVELS,
     SEX_LEVELS,
-    compare_languages,
-    compare_nationalities,
     compare_sex,
+    language_level,
+    nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.name_compare import (
@@ -220,8 +220,8 @@ def compare(
         "mother_name": compare_parent(a.mother, b.mother, a, b),
         "birth": birth.level,
         "sex": compare_sex(alert.sex, obs.sex),
-        "nationality": compare_nationalities(alert.nationalities, obs.nationalities),
-        "language": compare_languages(alert.languages, obs.languages),
+        "nationality": nationality_level(alert.demographics, obs.demographics),
+        "language": language_level(alert.demographics, obs.demographics),
         "place_time": spacetime.level,
         "elapsed": spacetime.elapsed,
         "route": route_level(spacetime.route, routes),

@@ -125,6 +125,18 @@ def compare_spacetime(last_seen: SpaceTime, observed: SpaceTime) -> SpaceTimeCom
     return SpaceTimeComparison(level, elapsed, km, days, route)
 
 
+def elapsed_of(last_seen: SpaceTime, observed: SpaceTime) -> str:
+    """The elapsed level `compare_spacetime` gives the pair, without measuring the distance
+    ("missing" also when the pair is vetoed by time)."""
+    since = last_seen.missing_since
+    if since is None or observed.at is None:
+        return "missing"
+    if (observed.at - since) / 3600.0 < -TOLERANCE_HOURS:
+        return "missing"
+    ref_at, _ = _reference(last_seen, observed.at)
+    return _elapsed_level(max((observed.at - ref_at) / 3600.0, 0.0) / 24.0)
+
+
 def cheap_veto(last_seen: SpaceTime, observed: SpaceTime) -> bool:
     """True when the pair is impossible by time alone (checked before any name comparison)."""
     since = last_seen.missing_since

@@ -66,6 +66,15 @@ def test_report_md_and_results_json_carry_the_same_numbers(out: Path) -> None:
     assert headline['matching F1, held-out seeds 1-2, "routes"']["measured"] == "0.655±0.021"
     assert "intake / trivial handler 0.2x" in headline[
         "intake throughput, POST /v1/sightings"]["reference"]
+    assert headline["engine replay of one scenario"]["reference"] == (
+        "naive pairwise scan 2.01 s: 2.7x faster; 4.2x on 180 children")
+    # Every scaling row of the speed part is a row of the report, the headline's first.
+    scaling = results["speed"]["scaling"]
+    assert scaling[0]["engine_speedup"] == results["speed"]["engine_speedup"]
+    for row in scaling:
+        assert (f"| {row['children']} | {row['alerts']} | {row['observations']} | "
+                f"{row['engine_seconds']:.2f} s | {row['naive_seconds']:.2f} s "
+                f"({row['naive_pairs']}) | {row['engine_speedup']:.1f}x |") in report
     # Every engine row of results.json is a row of the report.
     for row in results["engine"]["rows"]:
         assert f"| {row['alerts']:,} | {row['observations_per_second']:.1f} |" in report
