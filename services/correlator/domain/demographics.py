@@ -101,14 +101,8 @@ def compare_sex(a: str, b: str) -> str:
 
 
 def compare_nationalities(a: tuple[str, ...], b: tuple[str, ...]) -> str:
-    if not a or not b:
-        return "missing"
-    if set(a) & set(b):
-        return "agree"
-    for group in _CONFUSED:
-        if group & set(a) and group & set(b):
-            return "confusable"
-    return "disagree"
+    """The nationality level of two records' codes (built per call: tests, one-off checks)."""
+    return nationality_level(demographics(a, ()), demographics(b, ()))
 
 
 def _families(codes: tuple[str, ...]) -> set[str]:
@@ -116,6 +110,5 @@ def _families(codes: tuple[str, ...]) -> set[str]:
 
 
 def compare_languages(a: tuple[str, ...], b: tuple[str, ...]) -> str:
-    if not a or not b:
-        return "missing"
-    return "agree" if _families(a) & _families(b) else "disagree"
+    """The language level of two records' codes (built per call: tests, one-off checks)."""
+    return language_level(demographics((), a), demographics((), b))
