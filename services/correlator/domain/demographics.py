@@ -9,6 +9,7 @@ the raw codes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 SEX_LEVELS = ("agree", "disagree", "missing")
 NATIONALITY_LEVELS = ("agree", "confusable", "disagree", "missing")
@@ -68,6 +69,9 @@ class Demographics:
     languages: frozenset[str]  # language families
 
 
+# Records share a few combinations of codes: one object per combination keeps a million
+# alerts from holding three sets each.
+@lru_cache(maxsize=65536)
 def demographics(nationalities: tuple[str, ...], languages: tuple[str, ...]) -> Demographics:
     codes = frozenset(nationalities)
     return Demographics(
