@@ -18,8 +18,6 @@ class RecordFeatures:
     names: NameProfile
     birth: BirthInfo | None
     sex: str
-    nationalities: tuple[str, ...]
-    languages: tuple[str, ...]
     spacetime: SpaceTime
     # Nationality and language sets, built here once rather than for every compared pair.
     demographics: Demographics
@@ -40,8 +38,6 @@ def record_features(
         names=build_profile(person),
         birth=birth_info(person, at),
         sex=person.sex,
-        nationalities=person.nationalities,
-        languages=person.languages,
         spacetime=SpaceTime(
             at.timestamp() if at is not None else None,
             coordinates(location) if location is not None else None,
