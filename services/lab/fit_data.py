@@ -20,6 +20,7 @@ from services.lab.fit import (
     fit_weights,
     learn_routes,
     learned_token_counts,
+    unconfirmed_share,
     with_routes,
 )
 from services.lab.scenario import generate_scenario
@@ -82,11 +83,13 @@ def build_weights(
         per_scenario.append(collect_pairs(scenario.events, truth, tables))
         positives.update(kind for _, kind, _ in truth)
     # Known routes are read against the routes the other scenarios' true pairs taught, so a
-    # pair never vouches for its own movement.
+    # pair never vouches for its own movement; and with a share of them withheld, so the fit
+    # meets true pairs on movements no confirmed match has made yet (`unconfirmed_share`).
     pairs: list[LabelledPair] = []
     for i, own in enumerate(per_scenario):
         others = [p for j, group in enumerate(per_scenario) if j != i for p in group]
-        pairs += with_routes(own, learn_routes(others or own))
+        taught = learn_routes(others or own)
+        pairs += with_routes(own, unconfirmed_share(taught, str(spec.scenarios[i][0])))
     routes = learn_routes(p for group in per_scenario for p in group)
     pairs += review_pairs(spec.reviews, spec.review_weight)
     pairs += extra_pairs

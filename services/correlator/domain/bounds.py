@@ -31,6 +31,7 @@ from services.correlator.domain.scoring import (
     VETO_BITS,
     Weights,
     bits_of,
+    heading_level,
     route_level,
 )
 from services.correlator.domain.spacetime import (
@@ -43,7 +44,7 @@ from services.correlator.domain.spacetime import (
 # Kept below the cut by this much: the bound sums in another order than `total_bits`, and a
 # score is rounded to six decimals before it meets the threshold.
 SAFETY_BITS = 0.01
-_PLACE_SIGNALS = ("place_time", "elapsed", "route", "travel")
+_PLACE_SIGNALS = ("place_time", "elapsed", "route", "heading", "travel")
 _NAME_SIGNALS = ("name", "sibling")
 
 
@@ -84,6 +85,7 @@ class PairBound:
             elapsed: self._table.get(("elapsed", elapsed), 0.0)
             + most("place_time")
             + most("route")
+            + most("heading")
             + most("travel", (*(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS), "missing"))
             for elapsed in ELAPSED_LEVELS
         }
@@ -137,6 +139,7 @@ class PairBound:
             table.get(("place_time", level), 0.0)
             + table.get(("elapsed", spacetime.elapsed), 0.0)
             + table.get(("route", route_level(spacetime.route, routes)), 0.0)
+            + table.get(("heading", heading_level(spacetime.route)), 0.0)
             + table.get(("travel", travel), 0.0)
         )
         if known + self._name_max < self._cut:

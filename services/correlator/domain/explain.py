@@ -64,6 +64,16 @@ _SIMPLE = {
     ("route", "unknown"): "a movement not seen in confirmed matches",
     ("route", "same_cell"): "observed in the same region as last seen",
 }
+_HEADING = {
+    "north": "north",
+    "north_east": "north-east",
+    "east": "east",
+    "south_east": "south-east",
+    "south": "south",
+    "south_west": "south-west",
+    "west": "west",
+    "north_west": "north-west",
+}
 _BIRTH_APART = {
     "near": "birth estimates {gap} apart: within their uncertainty",
     "far": "birth estimates {gap} apart: more than their uncertainty",
@@ -119,6 +129,8 @@ def sentence(signal: str, level: str, facts: dict[str, float]) -> str | None:
         return f"estimated ages {_years(facts['centre_gap_years'])} apart"
     if signal == "travel" and level != "missing":
         return "this pace over this time, taken together"
+    if signal == "heading" and level in _HEADING:
+        return f"moved {_HEADING[level]} since last seen (directions weighed by confirmed matches)"
     if signal == "elapsed" and "days" in facts:
         return f"observed {_days(facts['days'])} after last seen"
     return _SIMPLE.get((signal, level))

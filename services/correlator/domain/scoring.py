@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from services.correlator.domain.birth import (
@@ -32,6 +33,7 @@ from services.correlator.domain.demographics import (
     nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
+from services.correlator.domain.geo import bearing_degrees, sector
 from services.correlator.domain.name_compare import (
     GIVEN_LEVELS,
     NAME_LEVELS,
@@ -47,6 +49,7 @@ from services.correlator.domain.spacetime import (
     SPACETIME_LEVELS,
     VETO_LEVELS,
     SpaceTimeComparison,
+    cell_centre,
     compare_spacetime,
 )
 
@@ -54,6 +57,13 @@ KINDS = ("registration", "sighting")
 # Movements between coarse cells seen in confirmed matches (learnt with the weights, never
 # taken from a generator's route table), within one cell, or not seen before.
 ROUTE_LEVELS = ("same_cell", "known", "unknown", "missing")
+# The direction moved from the last-seen cell to the observation's, in eight sectors: weighed
+# by confirmed matches like every level, it carries what known routes teach to movements no
+# confirmed match has made yet (a new crossing, a centre opened last month).
+HEADING_LEVELS = (
+    "north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west",
+    "missing",
+)
 # Name agreement and the rarity of the agreeing names form one signal: agreeing on two very
 # common names says far less than agreeing on two rare ones, and how much less depends on
 # how much agrees (a joint level captures the interaction).
@@ -77,6 +87,7 @@ SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "place_time": SPACETIME_LEVELS,
     "elapsed": ELAPSED_LEVELS,
     "route": ROUTE_LEVELS,
+    "heading": HEADING_LEVELS,
 }
 # The level of each signal that carries no evidence (its weight is 0 by definition).
 # Speed and elapsed time together: a slow pace says more after a week than after half a year
@@ -201,6 +212,22 @@ def route_level(route: str | None, routes: frozenset[str]) -> str:
     return "same_cell" if start == end else "known" if route in routes else "unknown"
 
 
+def heading_level(route: str | None) -> str:
+    """The sector of the bearing between the centres of the cells moved between; "missing"
+    without a movement or within one cell (too short for a direction to mean anything)."""
+    if route is None:
+        return "missing"
+    start, _, end = route.partition(">")
+    if start == end:
+        return "missing"
+    return _heading(start, end)
+
+
+@lru_cache(maxsize=65_536)
+def _heading(start: str, end: str) -> str:
+    return HEADING_LEVELS[sector(bearing_degrees(cell_centre(start), cell_centre(end)))]
+
+
 def compare(
     alert: RecordFeatures,
     obs: RecordFeatures,
@@ -225,6 +252,7 @@ def compare(
         "place_time": spacetime.level,
         "elapsed": spacetime.elapsed,
         "route": route_level(spacetime.route, routes),
+        "heading": heading_level(spacetime.route),
     }
     levels["sibling"] = _sibling(levels)
     levels["travel"] = (

@@ -86,6 +86,12 @@ def _cell(point: Point) -> str:
     return f"{int(point[0] // ROUTE_CELL_DEGREES)}:{int(point[1] // ROUTE_CELL_DEGREES)}"
 
 
+def cell_centre(cell: str) -> Point:
+    """The centre of a cell named as in a route ("r:c")."""
+    row, _, col = cell.partition(":")
+    return ((int(row) + 0.5) * ROUTE_CELL_DEGREES, (int(col) + 0.5) * ROUTE_CELL_DEGREES)
+
+
 def _elapsed_level(days: float) -> str:
     for bound, level in _ELAPSED_BOUNDS:
         if days <= bound:

@@ -82,6 +82,14 @@ def headline(results: dict[str, Any]) -> list[dict[str, str]]:
             "reference": f"fuzzy {_f1(first[1], 'fuzzy', 'regF1')} / "
                          f"{_f1(first[1], 'fuzzy', 'sigF1')}",
         })
+        blocks = quality["noise_models"]
+        if all("new_routes" in b["matchers"] for b in blocks.values()):
+            rows.append({
+                "figure": "matching F1 with half the learnt routes withheld, "
+                          + " / ".join(f'"{noise}"' for noise in blocks),
+                "measured": " / ".join(_f1(b, "new_routes") for b in blocks.values()),
+                "reference": "all routes: " + " / ".join(_f1(b, "engine") for b in blocks.values()),
+            })
     if speed := results.get("speed"):
         # The larger scenarios are shown beside the headline, never in its place.
         larger = "".join(

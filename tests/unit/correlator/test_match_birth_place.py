@@ -10,7 +10,9 @@ from services.correlator.domain.demographics import (
     compare_nationalities,
     compare_sex,
 )
+from services.correlator.domain.geo import bearing_degrees, sector
 from services.correlator.domain.model import Person
+from services.correlator.domain.scoring import heading_level
 from services.correlator.domain.spacetime import SpaceTime, compare_spacetime
 
 AT = datetime(2024, 3, 20, tzinfo=UTC)
@@ -100,3 +102,22 @@ def test_implied_speed_and_elapsed_days_grade_place_and_time() -> None:
     assert far.km is not None and 1850 < far.km < 1950
     stay = compare_spacetime(SpaceTime(_t(3), VENTIMIGLIA), SpaceTime(_t(5), VENTIMIGLIA))
     assert (stay.level, stay.elapsed) == ("same_place", "days_3")
+
+
+def test_the_direction_moved_is_read_from_the_cells_moved_between() -> None:
+    onward = compare_spacetime(SpaceTime(_t(3), LAMPEDUSA), SpaceTime(_t(20, month=4), CALAIS))
+    assert heading_level(onward.route) == "north_west"
+    back = compare_spacetime(SpaceTime(_t(3), CALAIS), SpaceTime(_t(20, month=4), LAMPEDUSA))
+    assert heading_level(back.route) == "south_east"
+    stay = compare_spacetime(SpaceTime(_t(3), VENTIMIGLIA), SpaceTime(_t(5), VENTIMIGLIA))
+    assert heading_level(stay.route) == "missing"  # one cell: too short for a direction
+    assert heading_level(None) == "missing"
+
+
+def test_bearings_fall_into_eight_sectors_clockwise_from_north() -> None:
+    rome = (41.9, 12.5)
+    assert sector(bearing_degrees(rome, (50.0, 12.5))) == 0  # due north
+    assert sector(bearing_degrees(rome, (41.9, 20.0))) == 2  # east
+    assert sector(bearing_degrees(rome, (35.0, 12.5))) == 4  # due south
+    assert sector(bearing_degrees(rome, (41.9, 5.0))) == 6  # west
+    assert sector(359.0) == sector(10.0) == 0

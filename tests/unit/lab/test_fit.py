@@ -8,7 +8,12 @@ from dataclasses import replace
 
 from services.correlator.repository import StoredReview
 from services.correlator.tables import WEIGHTS_FILE, load_weights
-from services.lab.fit import collect_pairs, fit_weights, learned_token_counts
+from services.lab.fit import (
+    collect_pairs,
+    fit_weights,
+    learned_token_counts,
+    unconfirmed_share,
+)
 from services.lab.fit_data import FitSpec, build_weights, review_pairs
 from services.lab.scenario import Scenario
 from tests.engine_tables import TABLES
@@ -37,6 +42,11 @@ def test_reviews_contradicting_a_signal_move_its_weight(small_scenario: Scenario
         StoredReview("registration", "confirmed", dict(p.levels), "test") for p in disagreeing
     ]
     after = fit_weights(pairs + review_pairs(reviews, 5.0), positives, counts)
+    for kind in ("registration", "sighting"):
+        # A movement no confirmed match has made yet is never held against a pair, and the
+        # movements they made, or staying in one region, never count less than that.
+        route = before.bits[kind]["route"]
+        assert route["unknown"] == 0.0 and min(route.values()) >= 0.0, route
     old = before.level_bits("registration", "language", "disagree")
     new = after.level_bits("registration", "language", "disagree")
     assert new > old + 0.2, (old, new)
@@ -44,3 +54,12 @@ def test_reviews_contradicting_a_signal_move_its_weight(small_scenario: Scenario
     rejected = [replace(r, decision="rejected") for r in reviews]
     against = fit_weights(pairs + review_pairs(rejected, 5.0), positives, counts)
     assert against.level_bits("registration", "language", "disagree") <= old
+
+
+def test_each_fitting_scenario_meets_another_half_of_the_routes_unconfirmed() -> None:
+    routes = frozenset(f"{r}:{c}>{r + 1}:{c - 1}" for r in range(30, 50) for c in range(0, 25))
+    first, second = unconfirmed_share(routes, "1000"), unconfirmed_share(routes, "1001")
+    assert first < routes and second < routes
+    assert 0.4 < len(first) / len(routes) < 0.6
+    assert first != second  # not always the same routes withheld
+    assert unconfirmed_share(routes, "1000") == first  # the fit is reproducible
