@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from services.correlator.domain.birth import birth_info, compare_birth
+from services.correlator.domain.birth import (
+    BirthInfo,
+    birth_info,
+    birth_levels,
+    centre_gap,
+    centre_levels,
+    compare_birth,
+)
 from services.correlator.domain.demographics import (
     compare_languages,
     compare_nationalities,
@@ -100,3 +107,31 @@ def test_implied_speed_and_elapsed_days_grade_place_and_time() -> None:
     assert far.km is not None and 1850 < far.km < 1950
     stay = compare_spacetime(SpaceTime(_t(3), VENTIMIGLIA), SpaceTime(_t(5), VENTIMIGLIA))
     assert (stay.level, stay.elapsed) == ("same_place", "days_3")
+
+
+def test_the_bounds_birth_levels_are_those_of_the_full_comparison() -> None:
+    # Documented dates, swapped day and month, year and month only, age ranges of every width,
+    # placeholders: every pair of them gets the same three levels both ways.
+    people = [
+        _person(dob, kind, age)
+        for dob, kind, age in (
+            ("2010-06-14", "exact", None),
+            ("2010-14-06", "exact", None),
+            ("2010-06-15", "exact", None),
+            ("2010-06", "year_month", None),
+            ("2010-01-01", "exact", None),
+            ("2010", "year", None),
+            ("2012-03-02", "exact", None),
+            ("2003-02-03", "exact", None),
+            (None, "exact", (12, 13)),
+            (None, "exact", (13, 17)),
+            (None, "exact", (8, 8)),
+            (None, "exact", (3, 18)),
+        )
+    ]
+    births: list[BirthInfo | None] = [birth_info(p, AT) for p in people]
+    births += [None, BirthInfo(2010.0, 2010.0), BirthInfo(2010.0, 2010.1, None, (2010, 1))]
+    for a in births:
+        for b in births:
+            full = compare_birth(a, b).level, *centre_levels(centre_gap(a, b))
+            assert birth_levels(a, b) == full
