@@ -214,3 +214,38 @@ class InvertedIndex:
                 continue
             found.update(dict.fromkeys(posting))
         return list(found), skipped
+
+
+class TimeBucketedIndex:
+    """Ids by blocking key within buckets of time (`width` seconds each): the ids sharing a key
+    that were observed within `width` of a moment, without reading the postings of ids made
+    weeks apart. Records without a time are not held (they are near no moment)."""
+
+    __slots__ = ("_width", "_buckets")
+
+    def __init__(self, width: float) -> None:
+        self._width = width
+        self._buckets: dict[int, dict[str, list[str]]] = {}
+
+    def add(self, item_id: str, at: float | None, keys: Iterable[str]) -> None:
+        """Hold an id (added once: ids are never removed nor re-added)."""
+        if at is None:
+            return
+        postings = self._buckets.setdefault(int(at // self._width), {})
+        for key in keys:
+            postings.setdefault(key, []).append(item_id)
+
+    def near(self, at: float, keys: Iterable[str]) -> set[str]:
+        """Ids sharing one of `keys` held with a time at most `width` from `at`, and maybe a few
+        more from the neighbouring buckets (the caller checks the exact times)."""
+        found: set[str] = set()
+        bucket = int(at // self._width)
+        buckets = [b for b in map(self._buckets.get, range(bucket - 1, bucket + 2)) if b]
+        if not buckets:
+            return found
+        for key in keys:
+            for postings in buckets:
+                posting = postings.get(key)
+                if posting is not None:
+                    found.update(posting)
+        return found
