@@ -108,11 +108,13 @@ def _cell_keys(
 class Blocker:
     """Computes blocking keys, knowing which name skeletons are too common to block on alone."""
 
-    __slots__ = ("_common", "_splits")
+    __slots__ = ("_common", "_splits", "_last")
 
     def __init__(self, common: frozenset[str]) -> None:
         self._common = common
         self._splits: dict[Token, tuple[frozenset[str], frozenset[str]]] = {}
+        # The last record's name keys and bands (see `keys`).
+        self._last: tuple[RecordFeatures, frozenset[str], tuple[int, ...]] | None = None
 
     def _skeleton_split(self, token: Token) -> tuple[frozenset[str], frozenset[str]]:
         """A token's usable skeletons: (rare ones, keys alone; common ones, combined)."""
@@ -134,11 +136,22 @@ class Blocker:
         with (`query` names the record's kind).  Name keys are the same either way; space-time
         keys are one cell and month when stored and the neighbouring cells and months when
         querying."""
+        last = self._last
+        if last is not None and last[0] is features:
+            _, names, bands = last
+        else:
+            bands = blocking_bands(features)
+            names = self._name_keys(features, bands)
+            # A record's keys are usually asked for twice in a row, to store it and to query
+            # with: the name keys are the same both times.
+            self._last = (features, names, bands)
+        return tuple(sorted(names | _spacetime_keys(features, bands, query)))
+
+    def _name_keys(self, features: RecordFeatures, bands: tuple[int, ...]) -> frozenset[str]:
         names = features.names
         tokens: list[Token] = list(names.all_tokens)
         if names.father is not None:
             tokens.append(names.father)
-        bands = blocking_bands(features)
         keys: set[str] = set()
         common: set[str] = set()
         for token in tokens:
@@ -148,8 +161,7 @@ class Blocker:
         keys.update(f"{skel}|{band}" for skel in common for band in bands)
         ordered = sorted(common)
         keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])
-        keys |= _spacetime_keys(features, bands, query)
-        return tuple(sorted(keys))
+        return frozenset(keys)
 
 
 class InvertedIndex:

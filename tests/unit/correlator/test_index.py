@@ -5,8 +5,16 @@ checking each observation's time does."""
 from __future__ import annotations
 
 import random
+from typing import Literal
 
-from services.correlator.domain.index import InvertedIndex, TimeBucketedIndex
+from services.correlator.domain.index import (
+    Blocker,
+    InvertedIndex,
+    TimeBucketedIndex,
+    common_skeletons,
+)
+from tests.engine_tables import TABLES
+from tests.unit.correlator.test_match_engine import AHMADI, AHMADY, engine_features
 
 DAY = 86400.0
 WINDOW = 6.3 * DAY
@@ -51,3 +59,16 @@ def test_an_observation_without_a_time_is_near_no_moment() -> None:
     by_time.add("o2", 10 * DAY, ["k"])
     assert by_time.near(10 * DAY, ["k"]) == {"o2"}
     assert by_time.near(100 * DAY, ["k"]) == set()
+
+
+def test_a_records_keys_are_the_same_whatever_was_asked_before() -> None:
+    common = common_skeletons(TABLES.name_words)
+    records = [engine_features(AHMADI), engine_features(AHMADY), engine_features(AHMADI)]
+    queries: tuple[Literal["alert", "observation"] | None, ...] = (
+        None, "observation", "alert", None
+    )
+    asked = [(r, q) for r in records for q in queries]
+    warm = Blocker(common)
+    for features, query in asked:
+        fresh = Blocker(common)
+        assert warm.keys(features, query=query) == fresh.keys(features, query=query)
