@@ -32,13 +32,13 @@ from services.correlator.domain.scoring import (
     VETO_BITS,
     Weights,
     bits_of,
-    route_level,
 )
 from services.correlator.domain.spacetime import (
     ELAPSED_LEVELS,
+    SPACETIME_LEVELS,
     VETO_LEVELS,
-    compare_spacetime,
-    elapsed_of,
+    elapsed_and_cells,
+    spacetime_levels,
 )
 
 # Kept below the cut by this much: the bound sums in another order than `total_bits`, and a
@@ -74,7 +74,7 @@ class PairBound:
 
     __slots__ = (
         "_table", "_cut", "_elapsed_max", "_given_max", "_father_max", "_mother_max", "_name_max",
-        "_levels", "_vetoes_below",
+        "_levels", "_travel", "_vetoes_below",
     )
 
     def __init__(self, weights: Weights, kind: str, cut: float) -> None:
@@ -85,6 +85,17 @@ class PairBound:
         self._levels = {
             signal: _Bits({level: table.get((signal, level), 0.0) for level in levels})
             for signal, levels in SIGNAL_LEVELS.items()
+        }
+        # The travel level's bits by place level and elapsed level (as `scoring.compare`).
+        travel = self._levels["travel"]
+        self._travel = {
+            (level, elapsed): travel[
+                f"{level}_{elapsed}"
+                if level in TRAVEL_SPEEDS and elapsed in TRAVEL_ELAPSED
+                else "missing"
+            ]
+            for level in SPACETIME_LEVELS
+            for elapsed in ELAPSED_LEVELS
         }
 
         def most(signal: str, levels: tuple[str, ...] | None = None) -> float:
@@ -100,12 +111,11 @@ class PairBound:
             (0.0, most(s, ("in_name", "missing")), most(s, _COMPARED_PARENT))
             for s in ("father_name", "mother_name")
         )
-        # Once the elapsed level is known: its weight, the most place and route can bring, and
-        # the most of the travel levels that go with it.
+        # Once the elapsed level is known: its weight, the most place can bring, and the most of
+        # the travel levels that go with it (the route is known by then).
         self._elapsed_max = {
             elapsed: table.get(("elapsed", elapsed), 0.0)
             + most("place_time")
-            + most("route")
             + most("travel", (*(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS), "missing"))
             for elapsed in ELAPSED_LEVELS
         }
@@ -123,11 +133,11 @@ class PairBound:
         if not self._vetoes_below:
             return False
         cut, levels = self._cut, self._levels
-        # Stage 1: the per-record traits, the time elapsed and which names each record has; no
-        # name token and no distance compared. A vetoed pair is "missing" here, and below the
-        # cut whatever the bound says.
+        # Stage 1: the per-record traits, the time elapsed, the route's cells and which names
+        # each record has; no name token and no distance compared. A vetoed pair is "missing"
+        # here, and below the cut whatever the bound says.
         a, b = alert.names, obs.names
-        elapsed = elapsed_of(alert.spacetime, obs.spacetime)
+        elapsed, cells = elapsed_and_cells(alert.spacetime, obs.spacetime)
         ad, od = alert.demographics, obs.demographics
         birth, centre, age = birth_levels(alert.birth, obs.birth)
         known = (
@@ -137,6 +147,7 @@ class PairBound:
             + levels["sex"][compare_sex(alert.sex, obs.sex)]
             + levels["nationality"][nationality_level(ad, od)]
             + levels["language"][language_level(ad, od)]
+            + levels["route"][_route_level(cells, routes)]
         )
         rest = self._elapsed_max[elapsed] + self._name_max
         kin = (
@@ -146,31 +157,28 @@ class PairBound:
         )
         if known + rest + kin < cut:
             return True
-        # Stage 2: the given names and the parents' names (a token comparison each).
-        father = compare_parent(a.father, b.father, a, b)
-        mother = compare_parent(a.mother, b.mother, a, b)
-        known += (
-            levels["given_name"][compare_given(a, b)]
-            + levels["father_name"][father]
-            + levels["mother_name"][mother]
-        )
+        # Stage 2: the given names, and the parents' names both records have (a parent's name
+        # only one record has cannot agree: it stays at its most, from stage 1).
+        known += levels["given_name"][compare_given(a, b)]
+        father = mother = "missing"
+        if a.father is not None and b.father is not None:
+            father = compare_parent(a.father, b.father, a, b)
+            known += levels["father_name"][father]
+        else:
+            known += self._father_max[(a.father is not None) + (b.father is not None)]
+        if a.mother is not None and b.mother is not None:
+            mother = compare_parent(a.mother, b.mother, a, b)
+            known += levels["mother_name"][mother]
+        else:
+            known += self._mother_max[(a.mother is not None) + (b.mother is not None)]
         if known + rest < cut:
             return True
         # Stage 3: place and time.
-        spacetime = compare_spacetime(alert.spacetime, obs.spacetime)
-        level = spacetime.level
+        level, elapsed, _ = spacetime_levels(alert.spacetime, obs.spacetime)
         if level in VETO_LEVELS:
             return True
-        travel = (
-            f"{level}_{spacetime.elapsed}"
-            if level in TRAVEL_SPEEDS and spacetime.elapsed in TRAVEL_ELAPSED
-            else "missing"
-        )
         known += (
-            levels["place_time"][level]
-            + levels["elapsed"][spacetime.elapsed]
-            + levels["route"][route_level(spacetime.route, routes)]
-            + levels["travel"][travel]
+            levels["place_time"][level] + levels["elapsed"][elapsed] + self._travel[level, elapsed]
         )
         if known + self._name_max < cut:
             return True
@@ -185,3 +193,12 @@ class PairBound:
         sibling = "likely" if parents and differs else "no"
         known += levels["name"][name] + levels["sibling"][sibling]
         return known < cut
+
+
+def _route_level(cells: tuple[int, int, int, int] | None, routes: frozenset[str]) -> str:
+    """`scoring.route_level` of the route between two coarse cells."""
+    if cells is None:
+        return "missing"
+    if cells[0] == cells[2] and cells[1] == cells[3]:
+        return "same_cell"
+    return "known" if f"{cells[0]}:{cells[1]}>{cells[2]}:{cells[3]}" in routes else "unknown"

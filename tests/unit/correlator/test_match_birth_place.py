@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 from services.correlator.domain.birth import (
@@ -18,7 +19,12 @@ from services.correlator.domain.demographics import (
     compare_sex,
 )
 from services.correlator.domain.model import Person
-from services.correlator.domain.spacetime import SpaceTime, compare_spacetime
+from services.correlator.domain.spacetime import (
+    SpaceTime,
+    compare_spacetime,
+    elapsed_and_cells,
+    spacetime_levels,
+)
 
 AT = datetime(2024, 3, 20, tzinfo=UTC)
 
@@ -135,3 +141,28 @@ def test_the_bounds_birth_levels_are_those_of_the_full_comparison() -> None:
         for b in births:
             full = compare_birth(a, b).level, *centre_levels(centre_gap(a, b))
             assert birth_levels(a, b) == full
+
+
+def test_the_bounds_place_levels_are_those_of_the_full_comparison() -> None:
+    rng = random.Random(3)
+    day = 86400.0
+
+    def record(*, alert: bool) -> SpaceTime:
+        at = rng.choice([None, rng.uniform(0, 200 * day)])
+        point = rng.choice([None, (rng.uniform(30, 50), rng.uniform(-5, 25))])
+        if alert and at is not None and rng.random() < 0.3:  # last seen again, later
+            first = rng.choice([None, (rng.uniform(30, 50), rng.uniform(-5, 25))])
+            return SpaceTime(at + rng.uniform(0, 30 * day), point, at, first)
+        return SpaceTime(at, point)
+
+    levels = set()
+    for _ in range(3000):
+        alert, observed = record(alert=True), record(alert=False)
+        full = compare_spacetime(alert, observed)
+        level, elapsed, cells = spacetime_levels(alert, observed)
+        route = None if cells is None else "{}:{}>{}:{}".format(*cells)
+        assert (level, elapsed, route) == (full.level, full.elapsed, full.route)
+        if level not in ("before_last_seen", "impossible"):  # vetoed: "missing", no route
+            assert elapsed_and_cells(alert, observed) == (elapsed, cells)
+        levels.add(level)
+    assert len(levels) >= 6
