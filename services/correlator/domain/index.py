@@ -136,6 +136,12 @@ class Blocker:
         with (`query` names the record's kind).  Name keys are the same either way; space-time
         keys are one cell and month when stored and the neighbouring cells and months when
         querying."""
+        return tuple(sorted(self.query_keys(features, query)))
+
+    def query_keys(
+        self, features: RecordFeatures, query: Literal["alert", "observation"] | None
+    ) -> frozenset[str]:
+        """The keys of `keys`, in no particular order (to look postings up with)."""
         last = self._last
         if last is not None and last[0] is features:
             _, names, bands = last
@@ -145,7 +151,7 @@ class Blocker:
             # A record's keys are usually asked for twice in a row, to store it and to query
             # with: the name keys are the same both times.
             self._last = (features, names, bands)
-        return tuple(sorted(names | _spacetime_keys(features, bands, query)))
+        return names | _spacetime_keys(features, bands, query)
 
     def _name_keys(self, features: RecordFeatures, bands: tuple[int, ...]) -> frozenset[str]:
         names = features.names
