@@ -180,11 +180,11 @@ class AlertIndex:
         crowded name key is replaced by its postings for the observation's sex and bands."""
         keys, _, suffixes = self._query(obs)
         found: list[tuple[int, str, list[str]]] = []
-        posting_of = self._index.postings.get
-        for key in keys:
-            posting = posting_of(key)
-            if posting is None:
-                continue
+        postings = self._index.postings
+        posting_of = postings.get
+        # Most query keys (space-time ones) have no posting: the intersection skips them in C.
+        for key in postings.keys() & keys:
+            posting = postings[key]
             if suffixes is not None and len(posting) > REFINE_ABOVE and key[0] != "@":
                 for suffix in suffixes:
                     refined = posting_of(key + suffix)
