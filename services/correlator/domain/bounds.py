@@ -22,7 +22,12 @@ from services.correlator.domain.demographics import (
     nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.name_compare import compare_given, compare_names, compare_parent
+from services.correlator.domain.name_compare import (
+    compare_given,
+    compare_names,
+    compare_parent,
+    given_agrees,
+)
 from services.correlator.domain.name_frequency import NameFrequencies
 from services.correlator.domain.scoring import (
     AGREEING_NAME_LEVELS,
@@ -74,7 +79,7 @@ class PairBound:
 
     __slots__ = (
         "_table", "_cut", "_elapsed_max", "_given_max", "_father_max", "_mother_max", "_name_max",
-        "_levels", "_travel", "_vetoes_below",
+        "_levels", "_travel", "_vetoes_below", "_conflict_max",
     )
 
     def __init__(self, weights: Weights, kind: str, cut: float) -> None:
@@ -104,6 +109,8 @@ class PairBound:
             return max(0.0, *(table.get((signal, lvl), 0.0) for lvl in levels))
 
         self._name_max = sum(most(s) for s in _NAME_SIGNALS)
+        # When neither given name agrees with the other record's tokens.
+        self._conflict_max = most("name", ("none", "given_conflict")) + most("sibling")
         # The most a given or parent's name can bring, by how many of the two records have it:
         # none (missing), one (in the other's name chain, or missing), both (compared).
         self._given_max = (0.0, 0.0, most("given_name"))
@@ -173,16 +180,25 @@ class PairBound:
             known += self._mother_max[(a.mother is not None) + (b.mother is not None)]
         if known + rest < cut:
             return True
-        # Stage 3: place and time.
+        # Stage 3: whether a given name agrees at all (most pairs that get here share no name).
+        if not a.core or not b.core:
+            name_max = levels["name"]["missing"] + levels["sibling"]["no"]
+        elif given_agrees(a, b):
+            name_max = self._name_max
+        else:
+            name_max = self._conflict_max
+        if known + rest - self._name_max + name_max < cut:
+            return True
+        # Stage 4: place and time.
         level, elapsed, _ = spacetime_levels(alert.spacetime, obs.spacetime)
         if level in VETO_LEVELS:
             return True
         known += (
             levels["place_time"][level] + levels["elapsed"][elapsed] + self._travel[level, elapsed]
         )
-        if known + self._name_max < cut:
+        if known + name_max < cut:
             return True
-        # Stage 4: the name itself, the costliest.
+        # Stage 5: the name itself, the costliest.
         names = compare_names(a, b, freqs)
         name = names.level
         if name in AGREEING_NAME_LEVELS:
