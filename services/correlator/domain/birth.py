@@ -161,3 +161,41 @@ def birth_year_band(info: BirthInfo | None, band: int = 3) -> tuple[int, ...]:
         return ()
     first, last = int(info.low) // band, int(info.high) // band
     return tuple(range(first, last + 1))
+
+
+def birth_levels(a: BirthInfo | None, b: BirthInfo | None) -> tuple[str, str, str]:
+    """`compare_birth(a, b).level` and `centre_levels(centre_gap(a, b))` at once, without
+    building the comparison and the gap (the hot path of `bounds`, run for most pairs)."""
+    if a is None or b is None:
+        return "missing", "missing", "missing"
+    a_low, a_high, b_low, b_high = a.low, a.high, b.low, b.high
+    width_a, width_b = a_high - a_low, b_high - b_low
+    scale = max(_MIN_SCALE, (width_a + width_b) / 2)
+    years = abs((a_low + a_high) - (b_low + b_high)) / 2
+    relative = years / scale
+    centre, age = "apart", "beyond"
+    for bound, name in _CENTRE_BOUNDS:
+        if relative <= bound:
+            centre = name
+            break
+    for bound, name in _AGE_GAP_BOUNDS:
+        if years <= bound:
+            age = name
+            break
+    gap = max(a_low - b_high, b_low - a_high, 0.0)
+    if a.exact is not None and b.exact is not None:
+        if a.exact == b.exact:
+            return "exact", centre, age
+        ya, ma, da = a.exact
+        yb, mb, db = b.exact
+        if ya == yb and ma == db and da == mb:
+            return "swap", centre, age
+    if a.year_month is not None and a.year_month == b.year_month:
+        return "year_month", centre, age
+    if gap == 0.0:
+        return ("tight" if max(width_a, width_b) <= _TIGHT_WIDTH else "overlap"), centre, age
+    ratio = gap / scale
+    level = "near" if ratio <= 0.5 else "far" if ratio <= 2.0 else "conflict"
+    if level == "conflict" and a.year_month is not None and b.year_month is not None:
+        level = "date_conflict"
+    return level, centre, age

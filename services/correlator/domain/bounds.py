@@ -5,23 +5,29 @@ of the threshold: below that it is neither proposed, nor a runner-up close enoug
 best back, nor a rival counted in an explanation, and it cannot trigger a re-decision. Most
 candidates (97 % on the bench's scenario) are far below. `PairBound` adds the fitted weights of
 the signals compared so far to the largest weight every other signal could still bring, and
-stops as soon as that bound falls under the cut: the cheap signals first (birth, sex,
-nationality, language, parents' and given names), then the time elapsed (no distance yet),
-then place and time, then the name itself, the costliest. A pair that survives every stage is
-scored in full by `scoring.compare`, so the bits of every pair that can matter are exactly those
-of full scoring. Pure functions, no I/O.
+stops as soon as that bound falls under the cut: first what costs no name comparison and no
+distance (birth, sex, nationality, language, the time elapsed, and which given and parents'
+names each record has at all: a name only one record has cannot agree), then the given and
+parents' names, then place and time, then the name itself, the costliest. A pair that survives
+every stage is scored in full by `scoring.compare`, so the bits of every pair that can matter
+are exactly those of full scoring. Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
-from services.correlator.domain.birth import centre_gap, centre_levels, compare_birth
+from services.correlator.domain.birth import birth_levels
 from services.correlator.domain.demographics import (
     compare_sex,
     language_level,
     nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.name_compare import compare_given, compare_names, compare_parent
+from services.correlator.domain.name_compare import (
+    compare_given,
+    compare_names,
+    compare_parent,
+    given_agrees,
+)
 from services.correlator.domain.name_frequency import NameFrequencies
 from services.correlator.domain.scoring import (
     AGREEING_NAME_LEVELS,
@@ -31,21 +37,28 @@ from services.correlator.domain.scoring import (
     VETO_BITS,
     Weights,
     bits_of,
-    heading_level,
-    route_level,
+    heading_of_cells,
 )
 from services.correlator.domain.spacetime import (
     ELAPSED_LEVELS,
+    SPACETIME_LEVELS,
     VETO_LEVELS,
-    compare_spacetime,
-    elapsed_of,
+    elapsed_and_cells,
+    spacetime_levels,
 )
 
 # Kept below the cut by this much: the bound sums in another order than `total_bits`, and a
 # score is rounded to six decimals before it meets the threshold.
 SAFETY_BITS = 0.01
-_PLACE_SIGNALS = ("place_time", "elapsed", "route", "heading", "travel")
 _NAME_SIGNALS = ("name", "sibling")
+_COMPARED_PARENT = ("agree", "close", "disagree")
+
+
+class _Bits(dict[str, float]):
+    """Bits by level of one signal: a level absent from the table weighs 0 bits."""
+
+    def __missing__(self, level: str) -> float:
+        return 0.0
 
 
 def decision_bounds(
@@ -65,27 +78,52 @@ def decision_bounds(
 class PairBound:
     """Whether a pair's bits, for one observation kind, must fall under `cut`."""
 
-    __slots__ = ("_table", "_cut", "_place_max", "_elapsed_max", "_name_max", "_vetoes_below")
+    __slots__ = (
+        "_table", "_cut", "_elapsed_max", "_given_max", "_father_max", "_mother_max", "_name_max",
+        "_levels", "_travel", "_vetoes_below", "_conflict_max",
+    )
 
     def __init__(self, weights: Weights, kind: str, cut: float) -> None:
-        self._table = weights.flat(kind)
+        self._table = table = weights.flat(kind)
         # The baseline is moved to the cut's side, so each stage compares a plain sum.
         self._cut = cut - weights.baseline.get(kind, 0.0) - SAFETY_BITS
+        # Per signal, bits by level.
+        self._levels = {
+            signal: _Bits({level: table.get((signal, level), 0.0) for level in levels})
+            for signal, levels in SIGNAL_LEVELS.items()
+        }
+        # The travel level's bits by place level and elapsed level (as `scoring.compare`).
+        travel = self._levels["travel"]
+        self._travel = {
+            (level, elapsed): travel[
+                f"{level}_{elapsed}"
+                if level in TRAVEL_SPEEDS and elapsed in TRAVEL_ELAPSED
+                else "missing"
+            ]
+            for level in SPACETIME_LEVELS
+            for elapsed in ELAPSED_LEVELS
+        }
 
         def most(signal: str, levels: tuple[str, ...] | None = None) -> float:
-            # A level absent from the table weighs 0 bits, so no signal brings less than 0.
+            # No signal brings less than 0 bits at its best (the absent levels weigh 0).
             levels = SIGNAL_LEVELS[signal] if levels is None else levels
-            return max(0.0, *(self._table.get((signal, lvl), 0.0) for lvl in levels))
+            return max(0.0, *(table.get((signal, lvl), 0.0) for lvl in levels))
 
-        self._place_max = sum(most(s) for s in _PLACE_SIGNALS)
         self._name_max = sum(most(s) for s in _NAME_SIGNALS)
-        # Once the elapsed level is known: its weight, the most place and route can bring, and
-        # the most of the travel levels that go with it.
+        # When neither given name agrees with the other record's tokens.
+        self._conflict_max = most("name", ("none", "given_conflict")) + most("sibling")
+        # The most a given or parent's name can bring, by how many of the two records have it:
+        # none (missing), one (in the other's name chain, or missing), both (compared).
+        self._given_max = (0.0, 0.0, most("given_name"))
+        self._father_max, self._mother_max = (
+            (0.0, most(s, ("in_name", "missing")), most(s, _COMPARED_PARENT))
+            for s in ("father_name", "mother_name")
+        )
+        # Once the elapsed level is known: its weight, the most place can bring, and the most of
+        # the travel levels that go with it (the route is known by then).
         self._elapsed_max = {
-            elapsed: self._table.get(("elapsed", elapsed), 0.0)
+            elapsed: table.get(("elapsed", elapsed), 0.0)
             + most("place_time")
-            + most("route")
-            + most("heading")
             + most("travel", (*(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS), "missing"))
             for elapsed in ELAPSED_LEVELS
         }
@@ -102,48 +140,67 @@ class PairBound:
         """True only when the pair's bits (as `total_bits` of `compare`) are under the cut."""
         if not self._vetoes_below:
             return False
-        table = self._table
+        cut, levels = self._cut, self._levels
+        # Stage 1: the per-record traits, the time elapsed, the route's cells and which names
+        # each record has; no name token and no distance compared. A vetoed pair is "missing"
+        # here, and below the cut whatever the bound says.
         a, b = alert.names, obs.names
+        elapsed, cells = elapsed_and_cells(alert.spacetime, obs.spacetime)
         ad, od = alert.demographics, obs.demographics
-        birth = compare_birth(alert.birth, obs.birth).level
-        centre, age = centre_levels(centre_gap(alert.birth, obs.birth))
-        father = compare_parent(a.father, b.father, a, b)
-        mother = compare_parent(a.mother, b.mother, a, b)
+        birth, centre, age = birth_levels(alert.birth, obs.birth)
         known = (
-            table.get(("birth", birth), 0.0)
-            + table.get(("birth_centre", centre), 0.0)
-            + table.get(("age_gap", age), 0.0)
-            + table.get(("sex", compare_sex(alert.sex, obs.sex)), 0.0)
-            + table.get(("nationality", nationality_level(ad, od)), 0.0)
-            + table.get(("language", language_level(ad, od)), 0.0)
-            + table.get(("father_name", father), 0.0)
-            + table.get(("mother_name", mother), 0.0)
-            + table.get(("given_name", compare_given(a, b)), 0.0)
+            levels["birth"][birth]
+            + levels["birth_centre"][centre]
+            + levels["age_gap"][age]
+            + levels["sex"][compare_sex(alert.sex, obs.sex)]
+            + levels["nationality"][nationality_level(ad, od)]
+            + levels["language"][language_level(ad, od)]
+            + levels["route"][_route_level(cells, routes)]
+            + levels["heading"]["missing" if cells is None else heading_of_cells(cells)]
         )
-        if known + self._place_max + self._name_max < self._cut:
+        rest = self._elapsed_max[elapsed] + self._name_max
+        kin = (
+            self._given_max[2 if a.core and b.core else 0]
+            + self._father_max[(a.father is not None) + (b.father is not None)]
+            + self._mother_max[(a.mother is not None) + (b.mother is not None)]
+        )
+        if known + rest + kin < cut:
             return True
-        # A vetoed pair is "missing" here, and below the cut whatever the bound says.
-        elapsed = elapsed_of(alert.spacetime, obs.spacetime)
-        if known + self._elapsed_max[elapsed] + self._name_max < self._cut:
+        # Stage 2: the given names, and the parents' names both records have (a parent's name
+        # only one record has cannot agree: it stays at its most, from stage 1).
+        known += levels["given_name"][compare_given(a, b)]
+        father = mother = "missing"
+        if a.father is not None and b.father is not None:
+            father = compare_parent(a.father, b.father, a, b)
+            known += levels["father_name"][father]
+        else:
+            known += self._father_max[(a.father is not None) + (b.father is not None)]
+        if a.mother is not None and b.mother is not None:
+            mother = compare_parent(a.mother, b.mother, a, b)
+            known += levels["mother_name"][mother]
+        else:
+            known += self._mother_max[(a.mother is not None) + (b.mother is not None)]
+        if known + rest < cut:
             return True
-        spacetime = compare_spacetime(alert.spacetime, obs.spacetime)
-        level = spacetime.level
+        # Stage 3: whether a given name agrees at all (most pairs that get here share no name).
+        if not a.core or not b.core:
+            name_max = levels["name"]["missing"] + levels["sibling"]["no"]
+        elif given_agrees(a, b):
+            name_max = self._name_max
+        else:
+            name_max = self._conflict_max
+        if known + rest - self._name_max + name_max < cut:
+            return True
+        # Stage 4: place and time.
+        level, elapsed, _ = spacetime_levels(alert.spacetime, obs.spacetime)
         if level in VETO_LEVELS:
-            return self._vetoes_below
-        travel = (
-            f"{level}_{spacetime.elapsed}"
-            if level in TRAVEL_SPEEDS and spacetime.elapsed in TRAVEL_ELAPSED
-            else "missing"
-        )
-        known += (
-            table.get(("place_time", level), 0.0)
-            + table.get(("elapsed", spacetime.elapsed), 0.0)
-            + table.get(("route", route_level(spacetime.route, routes)), 0.0)
-            + table.get(("heading", heading_level(spacetime.route)), 0.0)
-            + table.get(("travel", travel), 0.0)
-        )
-        if known + self._name_max < self._cut:
             return True
+        known += (
+            levels["place_time"][level] + levels["elapsed"][elapsed] + self._travel[level, elapsed]
+        )
+        if known + name_max < cut:
+            return True
+        # Stage 5: the name itself, the costliest.
         names = compare_names(a, b, freqs)
         name = names.level
         if name in AGREEING_NAME_LEVELS:
@@ -152,5 +209,14 @@ class PairBound:
         parents = father in ("agree", "close") or mother in ("agree", "close")
         differs = name == "given_conflict" or name.startswith("partial")
         sibling = "likely" if parents and differs else "no"
-        known += table.get(("name", name), 0.0) + table.get(("sibling", sibling), 0.0)
-        return known < self._cut
+        known += levels["name"][name] + levels["sibling"][sibling]
+        return known < cut
+
+
+def _route_level(cells: tuple[int, int, int, int] | None, routes: frozenset[str]) -> str:
+    """`scoring.route_level` of the route between two coarse cells."""
+    if cells is None:
+        return "missing"
+    if cells[0] == cells[2] and cells[1] == cells[3]:
+        return "same_cell"
+    return "known" if f"{cells[0]}:{cells[1]}>{cells[2]}:{cells[3]}" in routes else "unknown"

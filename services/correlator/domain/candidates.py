@@ -118,7 +118,11 @@ class Selection:
     refused: int = 0  # reached by weak keys only, and contradicted by cheap traits
 
 
-_Query = tuple[RecordFeatures, tuple[str, ...], Traits, tuple[str, ...] | None]
+# An observation's features, query keys (in no particular order), traits, refinements and the
+# keys among its query keys that are name skeletons on their own (`strong_key`).
+_Query = tuple[
+    RecordFeatures, frozenset[str], Traits, tuple[str, ...] | None, frozenset[str]
+]
 
 
 class AlertIndex:
@@ -151,26 +155,36 @@ class AlertIndex:
 
     def _query(
         self, obs: RecordFeatures
-    ) -> tuple[tuple[str, ...], Traits, tuple[str, ...] | None]:
+    ) -> tuple[frozenset[str], Traits, tuple[str, ...] | None]:
+        query = self._cached_query(obs)
+        return query[1], query[2], query[3]
+
+    def _cached_query(self, obs: RecordFeatures) -> _Query:
         query = self._queries.get(id(obs))
         if query is None or query[0] is not obs:
             if len(self._queries) >= _QUERY_CACHE:
                 self._queries.clear()
-            keys = self._blocker.keys(obs, query="observation")
-            query = (obs, keys, Traits.of_observation(obs), refinements(obs, query=True))
+            keys = self._blocker.query_keys(obs, "observation")
+            query = (
+                obs,
+                keys,
+                Traits.of_observation(obs),
+                refinements(obs, query=True),
+                frozenset(key for key in keys if strong_key(key)),
+            )
             self._queries[id(obs)] = query
-        return query[1], query[2], query[3]
+        return query
 
     def _postings(self, obs: RecordFeatures) -> list[tuple[int, str, list[str]]]:
         """(size, key, posting) of the observation's keys, smallest first (ties by key); a
         crowded name key is replaced by its postings for the observation's sex and bands."""
         keys, _, suffixes = self._query(obs)
         found: list[tuple[int, str, list[str]]] = []
-        posting_of = self._index.postings.get
-        for key in keys:
-            posting = posting_of(key)
-            if posting is None:
-                continue
+        postings = self._index.postings
+        posting_of = postings.get
+        # Most query keys (space-time ones) have no posting: the intersection skips them in C.
+        for key in postings.keys() & keys:
+            posting = postings[key]
             if suffixes is not None and len(posting) > REFINE_ABOVE and key[0] != "@":
                 for suffix in suffixes:
                     refined = posting_of(key + suffix)
@@ -188,14 +202,13 @@ class AlertIndex:
         indexed alert `alert_id`, or an alert as it was before an update): it is vetoed by time,
         or contradicted by cheap traits and shares no name key. Errs towards True (a name key
         shared by a crowd would not admit it)."""
-        obs_keys, obs_traits, _ = self._query(obs)
+        _, _, obs_traits, _, names = self._cached_query(obs)
         traits = Traits.of_alert(alert)
         if time_vetoed(traits, obs_traits):
             return False
         if compatible(traits, obs_traits):
             return True
         keys = self._index.keys_of(alert_id) if alert_id else self._blocker.keys(alert)
-        names = {key for key in obs_keys if strong_key(key)}
         return any(key in names for key in keys)
 
     def select(self, obs: RecordFeatures, *, refuse: bool = True) -> Selection:

@@ -129,6 +129,9 @@ class MatchEngine(AlertBook):
                 return False
             bits, score = pair
         else:
+            # Bounded below the cut, it is below what a runner-up needs as well.
+            if self._bounds[obs.kind].below(alert, features, self.frequencies, self.routes):
+                return False
             scored = self.score(alert, obs.kind, features)
             bits, score = scored.bits, scored.score
         lead = self.weights.lead_bits.get(obs.kind, 0.0)

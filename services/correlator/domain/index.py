@@ -108,11 +108,13 @@ def _cell_keys(
 class Blocker:
     """Computes blocking keys, knowing which name skeletons are too common to block on alone."""
 
-    __slots__ = ("_common", "_splits")
+    __slots__ = ("_common", "_splits", "_last")
 
     def __init__(self, common: frozenset[str]) -> None:
         self._common = common
         self._splits: dict[Token, tuple[frozenset[str], frozenset[str]]] = {}
+        # The last record's name keys and bands (see `keys`).
+        self._last: tuple[RecordFeatures, frozenset[str], tuple[int, ...]] | None = None
 
     def _skeleton_split(self, token: Token) -> tuple[frozenset[str], frozenset[str]]:
         """A token's usable skeletons: (rare ones, keys alone; common ones, combined)."""
@@ -134,11 +136,28 @@ class Blocker:
         with (`query` names the record's kind).  Name keys are the same either way; space-time
         keys are one cell and month when stored and the neighbouring cells and months when
         querying."""
+        return tuple(sorted(self.query_keys(features, query)))
+
+    def query_keys(
+        self, features: RecordFeatures, query: Literal["alert", "observation"] | None
+    ) -> frozenset[str]:
+        """The keys of `keys`, in no particular order (to look postings up with)."""
+        last = self._last
+        if last is not None and last[0] is features:
+            _, names, bands = last
+        else:
+            bands = blocking_bands(features)
+            names = self._name_keys(features, bands)
+            # A record's keys are usually asked for twice in a row, to store it and to query
+            # with: the name keys are the same both times.
+            self._last = (features, names, bands)
+        return names | _spacetime_keys(features, bands, query)
+
+    def _name_keys(self, features: RecordFeatures, bands: tuple[int, ...]) -> frozenset[str]:
         names = features.names
         tokens: list[Token] = list(names.all_tokens)
         if names.father is not None:
             tokens.append(names.father)
-        bands = blocking_bands(features)
         keys: set[str] = set()
         common: set[str] = set()
         for token in tokens:
@@ -148,8 +167,7 @@ class Blocker:
         keys.update(f"{skel}|{band}" for skel in common for band in bands)
         ordered = sorted(common)
         keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])
-        keys |= _spacetime_keys(features, bands, query)
-        return tuple(sorted(keys))
+        return frozenset(keys)
 
 
 class InvertedIndex:
@@ -214,3 +232,38 @@ class InvertedIndex:
                 continue
             found.update(dict.fromkeys(posting))
         return list(found), skipped
+
+
+class TimeBucketedIndex:
+    """Ids by blocking key within buckets of time (`width` seconds each): the ids sharing a key
+    that were observed within `width` of a moment, without reading the postings of ids made
+    weeks apart. Records without a time are not held (they are near no moment)."""
+
+    __slots__ = ("_width", "_buckets")
+
+    def __init__(self, width: float) -> None:
+        self._width = width
+        self._buckets: dict[int, dict[str, list[str]]] = {}
+
+    def add(self, item_id: str, at: float | None, keys: Iterable[str]) -> None:
+        """Hold an id (added once: ids are never removed nor re-added)."""
+        if at is None:
+            return
+        postings = self._buckets.setdefault(int(at // self._width), {})
+        for key in keys:
+            postings.setdefault(key, []).append(item_id)
+
+    def near(self, at: float, keys: Iterable[str]) -> set[str]:
+        """Ids sharing one of `keys` held with a time at most `width` from `at`, and maybe a few
+        more from the neighbouring buckets (the caller checks the exact times)."""
+        found: set[str] = set()
+        bucket = int(at // self._width)
+        buckets = [b for b in map(self._buckets.get, range(bucket - 1, bucket + 2)) if b]
+        if not buckets:
+            return found
+        wanted = keys if isinstance(keys, (set, frozenset)) else set(keys)
+        for postings in buckets:
+            # Most keys have no posting in a bucket: the intersection skips them in C.
+            for key in postings.keys() & wanted:
+                found.update(postings[key])
+        return found

@@ -95,6 +95,26 @@ def _both_levels(a: NameProfile, b: NameProfile) -> tuple[list[int], list[int]]:
     return levels_a, levels_b
 
 
+def given_agrees(a: NameProfile, b: NameProfile) -> bool:
+    """Whether either record's given name agrees (at least closely) with a token of the other,
+    as `compare_names` finds it: when neither does, the name level can only be "none" or
+    "given_conflict". Both records must have a name."""
+    given_a, given_b = a.core[0], b.core[0]
+    best = NONE
+    for token in b.all_tokens:
+        level = compare_tokens(given_a, token)
+        if level > best:
+            best = level
+    if best >= CLOSE or (best == NONE and _compound(given_a, b.core) >= CLOSE):
+        return True
+    best = NONE
+    for token in a.all_tokens:
+        level = compare_tokens(token, given_b)
+        if level > best:
+            best = level
+    return best >= CLOSE or (best == NONE and _compound(given_b, a.core) >= CLOSE)
+
+
 def compare_names(a: NameProfile, b: NameProfile, freqs: NameFrequencies) -> NameComparison:
     if not a.core or not b.core:
         return NameComparison("missing", 0.0)

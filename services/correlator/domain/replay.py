@@ -33,7 +33,7 @@ from services.correlator.domain.decisions import (
 )
 from services.correlator.domain.engine import MatchEngine, backfill_since, match_id
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.index import InvertedIndex
+from services.correlator.domain.index import InvertedIndex, TimeBucketedIndex
 from services.correlator.domain.model import (
     OBSERVATION_EVENT_KINDS,
     Alert,
@@ -59,6 +59,9 @@ class Replayer:
         self.counts: Counter[str] = Counter()
         self._observations: dict[str, Observation] = {}
         self._obs_index = InvertedIndex()
+        # The same postings by time, for the conflict window: most observations sharing a key
+        # were made weeks apart.
+        self._near_index = TimeBucketedIndex(_WINDOW_SECONDS)
         # Each stored observation's time and place, as `conflicts.incompatible` reads them.
         self._probes: dict[str, Standing] = {}
         self._states: dict[str, dict[str, MatchState]] = {}
@@ -90,12 +93,9 @@ class Replayer:
             alert = self.engine.alert(alert_id)
             if alert is not None:
                 keys.update(self.engine.alert_blocking_keys(alert))
-        found: set[str] = set()
-        for posting in filter(None, map(self._obs_index.postings.get, keys)):
-            found.update(posting)
-        # Only observations made within the conflict window can conflict: checked first, as
-        # most observations sharing a key were made weeks apart.
+        # Only observations made within the conflict window can conflict: checked first.
         at, window, probes = probe.at, _WINDOW_SECONDS, self._probes
+        found = self._near_index.near(at, keys)
         near = [k for k in found if (t := probes[k].at) is not None and abs(t - at) <= window]
         return sorted(k for k in near if k != key and incompatible(probe, probes[k]))
 
@@ -182,8 +182,10 @@ class Replayer:
             key = f"{obs.kind}/{obs.obs_id}"
             if key not in self._observations:
                 self._observations[key] = obs
-                self._obs_index.add(key, self.engine.observation_blocking_keys(obs))
+                obs_keys = self.engine.observation_blocking_keys(obs)
+                self._obs_index.add(key, obs_keys)
                 spacetime = self.engine.features_of(obs).spacetime
+                self._near_index.add(key, spacetime.at, obs_keys)
                 self._probes[key] = Standing(
                     obs.kind, obs.obs_id, "", 0.0, spacetime.at, spacetime.point
                 )

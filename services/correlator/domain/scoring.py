@@ -218,14 +218,18 @@ def heading_level(route: str | None) -> str:
     if route is None:
         return "missing"
     start, _, end = route.partition(">")
-    if start == end:
-        return "missing"
-    return _heading(start, end)
+    (row, col), (to_row, to_col) = (map(int, cell.split(":")) for cell in (start, end))
+    return heading_of_cells((row, col, to_row, to_col))
 
 
 @lru_cache(maxsize=65_536)
-def _heading(start: str, end: str) -> str:
-    return HEADING_LEVELS[sector(bearing_degrees(cell_centre(start), cell_centre(end)))]
+def heading_of_cells(cells: tuple[int, int, int, int]) -> str:
+    """`heading_level` of the route between two cells given as numbers (row, column, row,
+    column)."""
+    if cells[0] == cells[2] and cells[1] == cells[3]:
+        return "missing"
+    bearing = bearing_degrees(cell_centre(cells[0], cells[1]), cell_centre(cells[2], cells[3]))
+    return HEADING_LEVELS[sector(bearing)]
 
 
 def compare(

@@ -86,10 +86,9 @@ def _cell(point: Point) -> str:
     return f"{int(point[0] // ROUTE_CELL_DEGREES)}:{int(point[1] // ROUTE_CELL_DEGREES)}"
 
 
-def cell_centre(cell: str) -> Point:
-    """The centre of a cell named as in a route ("r:c")."""
-    row, _, col = cell.partition(":")
-    return ((int(row) + 0.5) * ROUTE_CELL_DEGREES, (int(col) + 0.5) * ROUTE_CELL_DEGREES)
+def cell_centre(row: int, column: int) -> Point:
+    """The centre of a route's cell, given by its row and column (as in "row:column")."""
+    return ((row + 0.5) * ROUTE_CELL_DEGREES, (column + 0.5) * ROUTE_CELL_DEGREES)
 
 
 def _elapsed_level(days: float) -> str:
@@ -129,6 +128,66 @@ def compare_spacetime(last_seen: SpaceTime, observed: SpaceTime) -> SpaceTimeCom
     speed = km / max(days, 0.25)
     level = next((name for bound, name in _SPEED_BOUNDS if speed <= bound), "very_fast")
     return SpaceTimeComparison(level, elapsed, km, days, route)
+
+
+def elapsed_and_cells(
+    last_seen: SpaceTime, observed: SpaceTime
+) -> tuple[str, tuple[int, int, int, int] | None]:
+    """The elapsed level and route cells `spacetime_levels` gives the pair, without measuring
+    the distance ("missing" and None also when the pair is vetoed by time)."""
+    since = last_seen.missing_since
+    at = observed.at
+    if since is None or at is None or (at - since) / 3600.0 < -TOLERANCE_HOURS:
+        return "missing", None
+    ref_at, ref_point = _reference(last_seen, at)
+    elapsed = _elapsed_level(max((at - ref_at) / 3600.0, 0.0) / 24.0)
+    point = observed.point
+    if ref_point is None or point is None:
+        return elapsed, None
+    return elapsed, (
+        int(ref_point[0] // ROUTE_CELL_DEGREES),
+        int(ref_point[1] // ROUTE_CELL_DEGREES),
+        int(point[0] // ROUTE_CELL_DEGREES),
+        int(point[1] // ROUTE_CELL_DEGREES),
+    )
+
+
+def spacetime_levels(
+    last_seen: SpaceTime, observed: SpaceTime
+) -> tuple[str, str, tuple[int, int, int, int] | None]:
+    """`compare_spacetime`'s level and elapsed level, and the coarse cells of its route as
+    numbers (from row, from column, to row, to column) rather than text: the hot path of the
+    bound, which needs no comparison object and formats a route only to look it up."""
+    since = last_seen.missing_since
+    at = observed.at
+    if since is None or at is None:
+        return "missing", "missing", None
+    if (at - since) / 3600.0 < -TOLERANCE_HOURS:
+        return "before_last_seen", "missing", None
+    ref_at, ref_point = _reference(last_seen, at)
+    hours = max((at - ref_at) / 3600.0, 0.0)
+    days = hours / 24.0
+    elapsed = _elapsed_level(days)
+    point = observed.point
+    if ref_point is None or point is None:
+        return "missing", elapsed, None
+    reach = max_reach_km(hours)
+    km = _km(ref_point, point, reach)
+    cells = (
+        int(ref_point[0] // ROUTE_CELL_DEGREES),
+        int(ref_point[1] // ROUTE_CELL_DEGREES),
+        int(point[0] // ROUTE_CELL_DEGREES),
+        int(point[1] // ROUTE_CELL_DEGREES),
+    )
+    if km > reach:
+        return "impossible", elapsed, cells
+    if km <= _SAME_PLACE_KM:
+        return "same_place", elapsed, cells
+    speed = km / max(days, 0.25)
+    for bound, name in _SPEED_BOUNDS:
+        if speed <= bound:
+            return name, elapsed, cells
+    return "very_fast", elapsed, cells
 
 
 def elapsed_of(last_seen: SpaceTime, observed: SpaceTime) -> str:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
-from services.correlator.domain.birth import birth_info, compare_birth
+from services.correlator.domain.birth import (
+    BirthInfo,
+    birth_info,
+    birth_levels,
+    centre_gap,
+    centre_levels,
+    compare_birth,
+)
 from services.correlator.domain.demographics import (
     compare_languages,
     compare_nationalities,
@@ -13,7 +21,12 @@ from services.correlator.domain.demographics import (
 from services.correlator.domain.geo import bearing_degrees, sector
 from services.correlator.domain.model import Person
 from services.correlator.domain.scoring import heading_level
-from services.correlator.domain.spacetime import SpaceTime, compare_spacetime
+from services.correlator.domain.spacetime import (
+    SpaceTime,
+    compare_spacetime,
+    elapsed_and_cells,
+    spacetime_levels,
+)
 
 AT = datetime(2024, 3, 20, tzinfo=UTC)
 
@@ -121,3 +134,56 @@ def test_bearings_fall_into_eight_sectors_clockwise_from_north() -> None:
     assert sector(bearing_degrees(rome, (35.0, 12.5))) == 4  # due south
     assert sector(bearing_degrees(rome, (41.9, 5.0))) == 6  # west
     assert sector(359.0) == sector(10.0) == 0
+
+
+def test_the_bounds_birth_levels_are_those_of_the_full_comparison() -> None:
+    # Documented dates, swapped day and month, year and month only, age ranges of every width,
+    # placeholders: every pair of them gets the same three levels both ways.
+    people = [
+        _person(dob, kind, age)
+        for dob, kind, age in (
+            ("2010-06-14", "exact", None),
+            ("2010-14-06", "exact", None),
+            ("2010-06-15", "exact", None),
+            ("2010-06", "year_month", None),
+            ("2010-01-01", "exact", None),
+            ("2010", "year", None),
+            ("2012-03-02", "exact", None),
+            ("2003-02-03", "exact", None),
+            (None, "exact", (12, 13)),
+            (None, "exact", (13, 17)),
+            (None, "exact", (8, 8)),
+            (None, "exact", (3, 18)),
+        )
+    ]
+    births: list[BirthInfo | None] = [birth_info(p, AT) for p in people]
+    births += [None, BirthInfo(2010.0, 2010.0), BirthInfo(2010.0, 2010.1, None, (2010, 1))]
+    for a in births:
+        for b in births:
+            full = compare_birth(a, b).level, *centre_levels(centre_gap(a, b))
+            assert birth_levels(a, b) == full
+
+
+def test_the_bounds_place_levels_are_those_of_the_full_comparison() -> None:
+    rng = random.Random(3)
+    day = 86400.0
+
+    def record(*, alert: bool) -> SpaceTime:
+        at = rng.choice([None, rng.uniform(0, 200 * day)])
+        point = rng.choice([None, (rng.uniform(30, 50), rng.uniform(-5, 25))])
+        if alert and at is not None and rng.random() < 0.3:  # last seen again, later
+            first = rng.choice([None, (rng.uniform(30, 50), rng.uniform(-5, 25))])
+            return SpaceTime(at + rng.uniform(0, 30 * day), point, at, first)
+        return SpaceTime(at, point)
+
+    levels = set()
+    for _ in range(3000):
+        alert, observed = record(alert=True), record(alert=False)
+        full = compare_spacetime(alert, observed)
+        level, elapsed, cells = spacetime_levels(alert, observed)
+        route = None if cells is None else "{}:{}>{}:{}".format(*cells)
+        assert (level, elapsed, route) == (full.level, full.elapsed, full.route)
+        if level not in ("before_last_seen", "impossible"):  # vetoed: "missing", no route
+            assert elapsed_and_cells(alert, observed) == (elapsed, cells)
+        levels.add(level)
+    assert len(levels) >= 6

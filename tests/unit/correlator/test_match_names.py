@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from services.correlator.domain.model import OriginalScriptName, Person
-from services.correlator.domain.name_compare import compare_names, compare_parent
+from services.correlator.domain.engine import observation_features
+from services.correlator.domain.model import (
+    OBSERVATION_EVENT_KINDS,
+    OriginalScriptName,
+    Person,
+    parse_observation,
+)
+from services.correlator.domain.name_compare import compare_names, compare_parent, given_agrees
 from services.correlator.domain.names import (
     CLOSE,
     EQUIVALENT,
@@ -13,6 +19,7 @@ from services.correlator.domain.names import (
     make_token,
     split_tokens,
 )
+from services.lab.scenario import generate_scenario
 from tests.engine_tables import TABLES
 
 FREQS = TABLES.frequencies
@@ -125,3 +132,20 @@ def test_article_glued_on_in_latin_meets_the_bare_name() -> None:
 def test_arabic_article_does_not_hide_a_known_name() -> None:
     (hasan,) = build_profile(Person(given_names="الحسن")).core
     assert compare_tokens(make_token("hasan"), hasan) >= EQUIVALENT
+
+
+def test_given_names_agree_exactly_when_the_name_comparison_finds_them_agreeing() -> None:
+    profiles = [
+        observation_features(parse_observation(OBSERVATION_EVENT_KINDS[e["type"]], e["data"]))
+        .names
+        for e in generate_scenario(11, children=40, noise="other").events
+        if e["type"] in OBSERVATION_EVENT_KINDS
+    ]
+    profiles = [p for p in profiles if p.core][:150]
+    levels: set[str] = set()
+    for a in profiles:
+        for b in profiles:
+            level = compare_names(a, b, FREQS).level
+            levels.add(level)
+            assert given_agrees(a, b) == (level not in ("none", "given_conflict"))
+    assert {"none", "given_conflict", "partial", "full"} <= levels
