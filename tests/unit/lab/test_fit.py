@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+import pytest
+
 from services.correlator.repository import StoredReview
 from services.correlator.tables import WEIGHTS_FILE, load_weights
 from services.lab.fit import (
@@ -19,6 +21,9 @@ from services.lab.scenario import Scenario
 from tests.engine_tables import TABLES
 
 
+# The recipe generates and scores six scenarios (about four minutes on one free core): the
+# default per-test limit leaves too little room on a loaded machine.
+@pytest.mark.timeout(900)
 def test_fit_regenerates_the_shipped_weights_file() -> None:
     """`kinlink fit --install` without reviews wrote weights.json: the recipe must reproduce it
     byte for byte (so the shipped file is never hand-edited or fitted on evaluation seeds)."""
