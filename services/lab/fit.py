@@ -30,10 +30,10 @@ from services.correlator.domain.model import (
     parse_observation,
     parse_time,
 )
+from services.correlator.domain.movement import HEADING_LEVELS, route_level
 from services.correlator.domain.names import build_profile
 from services.correlator.domain.scoring import (
     AGREEING_NAME_LEVELS,
-    HEADING_LEVELS,
     KINDS,
     RARITIES,
     REFERENCE_LEVEL,
@@ -43,7 +43,6 @@ from services.correlator.domain.scoring import (
     Comparison,
     Weights,
     default_weights,
-    route_level,
 )
 from services.correlator.domain.spacetime import VETO_LEVELS
 from services.correlator.domain.tables import EngineTables

@@ -22,6 +22,7 @@ from services.correlator.domain.demographics import (
     nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
+from services.correlator.domain.movement import heading_of_cells, route_level_of_cells
 from services.correlator.domain.name_compare import (
     compare_given,
     compare_names,
@@ -37,7 +38,6 @@ from services.correlator.domain.scoring import (
     VETO_BITS,
     Weights,
     bits_of,
-    heading_of_cells,
 )
 from services.correlator.domain.spacetime import (
     ELAPSED_LEVELS,
@@ -155,8 +155,8 @@ class PairBound:
             + levels["sex"][compare_sex(alert.sex, obs.sex)]
             + levels["nationality"][nationality_level(ad, od)]
             + levels["language"][language_level(ad, od)]
-            + levels["route"][_route_level(cells, routes)]
-            + levels["heading"]["missing" if cells is None else heading_of_cells(cells)]
+            + levels["route"][route_level_of_cells(cells, routes)]
+            + levels["heading"][heading_of_cells(cells)]
         )
         rest = self._elapsed_max[elapsed] + self._name_max
         kin = (
@@ -212,11 +212,3 @@ class PairBound:
         known += levels["name"][name] + levels["sibling"][sibling]
         return known < cut
 
-
-def _route_level(cells: tuple[int, int, int, int] | None, routes: frozenset[str]) -> str:
-    """`scoring.route_level` of the route between two coarse cells."""
-    if cells is None:
-        return "missing"
-    if cells[0] == cells[2] and cells[1] == cells[3]:
-        return "same_cell"
-    return "known" if f"{cells[0]}:{cells[1]}>{cells[2]}:{cells[3]}" in routes else "unknown"

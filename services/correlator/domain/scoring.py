@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from services.correlator.domain.birth import (
@@ -33,7 +32,12 @@ from services.correlator.domain.demographics import (
     nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.geo import bearing_degrees, sector
+from services.correlator.domain.movement import (
+    HEADING_LEVELS,
+    ROUTE_LEVELS,
+    heading_level,
+    route_level,
+)
 from services.correlator.domain.name_compare import (
     GIVEN_LEVELS,
     NAME_LEVELS,
@@ -49,21 +53,10 @@ from services.correlator.domain.spacetime import (
     SPACETIME_LEVELS,
     VETO_LEVELS,
     SpaceTimeComparison,
-    cell_centre,
     compare_spacetime,
 )
 
 KINDS = ("registration", "sighting")
-# Movements between coarse cells seen in confirmed matches (learnt with the weights, never
-# taken from a generator's route table), within one cell, or not seen before.
-ROUTE_LEVELS = ("same_cell", "known", "unknown", "missing")
-# The direction moved from the last-seen cell to the observation's, in eight sectors: weighed
-# by confirmed matches like every level, it carries what known routes teach to movements no
-# confirmed match has made yet (a new crossing, a centre opened last month).
-HEADING_LEVELS = (
-    "north", "north_east", "east", "south_east", "south", "south_west", "west", "north_west",
-    "missing",
-)
 # Name agreement and the rarity of the agreeing names form one signal: agreeing on two very
 # common names says far less than agreeing on two rare ones, and how much less depends on
 # how much agrees (a joint level captures the interaction).
@@ -203,33 +196,6 @@ def _sibling(levels: dict[str, str]) -> str:
     )
     differs = levels["name"] == "given_conflict" or levels["name"].startswith("partial")
     return "likely" if parents and differs else "no"
-
-
-def route_level(route: str | None, routes: frozenset[str]) -> str:
-    if route is None:
-        return "missing"
-    start, _, end = route.partition(">")
-    return "same_cell" if start == end else "known" if route in routes else "unknown"
-
-
-def heading_level(route: str | None) -> str:
-    """The sector of the bearing between the centres of the cells moved between; "missing"
-    without a movement or within one cell (too short for a direction to mean anything)."""
-    if route is None:
-        return "missing"
-    start, _, end = route.partition(">")
-    (row, col), (to_row, to_col) = (map(int, cell.split(":")) for cell in (start, end))
-    return heading_of_cells((row, col, to_row, to_col))
-
-
-@lru_cache(maxsize=65_536)
-def heading_of_cells(cells: tuple[int, int, int, int]) -> str:
-    """`heading_level` of the route between two cells given as numbers (row, column, row,
-    column)."""
-    if cells[0] == cells[2] and cells[1] == cells[3]:
-        return "missing"
-    bearing = bearing_degrees(cell_centre(cells[0], cells[1]), cell_centre(cells[2], cells[3]))
-    return HEADING_LEVELS[sector(bearing)]
 
 
 def compare(

@@ -16,7 +16,6 @@ import contextlib
 import io
 import logging
 import statistics
-import zlib
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
@@ -32,6 +31,7 @@ from services.correlator.offline import run_match
 from services.correlator.tables import load_tables
 from services.lab.bench.scenarios import scenario
 from services.lab.evaluation import Metrics, evaluate
+from services.lab.fit import unconfirmed_share
 
 NOISE_MODELS = ("routes", "other")
 FIGURES = ("P", "R", "F1", "regP", "regR", "regF1", "sigP", "sigR", "sigF1")
@@ -48,12 +48,12 @@ def _figures(metrics: Metrics) -> list[float]:
 
 
 def half_the_routes(tables: EngineTables) -> EngineTables:
-    """The tables with every other learnt route withheld (a fixed half, by a hash of the
-    route): as if those movements had no confirmed match yet, like a new crossing or a centre
-    opened last month. Data not made with our generator moves along routes we never learnt."""
+    """The tables with half of the learnt routes withheld (`fit.unconfirmed_share`): as if
+    those movements had no confirmed match yet, like a new crossing or a centre opened last
+    month. Data not made with our generator moves along routes we never learnt."""
     weights = tables.weights
-    kept = tuple(r for r in weights.routes if zlib.crc32(r.encode()) % 2 == 0)
-    return tables.with_weights(replace(weights, routes=kept))
+    kept = unconfirmed_share(frozenset(weights.routes), "bench")
+    return tables.with_weights(replace(weights, routes=tuple(sorted(kept))))
 
 
 def _engine_run(events: list[dict[str, Any]], truth: Any, true: set[Any]) -> dict[str, Any]:

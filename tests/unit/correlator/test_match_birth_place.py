@@ -20,7 +20,7 @@ from services.correlator.domain.demographics import (
 )
 from services.correlator.domain.geo import bearing_degrees, sector
 from services.correlator.domain.model import Person
-from services.correlator.domain.scoring import heading_level
+from services.correlator.domain.movement import heading_level
 from services.correlator.domain.spacetime import (
     SpaceTime,
     compare_spacetime,
