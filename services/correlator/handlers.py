@@ -16,18 +16,16 @@ final set of alerts, which is what `kinlink match` computes offline.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import datetime
 from typing import Any
 
 from services.common.audit import AuditEntry
 from services.common.errors import RejectEvent
 from services.common.instants import plausible
 from services.common.logging import get_logger
-from services.correlator.domain.conflicts import WINDOW_HOURS, Standing, incompatible
 from services.correlator.domain.decisions import (
     Action,
-    Decision,
     MatchState,
     Propose,
     reconcile,
@@ -50,8 +48,9 @@ from services.correlator.repository import (
     CorrelatorTransaction,
     ErasureTransaction,
     MatchRecord,
-    ObsRef,
 )
+from services.correlator.standing import StandingLookup
+from services.correlator.standing import ref_of as _ref
 
 log = get_logger(__name__)
 
@@ -63,6 +62,7 @@ class CorrelatorHandlers:
         self.engine = engine
         self._max_backfill = max_backfill
         self._applied_seq = 0
+        self._lookup = StandingLookup(engine, max_backfill)
 
     async def load(self, tx: CorrelatorTransaction) -> None:
         """Rebuild the in-memory index of alerts from the store (on start)."""
@@ -215,70 +215,27 @@ class CorrelatorHandlers:
         settle: bool = True,
     ) -> None:
         """Decide and reconcile each observation; then (`settle`) the stored observations it
-        conflicts with, whose alert may be kept or held back now (see `domain.conflicts`)."""
+        conflicts with, whose alert may be kept or held back now (see `standing`)."""
         if not observations:
             return
         reviews = await tx.reviews_for([_ref(o) for o in observations])
         for obs in sorted(observations, key=_ref):
-            decision, confirmed = self._decision(obs, reviews.get(_ref(obs), {}))
+            decision, confirmed = self._lookup.decision(obs, reviews.get(_ref(obs), {}))
+            await tx.save_standing(
+                _ref(obs), [(p.alert_id, p.match_id, p.score) for p in decision.winners]
+            )
             # Re-read: settling an earlier observation of the batch may have changed these.
             current = (await tx.match_states([_ref(obs)])).get(_ref(obs), {})
             involved = {p.alert_id for p in decision.winners}
             involved.update(s.alert_id for s in current.values() if s.stands_out)
-            standing = await self._standing(obs, decision, tx)
+            standing = await self._lookup.standing(obs, decision, tx)
             actions = reconcile(decision, current, self.engine.is_active, standing, confirmed)
             for action in actions:
                 await self._save(action, tx)
             if settle:
                 await self._decide(
-                    await self._conflicting(obs, sorted(involved), tx), tx, settle=False
+                    await self._lookup.to_settle(obs, involved, tx), tx, settle=False
                 )
-
-    def _decision(
-        self, obs: Observation, reviewed: dict[str, str]
-    ) -> tuple[Decision, frozenset[str]]:
-        confirmed = frozenset(a for a, d in reviewed.items() if d == "confirmed")
-        decision = self.engine.decide(
-            obs, rejected={a for a, d in reviewed.items() if d == "rejected"}, confirmed=confirmed
-        )
-        return decision, confirmed
-
-    def _probe(self, obs: Observation) -> Standing:
-        spacetime = self.engine.features_of(obs).spacetime
-        return Standing(obs.kind, obs.obs_id, "", 0.0, spacetime.at, spacetime.point)
-
-    async def _conflicting(
-        self, obs: Observation, alert_ids: Iterable[str], tx: CorrelatorTransaction
-    ) -> list[Observation]:
-        """Stored observations sharing a key with the alerts that cannot be the child `obs`
-        observed (only those made within the conflict window can be)."""
-        keys: set[str] = set()
-        for alert_id in alert_ids:
-            alert = self.engine.alert(alert_id)
-            if alert is not None:
-                keys.update(self.engine.alert_blocking_keys(alert))
-        if not keys or obs.time is None:
-            return []
-        since = obs.time - timedelta(hours=WINDOW_HOURS)
-        rows = await tx.candidate_observations(sorted(keys), since, self._max_backfill)
-        probe = self._probe(obs)
-        found = [parse_observation(kind, data) for kind, data in rows]  # type: ignore[arg-type]
-        return [o for o in found if _ref(o) != _ref(obs) and incompatible(probe, self._probe(o))]
-
-    async def _standing(
-        self, obs: Observation, decision: Decision, tx: CorrelatorTransaction
-    ) -> dict[str, list[Standing]]:
-        """Per winning alert, the conflicting stored observations it stands out for."""
-        out: dict[str, list[Standing]] = {}
-        for proposal in decision.winners:
-            others = await self._conflicting(obs, [proposal.alert_id], tx)
-            reviews = await tx.reviews_for([_ref(o) for o in others]) if others else {}
-            for other in others:
-                found = self._decision(other, reviews.get(_ref(other), {}))[0]
-                standing = found.standing(proposal.alert_id)
-                if standing is not None:
-                    out.setdefault(proposal.alert_id, []).append(standing)
-        return out
 
     async def _save(self, action: Action, tx: CorrelatorTransaction) -> None:
         if isinstance(action, Propose):
@@ -314,10 +271,6 @@ class CorrelatorHandlers:
                 reason=action.reason,
             )
         await tx.emit(action_event(action))
-
-
-def _ref(obs: Observation) -> ObsRef:
-    return (obs.kind, obs.obs_id)
 
 
 def _live(states: dict[str, MatchState]) -> Collection[str]:

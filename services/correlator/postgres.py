@@ -1,5 +1,5 @@
 """The correlator's store in PostgreSQL (schema `correlator`): alerts, observations, matches,
-reviews and name-token counts.
+standings, reviews and name-token counts.
 
 `CorrelatorRepository` (repository.py) is the port the use cases see; this is its PostgreSQL
 implementation, in plain SQL. All work happens inside a transaction, opened by `transaction()`,
@@ -18,6 +18,7 @@ from services.correlator.config import SCHEMA
 from services.correlator.domain.decisions import MatchState
 from services.correlator.postgres_erasure import ErasureSql
 from services.correlator.postgres_reviews import ReviewSql
+from services.correlator.postgres_standings import StandingSql
 from services.correlator.repository import (
     AlertChange,
     MatchRecord,
@@ -29,7 +30,7 @@ from services.correlator.repository import (
 # Serialises alert changes (exclusive) against observations (shared) across instances.
 _INDEX_LOCK_KEY = 0x6B696E6C696E6B  # "kinlink"
 
-class _PostgresTransaction(ErasureSql, ReviewSql, PostgresTransaction):
+class _PostgresTransaction(ErasureSql, ReviewSql, StandingSql, PostgresTransaction):
     schema = SCHEMA
 
     async def lock_alert_index(self, *, exclusive: bool) -> None:

@@ -36,6 +36,9 @@ class ErasureSql:
         )
         if row is not None:
             await self._strip_matches("alert_id = $1", alert_id)
+            await self._conn.execute(
+                f"DELETE FROM {SCHEMA}.standings WHERE alert_id = $1", alert_id
+            )
         return row is not None
 
     async def erase_observation(self, obs_type: str, obs_id: str, at: datetime) -> bool:
@@ -50,6 +53,11 @@ class ErasureSql:
         )
         if row is not None:
             await self._strip_matches("obs_type = $1 AND obs_id = $2::uuid", obs_type, obs_id)
+            await self._conn.execute(
+                f"DELETE FROM {SCHEMA}.standings WHERE obs_type = $1 AND obs_id = $2",
+                obs_type,
+                obs_id,
+            )
         return row is not None
 
     async def _strip_matches(self, where: str, *args: Any) -> None:

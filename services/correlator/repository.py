@@ -62,6 +62,16 @@ class StoredReview:
     engine_version: str | None
 
 
+@dataclass(frozen=True)
+class StandingRow:
+    """A stored observation an alert stands out for, with the score of that pair."""
+
+    obs_type: str
+    data: dict[str, Any]
+    match_id: str
+    score: float
+
+
 class CorrelatorTransaction(Protocol):
     """What a use case may read and change, atomically, while applying one event."""
 
@@ -115,6 +125,13 @@ class CorrelatorTransaction(Protocol):
 
     async def reviews_for(self, refs: Sequence[ObsRef]) -> dict[ObsRef, dict[str, str]]:
         """Investigators' decisions on these observations: alert id to decision."""
+
+    async def save_standing(self, ref: ObsRef, winners: Sequence[tuple[str, str, float]]) -> None:
+        """The alerts the observation stands out for in its latest decision (alert id, match
+        id, score), replacing those it stood out for before."""
+
+    async def standing_observations(self, alert_id: str, obs_type: str) -> list[StandingRow]:
+        """The stored observations of one type (not erased) the alert stands out for, by id."""
 
     async def stored_matches(self, match_ids: Sequence[str]) -> dict[str, StoredMatch]: ...
 

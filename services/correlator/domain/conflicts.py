@@ -4,6 +4,8 @@ Two observations are incompatible when no child could be at both: the distance b
 cannot be covered overland in the time between them (the same physical bound as the
 "impossible" veto between last seen and observed). Two registrations at centres far apart on
 the same day, or two sightings hundreds of kilometres apart an hour apart, are two children.
+Two observations of one kind whose own comparison weighs strongly against one child are two
+children too, however far apart in time (`identity`): the caller marks them `different_child`.
 
 The rule is a pure function of the per-observation decisions, so it cannot depend on the order
 events arrived in: an alert that stands out for an observation (the observation's own
@@ -37,6 +39,8 @@ class Standing:
     score: float
     at: float | None
     point: Point | None
+    # Another child than the observation it is weighed against, by their own evidence.
+    different_child: bool = False
 
     @property
     def rank(self) -> tuple[float, str, str]:
@@ -65,6 +69,10 @@ def held_back_by(candidate: Standing, others: Iterable[Standing]) -> Standing | 
         ):
             continue
         closer = best is None or other.rank < best.rank
-        if closer and other.rank < candidate.rank and incompatible(candidate, other):
+        if (
+            closer
+            and other.rank < candidate.rank
+            and (other.different_child or incompatible(candidate, other))
+        ):
             best = other
     return best

@@ -33,6 +33,7 @@ from services.correlator.domain.decisions import (
 )
 from services.correlator.domain.engine import MatchEngine, backfill_since, match_id
 from services.correlator.domain.features import RecordFeatures
+from services.correlator.domain.identity import ChildLinks, Record
 from services.correlator.domain.index import InvertedIndex, TimeBucketedIndex
 from services.correlator.domain.model import (
     OBSERVATION_EVENT_KINDS,
@@ -66,6 +67,11 @@ class Replayer:
         self._probes: dict[str, Standing] = {}
         self._states: dict[str, dict[str, MatchState]] = {}
         self._reviews: dict[str, dict[str, str]] = {}
+        # Per alert, the observations it stands out for (their latest decisions), as the
+        # store's standings table keeps them: where another child of one kind is looked for.
+        self._stands: dict[str, dict[str, Standing]] = {}
+        self._stood: dict[str, tuple[str, ...]] = {}
+        self._links = ChildLinks(engine.weights, engine.frequencies, engine.routes)
 
     def final_states(self) -> dict[str, MatchState]:
         """The latest word on every match, by match id."""
@@ -107,10 +113,39 @@ class Replayer:
                 standing = self._decision(other)[0].standing(proposal.alert_id)
                 if standing is not None:
                     out.setdefault(proposal.alert_id, []).append(standing)
+            for _, standing in self._other_children(key, proposal.alert_id):
+                out.setdefault(proposal.alert_id, []).append(standing)
         return out
+
+    def _record_standing(self, key: str, decision: Decision) -> None:
+        """Keep which alerts stand out for the observation now (`_stands`)."""
+        for alert_id in self._stood.pop(key, ()):
+            self._stands[alert_id].pop(key, None)
+        alert_ids = tuple(p.alert_id for p in decision.winners)
+        for alert_id in alert_ids:
+            standing = decision.standing(alert_id)
+            assert standing is not None
+            self._stands.setdefault(alert_id, {})[key] = standing
+        if alert_ids:
+            self._stood[key] = alert_ids
+
+    def _record(self, key: str) -> Record:
+        obs = self._observations[key]
+        return Record(key, obs.kind, self.engine.features_of(obs))
+
+    def _other_children(self, key: str, alert_id: str) -> list[tuple[str, Standing]]:
+        """The observations the alert stands out for that are, by their own evidence, another
+        child than `key` (see `identity`), marked so."""
+        record = self._record(key)
+        return [
+            (other, replace(standing, different_child=True))
+            for other, standing in sorted(self._stands.get(alert_id, {}).items())
+            if other != key and self._links.different(record, self._record(other))
+        ]
 
     def _decide(self, key: str, time: datetime, *, settle: bool = True) -> Iterator[TimedAction]:
         decision, confirmed = self._decision(key)
+        self._record_standing(key, decision)
         states = self._states.setdefault(key, {})
         involved = {p.alert_id for p in decision.winners}
         involved.update(s.alert_id for s in states.values() if s.stands_out)
@@ -121,7 +156,10 @@ class Replayer:
             yield TimedAction(action, time)
         if settle:
             # The observations this one conflicts with may keep or lose their alert now.
-            for other in self._conflicting(key, sorted(involved)):
+            others = set(self._conflicting(key, sorted(involved)))
+            for alert_id in involved:
+                others.update(other for other, _ in self._other_children(key, alert_id))
+            for other in sorted(others):
                 yield from self._decide(other, time, settle=False)
 
     def _alert_changed(

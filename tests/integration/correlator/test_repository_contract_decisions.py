@@ -91,3 +91,33 @@ async def test_reviews_keep_the_levels_seen_and_the_latest_decision_wins(
         ("registration", "confirmed", LEVELS, "v1")
     ]
     assert counts == {"muhammad": 2, "ahmadi": 1}
+
+
+async def test_standings_are_replaced_per_observation_and_read_by_alert_and_type(
+    store: Store[CorrelatorRepository],  # noqa: F811
+) -> None:
+    alert_id, other_alert = r.new_id(), r.new_id()
+    regs = sorted(r.new_id() for _ in range(2))
+    sighting = r.new_id()
+    async with store.repository.transaction() as tx:
+        for obs_id in regs:
+            assert await tx.insert_observation("registration", obs_id, T0, {"x": obs_id}, ["k"])
+        assert await tx.insert_observation("sighting", sighting, T0, {"x": sighting}, ["k"])
+        m = {o: match(alert_id, o).match_id for o in [*regs, sighting]}
+        await tx.save_standing(("registration", regs[1]), [(alert_id, m[regs[1]], 0.7)])
+        await tx.save_standing(("registration", regs[0]), [(alert_id, m[regs[0]], 0.9)])
+        await tx.save_standing(("sighting", sighting), [(alert_id, m[sighting], 0.5)])
+        both = await tx.standing_observations(alert_id, "registration")
+        # Decided again: the first registration now stands out for another alert only.
+        other = match(other_alert, regs[0]).match_id
+        await tx.save_standing(("registration", regs[0]), [(other_alert, other, 0.8)])
+        after = await tx.standing_observations(alert_id, "registration")
+        moved = await tx.standing_observations(other_alert, "registration")
+        sightings = await tx.standing_observations(alert_id, "sighting")
+    assert [(s.data, s.match_id, s.score) for s in both] == [
+        ({"x": regs[0]}, m[regs[0]], 0.9),
+        ({"x": regs[1]}, m[regs[1]], 0.7),
+    ]
+    assert [s.data for s in after] == [{"x": regs[1]}]
+    assert [(s.data, s.match_id) for s in moved] == [({"x": regs[0]}, other)]
+    assert [(s.obs_type, s.data) for s in sightings] == [("sighting", {"x": sighting})]

@@ -27,6 +27,7 @@ from services.correlator.repository import (
     MatchRecord,
     ObsRef,
     Pair,
+    StandingRow,
     StoredMatch,
 )
 from tests.unit.correlator.fake_learning import LearningTables, MemoryLearning
@@ -69,6 +70,8 @@ class CorrelatorTables(LearningTables):
     observations: dict[tuple[str, str], StoredObservation] = field(default_factory=dict)
     matches: dict[str, StoredMatchRow] = field(default_factory=dict)
     rejected: dict[Pair, tuple[str, datetime]] = field(default_factory=dict)  # match id, when
+    # Per observation, the alerts it stands out for: (alert id, match id, score).
+    standings: dict[tuple[str, str], list[tuple[str, str, float]]] = field(default_factory=dict)
     outbox: OutboxRows = field(default_factory=list)
 
 
@@ -207,6 +210,33 @@ class _MemoryTransaction(Closable, MemoryLearning):
         ]
         found.sort(key=lambda row: row[:3])
         return [(obs_type, stored_json(data)) for _, obs_type, _, data in found[:limit]]
+
+    async def save_standing(self, ref: ObsRef, winners: Sequence[tuple[str, str, float]]) -> None:
+        self._check_open()
+        key = (ref[0], _uuid(ref[1]))
+        if key not in self._tables.observations:
+            raise asyncpg.ForeignKeyViolationError("standings_obs_type_obs_id_fkey")
+        self._tables.standings[key] = [(_uuid(a), _uuid(m), score) for a, m, score in winners]
+
+    async def standing_observations(self, alert_id: str, obs_type: str) -> list[StandingRow]:
+        self._check_open()
+        wanted = _uuid(alert_id)
+        found = [
+            (uuid.UUID(obs_id), match_id, score)
+            for (kind, obs_id), winners in self._tables.standings.items()
+            if kind == obs_type
+            for alert, match_id, score in winners
+            if alert == wanted
+        ]
+        return [
+            StandingRow(
+                obs_type,
+                stored_json(self._tables.observations[(obs_type, str(obs_id))].data),
+                match_id,
+                score,
+            )
+            for obs_id, match_id, score in sorted(found)
+        ]
 
     async def stored_matches(self, match_ids: Sequence[str]) -> dict[str, StoredMatch]:
         self._check_open()
