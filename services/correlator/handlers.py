@@ -221,13 +221,15 @@ class CorrelatorHandlers:
         reviews = await tx.reviews_for([_ref(o) for o in observations])
         for obs in sorted(observations, key=_ref):
             decision, confirmed = self._lookup.decision(obs, reviews.get(_ref(obs), {}))
-            await tx.save_standing(
-                _ref(obs), [(p.alert_id, p.match_id, p.score) for p in decision.winners]
-            )
             # Re-read: settling an earlier observation of the batch may have changed these.
             current = (await tx.match_states([_ref(obs)])).get(_ref(obs), {})
             involved = {p.alert_id for p in decision.winners}
             involved.update(s.alert_id for s in current.values() if s.stands_out)
+            # What else these alerts stand out for is read and written under their locks.
+            await tx.lock_alerts(sorted(involved))
+            await tx.save_standing(
+                _ref(obs), [(p.alert_id, p.match_id, p.score) for p in decision.winners]
+            )
             standing = await self._lookup.standing(obs, decision, tx)
             actions = reconcile(decision, current, self.engine.is_active, standing, confirmed)
             for action in actions:

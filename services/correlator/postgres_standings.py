@@ -12,9 +12,21 @@ import asyncpg
 from services.correlator.config import SCHEMA
 from services.correlator.repository import ObsRef, StandingRow
 
+# The class of the per-alert advisory locks (two-key form: never the index lock's key).
+_ALERT_LOCK_CLASS = 0x4B4C  # "KL"
+
 
 class StandingSql:
     _conn: asyncpg.Connection
+
+    async def lock_alerts(self, alert_ids: Sequence[str]) -> None:
+        # Taken in one order within the statement; across statements a deadlock is possible,
+        # which PostgreSQL breaks and the consumer retries as a transient failure.
+        await self._conn.execute(
+            f"SELECT pg_advisory_xact_lock({_ALERT_LOCK_CLASS}, hashtext(a))"
+            " FROM (SELECT DISTINCT a FROM unnest($1::text[]) AS a ORDER BY a) AS chosen",
+            list(alert_ids),
+        )
 
     async def save_standing(self, ref: ObsRef, winners: Sequence[tuple[str, str, float]]) -> None:
         await self._conn.execute(

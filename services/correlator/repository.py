@@ -126,6 +126,11 @@ class CorrelatorTransaction(Protocol):
     async def reviews_for(self, refs: Sequence[ObsRef]) -> dict[ObsRef, dict[str, str]]:
         """Investigators' decisions on these observations: alert id to decision."""
 
+    async def lock_alerts(self, alert_ids: Sequence[str]) -> None:
+        """Until the transaction ends, no other transaction decides an observation for these
+        alerts: two instances deciding two observations of one alert at once would each miss
+        the other (neither committed), and keep both where the alert must keep one."""
+
     async def save_standing(self, ref: ObsRef, winners: Sequence[tuple[str, str, float]]) -> None:
         """The alerts the observation stands out for in its latest decision (alert id, match
         id, score), replacing those it stood out for before."""

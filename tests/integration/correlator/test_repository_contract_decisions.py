@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from services.correlator.domain.decisions import MatchState
 from services.correlator.repository import CorrelatorRepository
 from tests.integration.correlator import records as r
@@ -121,3 +123,19 @@ async def test_standings_are_replaced_per_observation_and_read_by_alert_and_type
     assert [s.data for s in after] == [{"x": regs[1]}]
     assert [(s.data, s.match_id) for s in moved] == [({"x": regs[0]}, other)]
     assert [(s.obs_type, s.data) for s in sightings] == [("sighting", {"x": sighting})]
+
+
+# The fake runs one transaction at a time: there is nothing to serialise there.
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+async def test_an_alert_locked_by_one_transaction_is_not_locked_by_another_until_it_ends(
+    store: Store[CorrelatorRepository],  # noqa: F811
+) -> None:
+    alert_id, other = r.new_id(), r.new_id()
+    try_lock = "SELECT pg_try_advisory_xact_lock(19276, hashtext($1))"  # 0x4B4C, see the store
+    async with store.repository.transaction() as tx:
+        await tx.lock_alerts([alert_id, alert_id])
+        async with store.pool.acquire() as conn, conn.transaction():
+            assert await conn.fetchval(try_lock, alert_id) is False
+            assert await conn.fetchval(try_lock, other) is True
+    async with store.pool.acquire() as conn, conn.transaction():
+        assert await conn.fetchval(try_lock, alert_id) is True

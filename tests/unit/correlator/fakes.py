@@ -211,6 +211,9 @@ class _MemoryTransaction(Closable, MemoryLearning):
         found.sort(key=lambda row: row[:3])
         return [(obs_type, stored_json(data)) for _, obs_type, _, data in found[:limit]]
 
+    async def lock_alerts(self, alert_ids: Sequence[str]) -> None:
+        self._check_open()  # transactions already run one at a time
+
     async def save_standing(self, ref: ObsRef, winners: Sequence[tuple[str, str, float]]) -> None:
         self._check_open()
         key = (ref[0], _uuid(ref[1]))
