@@ -5,12 +5,21 @@ Runs exactly the engine and the decision rules the streaming service runs, in fi
 Output is deterministic: event ids derive from the match id and revision, times from the
 triggering event. The output read to its end is the final state: for each match, its highest
 revision says whether it stands proposed or was withdrawn (`final_state`).
+
+Everything alive when a run starts (modules, the engine's tables and name caches, events the
+caller already holds) outlives the run, while the engine keeps features, scores and decisions
+of every observation it meets. Those survivors trigger full garbage collections, and each would
+traverse the whole long-lived heap again (a sixth of a run's time on the bench's scenario); the
+run therefore moves what exists at its start out of the collector's sight (`gc.freeze`) and
+back when it ends. Objects the run creates are collected as always.
 """
 
 from __future__ import annotations
 
+import gc
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from services.common.catalog import MATCH_PROPOSED, MATCH_WITHDRAWN
@@ -25,6 +34,21 @@ def structured_action(timed: TimedAction) -> dict[str, Any]:
     return to_structured(action_event(timed.action, timed.event_time))
 
 
+@contextmanager
+def long_lived_heap_frozen() -> Iterator[None]:
+    """Within the block, objects alive at its start are not traversed by the garbage collector
+    (`gc.freeze`); they are handed back to it at the end. Does nothing when another part of the
+    process froze objects itself (it keeps them frozen, and decides when to stop)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def run_match(
     events: Iterable[dict[str, Any]],
     engine: MatchEngine,
@@ -35,8 +59,9 @@ def run_match(
     event-type counts (unknown types under "ignored")."""
     replayer = Replayer(engine)
     try:
-        for timed in replayer.run(events):
-            yield structured_action(timed)
+        with long_lived_heap_frozen():
+            for timed in replayer.run(events):
+                yield structured_action(timed)
     finally:
         if counts is not None:
             counts.update(replayer.counts)

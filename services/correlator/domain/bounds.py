@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from services.correlator.domain.birth import birth_levels
 from services.correlator.domain.demographics import (
+    Demographics,
     compare_sex,
     language_level,
     nationality_level,
 )
 from services.correlator.domain.features import RecordFeatures
-from services.correlator.domain.movement import heading_of_cells, route_level_of_cells
+from services.correlator.domain.movement import Cells, heading_of_cells, route_level_of_cells
 from services.correlator.domain.name_compare import (
     compare_given,
     compare_names,
@@ -52,6 +53,10 @@ from services.correlator.domain.spacetime import (
 SAFETY_BITS = 0.01
 _NAME_SIGNALS = ("name", "sibling")
 _COMPARED_PARENT = ("agree", "close", "disagree")
+# Combinations of traits, and movements between cells, whose bits are kept (then start over).
+_KEPT = 65_536
+# Given-name levels under which a given name agrees with a token of the other record.
+_GIVEN_AGREE = frozenset({"exact", "equivalent", "close"})
 
 
 class _Bits(dict[str, float]):
@@ -80,7 +85,8 @@ class PairBound:
 
     __slots__ = (
         "_table", "_cut", "_elapsed_max", "_given_max", "_father_max", "_mother_max", "_name_max",
-        "_levels", "_travel", "_vetoes_below", "_conflict_max",
+        "_levels", "_travel", "_vetoes_below", "_conflict_max", "_traits", "_movement",
+        "_routes",
     )
 
     def __init__(self, weights: Weights, kind: str, cut: float) -> None:
@@ -127,8 +133,51 @@ class PairBound:
             + most("travel", (*(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS), "missing"))
             for elapsed in ELAPSED_LEVELS
         }
+        # Bits of the sex, nationality and language levels by the two records' traits, and of
+        # the route and direction levels by the cells moved between (for one set of routes).
+        self._traits: dict[tuple[int, int, str, str], tuple[Demographics, Demographics, float]]
+        self._traits = {}
+        self._movement: dict[Cells | None, float] = {}
+        self._routes: frozenset[str] | None = None
         # A vetoed pair weighs the baseline plus the veto: below the cut on any sane model.
         self._vetoes_below = all(bits < self._cut for bits in VETO_BITS.values())
+
+    def _traits_bits(self, alert: RecordFeatures, obs: RecordFeatures) -> float:
+        """Bits of the sex, nationality and language levels of the pair. Records share a few
+        combinations of traits (one `Demographics` object each): kept by identity, the entry
+        holding the objects so that their ids cannot be reused while it is kept."""
+        ad, od = alert.demographics, obs.demographics
+        key = (id(ad), id(od), alert.sex, obs.sex)
+        kept = self._traits.get(key)
+        if kept is not None and kept[0] is ad and kept[1] is od:
+            return kept[2]
+        levels = self._levels
+        bits = (
+            levels["sex"][compare_sex(alert.sex, obs.sex)]
+            + levels["nationality"][nationality_level(ad, od)]
+            + levels["language"][language_level(ad, od)]
+        )
+        if len(self._traits) >= _KEPT:
+            self._traits.clear()
+        self._traits[key] = (ad, od, bits)
+        return bits
+
+    def _movement_bits(self, cells: Cells | None, routes: frozenset[str]) -> float:
+        """Bits of the route and direction levels of a movement between two cells."""
+        if routes is not self._routes:
+            self._movement.clear()
+            self._routes = routes
+        bits = self._movement.get(cells)
+        if bits is None:
+            levels = self._levels
+            bits = (
+                levels["route"][route_level_of_cells(cells, routes)]
+                + levels["heading"][heading_of_cells(cells)]
+            )
+            if len(self._movement) >= _KEPT:
+                self._movement.clear()
+            self._movement[cells] = bits
+        return bits
 
     def below(
         self,
@@ -146,46 +195,46 @@ class PairBound:
         # here, and below the cut whatever the bound says.
         a, b = alert.names, obs.names
         elapsed, cells = elapsed_and_cells(alert.spacetime, obs.spacetime)
-        ad, od = alert.demographics, obs.demographics
         birth, centre, age = birth_levels(alert.birth, obs.birth)
         known = (
             levels["birth"][birth]
             + levels["birth_centre"][centre]
             + levels["age_gap"][age]
-            + levels["sex"][compare_sex(alert.sex, obs.sex)]
-            + levels["nationality"][nationality_level(ad, od)]
-            + levels["language"][language_level(ad, od)]
-            + levels["route"][route_level_of_cells(cells, routes)]
-            + levels["heading"][heading_of_cells(cells)]
+            + self._traits_bits(alert, obs)
+            + self._movement_bits(cells, routes)
         )
         rest = self._elapsed_max[elapsed] + self._name_max
+        fathers = (a.father is not None) + (b.father is not None)
+        mothers = (a.mother is not None) + (b.mother is not None)
         kin = (
             self._given_max[2 if a.core and b.core else 0]
-            + self._father_max[(a.father is not None) + (b.father is not None)]
-            + self._mother_max[(a.mother is not None) + (b.mother is not None)]
+            + self._father_max[fathers]
+            + self._mother_max[mothers]
         )
         if known + rest + kin < cut:
             return True
         # Stage 2: the given names, and the parents' names both records have (a parent's name
         # only one record has cannot agree: it stays at its most, from stage 1).
-        known += levels["given_name"][compare_given(a, b)]
+        given = compare_given(a, b)
+        known += levels["given_name"][given]
         father = mother = "missing"
-        if a.father is not None and b.father is not None:
+        if fathers == 2:
             father = compare_parent(a.father, b.father, a, b)
             known += levels["father_name"][father]
         else:
-            known += self._father_max[(a.father is not None) + (b.father is not None)]
-        if a.mother is not None and b.mother is not None:
+            known += self._father_max[fathers]
+        if mothers == 2:
             mother = compare_parent(a.mother, b.mother, a, b)
             known += levels["mother_name"][mother]
         else:
-            known += self._mother_max[(a.mother is not None) + (b.mother is not None)]
+            known += self._mother_max[mothers]
         if known + rest < cut:
             return True
-        # Stage 3: whether a given name agrees at all (most pairs that get here share no name).
+        # Stage 3: whether a given name agrees at all (most pairs that get here share no name);
+        # given names that agree with each other settle it.
         if not a.core or not b.core:
             name_max = levels["name"]["missing"] + levels["sibling"]["no"]
-        elif given_agrees(a, b):
+        elif given in _GIVEN_AGREE or given_agrees(a, b):
             name_max = self._name_max
         else:
             name_max = self._conflict_max
@@ -211,4 +260,3 @@ class PairBound:
         sibling = "likely" if parents and differs else "no"
         known += levels["name"][name] + levels["sibling"][sibling]
         return known < cut
-

@@ -170,7 +170,8 @@ class AlertIndex:
                 keys,
                 Traits.of_observation(obs),
                 refinements(obs, query=True),
-                frozenset(key for key in keys if strong_key(key)),
+                # `strong_key`, written out: an observation has up to a few hundred keys.
+                frozenset(k for k in keys if k[:1] != "@" and "|" not in k and "&" not in k),
             )
             self._queries[id(obs)] = query
         return query
@@ -192,7 +193,8 @@ class AlertIndex:
                         found.append((len(refined), key + suffix, refined))
             else:
                 found.append((len(posting), key, posting))
-        found.sort(key=lambda item: (item[0], item[1]))
+        # By size, then key: keys are distinct, so the postings themselves are never compared.
+        found.sort()
         return found
 
     def may_admit(
@@ -243,7 +245,8 @@ class AlertIndex:
                         admitted[alert_id] = False
         selection = Selection([], skipped)
         traits = self._traits
-        nameless = 0
+        # (distance in age, alert id) of the admitted alerts met through space-time keys alone
+        ranked: list[tuple[float, str]] = []
         # `time_vetoed` and `compatible`, written out: this loop meets every admitted alert.
         at = obs_traits.at
         sex, low, high = obs_traits.sex, obs_traits.birth_low, obs_traits.birth_high
@@ -268,32 +271,27 @@ class AlertIndex:
                 )
             ):
                 alerts.append(alert_id)
-                nameless += strong is None
+                if strong is None:
+                    # Ranked here, while the alert's traits are at hand (`_closest`).
+                    if alert.birth_low is None or low is None:
+                        ranked.append((BIRTH_SLACK_YEARS, alert_id))
+                    else:
+                        assert alert.birth_high is not None and high is not None
+                        centre = (alert.birth_low + alert.birth_high - low - high) / 2
+                        ranked.append((abs(centre), alert_id))
             else:
                 selection.refused += 1
-        if refuse and nameless > SPACETIME_LIMIT:
-            selection.alerts = _closest(selection.alerts, admitted, traits, obs_traits)
+        if refuse and len(ranked) > SPACETIME_LIMIT:
+            selection.alerts = _closest(alerts, admitted, ranked)
         return selection
 
 
 def _closest(
-    alerts: list[str],
-    admitted: dict[str, bool | None],
-    traits: dict[str, Traits],
-    obs: Traits,
+    alerts: list[str], admitted: dict[str, bool | None], ranked: list[tuple[float, str]]
 ) -> list[str]:
-    """`alerts` keeping, of those met through space-time keys only, the `SPACETIME_LIMIT`
-    whose birth estimates lie closest to the observation's (ties by alert id): a place and
-    month crowded with alerts must not make every observation there cost more."""
-
-    def distance(alert_id: str) -> tuple[float, str]:
-        alert = traits[alert_id]
-        if alert.birth_low is None or obs.birth_low is None:
-            return (BIRTH_SLACK_YEARS, alert_id)
-        assert alert.birth_high is not None and obs.birth_high is not None
-        centre = (alert.birth_low + alert.birth_high - obs.birth_low - obs.birth_high) / 2
-        return (abs(centre), alert_id)
-
-    nameless = [a for a in alerts if admitted[a] is None]
-    kept = set(heapq.nsmallest(SPACETIME_LIMIT, nameless, key=distance))
+    """`alerts` keeping, of those met through space-time keys only (`ranked`, each with the
+    distance between its birth estimate's centre and the observation's, in years), the
+    `SPACETIME_LIMIT` closest in age (ties by alert id): a place and month crowded with
+    alerts must not make every observation there cost more."""
+    kept = {alert_id for _, alert_id in heapq.nsmallest(SPACETIME_LIMIT, ranked)}
     return [a for a in alerts if admitted[a] is not None or a in kept]

@@ -10,10 +10,10 @@ alert that stands out for an observation keeps it when it also stands out for on
 be the same child is decided after, from these decisions (`conflicts`, `decisions.reconcile`).
 
 Because scores and decisions are pure functions of that state, the engine keeps them: a pair
-is scored once while the alert's data stays the same, and an observation decided again before
-any alert changed (`AlertBook.generation`) gets the same decision back. Explanations are built
-only for the proposals that are actually published. A pair whose bits are bounded below what
-can matter to a decision is not scored in full (`bounds`).
+is scored once while the alert's data stays the same (`engine_pairs`), and an observation
+decided again before any alert changed (`AlertBook.generation`) gets the same decision back.
+Explanations are built only for the proposals that are actually published. A pair whose bits
+are bounded below what can matter to a decision is not scored in full (`bounds`).
 """
 
 from __future__ import annotations
@@ -22,10 +22,9 @@ from collections.abc import Collection
 from functools import partial
 from typing import Any
 
-from services.correlator.domain.bounds import decision_bounds
 from services.correlator.domain.decisions import Decision, Explanation, Proposal
-from services.correlator.domain.engine_alerts import AlertBook
-from services.correlator.domain.engine_records import ObservationCache, Scored, match_id
+from services.correlator.domain.engine_pairs import RIVAL_BITS, PairScorer
+from services.correlator.domain.engine_records import ObservationCache, match_id
 from services.correlator.domain.explain import explain, rivals_entry
 from services.correlator.domain.features import (
     RecordFeatures,
@@ -35,23 +34,15 @@ from services.correlator.domain.features import (
 )
 from services.correlator.domain.index import DEFAULT_BUDGET
 from services.correlator.domain.model import Observation, parse_observation
-from services.correlator.domain.scoring import (
-    Comparison,
-    bits_of,
-    compare,
-    probability,
-    total_bits,
-)
+from services.correlator.domain.scoring import bits_of
 from services.correlator.domain.spacetime import cheap_veto
 from services.correlator.domain.tables import EngineTables
 
 ENGINE_NAME = "kinlink-correlator/3"
-RIVAL_BITS = 2.0  # "N other active alerts score within 2 bits of this one"
-# Scored pairs kept (about 150 bytes each); beyond, the observation caches start over.
-PAIR_CACHE = 500_000
 
 __all__ = [
     "ENGINE_NAME",
+    "RIVAL_BITS",
     "MatchEngine",
     "Proposal",
     "alert_features",
@@ -63,56 +54,14 @@ __all__ = [
 _NO_REVIEWS: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset())
 
 
-class MatchEngine(AlertBook):
+class MatchEngine(PairScorer):
     """Holds the alerts and decides which of them stand out for an observation."""
 
     def __init__(
         self, tables: EngineTables, threshold: float | None = None, budget: int = DEFAULT_BUDGET
     ) -> None:
-        super().__init__(tables, budget)
-        self.weights = tables.weights
-        self.thresholds = {
-            kind: threshold if threshold is not None else value
-            for kind, value in self.weights.threshold.items()
-        }
+        super().__init__(tables, threshold, budget)
         self.engine_version = f"{ENGINE_NAME}+weights/{self.weights.version}"
-        self.frequencies = tables.frequencies
-        self.routes = tables.routes
-        self._pairs_kept = 0
-        # Pairs whose exact score cannot change a decision are not scored in full.
-        self._bounds = decision_bounds(self.weights, self.thresholds, RIVAL_BITS)
-
-    def compare_pair(self, alert: RecordFeatures, obs: RecordFeatures) -> Comparison:
-        """The comparison levels of a pair, as scoring sees them."""
-        return compare(alert, obs, self.frequencies, self.routes)
-
-    def score(self, alert: RecordFeatures, kind: str, obs: RecordFeatures) -> Scored:
-        comparison = self.compare_pair(alert, obs)
-        bits = total_bits(self.weights, kind, comparison)
-        return Scored(comparison, bits, round(probability(bits), 6))
-
-    def _pair(
-        self, alert_id: str, alert: RecordFeatures, kind: str, cache: ObservationCache
-    ) -> tuple[float, float] | None:
-        """(bits, score) of the pair, scored once while the alert's features stay the same;
-        None when its bits are known to fall below what can matter to a decision."""
-        kept = cache.pairs.get(alert_id)
-        if kept is not None and kept[0] is alert:
-            return kept[1], kept[2]
-        if cache.bounded.get(alert_id) is alert:
-            return None
-        if self._pairs_kept >= PAIR_CACHE:
-            self._observations.clear()
-            self._pairs_kept = 0
-        self._pairs_kept += 1
-        # A stale entry for older features of the alert is overwritten or never matches again.
-        if self._bounds[kind].below(alert, cache.features, self.frequencies, self.routes):
-            self.stats.bounded += 1
-            cache.bounded[alert_id] = alert  # no new object per pair: most pairs end here
-            return None
-        scored = self.score(alert, kind, cache.features)
-        cache.pairs[alert_id] = (alert, scored.bits, scored.score)
-        return scored.bits, scored.score
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
         """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""

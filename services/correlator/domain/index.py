@@ -112,22 +112,24 @@ class Blocker:
 
     def __init__(self, common: frozenset[str]) -> None:
         self._common = common
-        self._splits: dict[Token, tuple[frozenset[str], frozenset[str]]] = {}
+        self._splits: dict[int, tuple[Token, frozenset[str], frozenset[str]]] = {}
         # The last record's name keys and bands (see `keys`).
         self._last: tuple[RecordFeatures, frozenset[str], tuple[int, ...]] | None = None
 
     def _skeleton_split(self, token: Token) -> tuple[frozenset[str], frozenset[str]]:
         """A token's usable skeletons: (rare ones, keys alone; common ones, combined)."""
-        split = self._splits.get(token)
-        if split is None:
-            usable = [s for s in token.skeletons if len(s) >= 2]
-            split = (
-                frozenset(s for s in usable if s not in self._common),
-                frozenset(s for s in usable if s in self._common),
-            )
-            if len(self._splits) < 1 << 20:
-                self._splits[token] = split
-        return split
+        # Kept by the token's identity (equal tokens are usually one object, and hashing a
+        # token's fields costs more than splitting); the entry holds the token, so its id
+        # cannot be reused while the entry is kept.
+        kept = self._splits.get(id(token))
+        if kept is not None and kept[0] is token:
+            return kept[1], kept[2]
+        usable = [s for s in token.skeletons if len(s) >= 2]
+        rare = frozenset(s for s in usable if s not in self._common)
+        frequent = frozenset(s for s in usable if s in self._common)
+        if len(self._splits) < 1 << 20:
+            self._splits[id(token)] = (token, rare, frequent)
+        return rare, frequent
 
     def keys(
         self, features: RecordFeatures, *, query: Literal["alert", "observation"] | None = None
@@ -158,12 +160,9 @@ class Blocker:
         tokens: list[Token] = list(names.all_tokens)
         if names.father is not None:
             tokens.append(names.father)
-        keys: set[str] = set()
-        common: set[str] = set()
-        for token in tokens:
-            rare, frequent = self._skeleton_split(token)
-            keys.update(rare)
-            common.update(frequent)
+        splits = [self._skeleton_split(token) for token in tokens]
+        keys: set[str] = set().union(*(rare for rare, _ in splits))
+        common: set[str] = set().union(*(frequent for _, frequent in splits))
         keys.update(f"{skel}|{band}" for skel in common for band in bands)
         ordered = sorted(common)
         keys.update(f"{x}&{y}" for i, x in enumerate(ordered) for y in ordered[i + 1 :])

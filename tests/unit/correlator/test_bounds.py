@@ -69,3 +69,29 @@ def test_matching_says_the_same_with_the_bound_as_without() -> None:
     assert with_bound
     assert bounded.stats.bounded > 0 and full.stats.bounded == 0
     assert bounded.stats.candidates_scored == full.stats.candidates_scored
+
+
+def test_the_bound_follows_the_routes_it_is_given() -> None:
+    """Asked in turn with the known routes and with none, the bound holds for each (what it
+    keeps about movements between cells belongs to one set of routes)."""
+    weights = TABLES.weights
+    alerts = [
+        alert_features(parse_alert(e["data"])) for e in _events() if e["type"] == ALERT_PUBLISHED
+    ]
+    observations = [
+        parse_observation(OBSERVATION_EVENT_KINDS[e["type"]], e["data"])
+        for e in _events()
+        if e["type"] in OBSERVATION_EVENT_KINDS
+    ]
+    cut = bits_of(0.05)
+    bounds = {kind: PairBound(weights, kind, cut) for kind in weights.threshold}
+    bounded = 0
+    for obs in observations[:40]:
+        features = observation_features(obs)
+        for alert in alerts:
+            for routes in (TABLES.routes, frozenset[str]()):
+                if bounds[obs.kind].below(alert, features, TABLES.frequencies, routes):
+                    comparison = compare(alert, features, TABLES.frequencies, routes)
+                    assert total_bits(weights, obs.kind, comparison) < cut
+                    bounded += 1
+    assert bounded > 0
