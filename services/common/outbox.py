@@ -7,8 +7,7 @@ consumers drop the duplicates by event id (inbox). One relay per schema publishe
 serialised by a PostgreSQL advisory lock, so order holds with several service instances.
 
 `RelayRunner` is the worker every service runs: it waits for Kafka if it is down at start-up,
-then keeps the relay publishing until stopped. `refresh_backlog_metrics` is the /metrics probe
-that reads the backlog from the table itself, which works while Kafka is down.
+then keeps the relay publishing until stopped. The backlog gauges live in `outbox_backlog`.
 """
 
 from __future__ import annotations
@@ -27,7 +26,8 @@ from aiokafka.errors import KafkaError
 from services.common.config import CommonSettings
 from services.common.envelope import CloudEvent, from_structured, to_structured
 from services.common.logging import get_logger
-from services.common.metrics import OUTBOX_BACKLOG, OUTBOX_LAG_SECONDS, OUTBOX_PUBLISHED
+from services.common.metrics import OUTBOX_PUBLISHED
+from services.common.outbox_backlog import record_backlog_metrics
 from services.common.outbox_recovery import already_published
 from services.common.producer import EventProducer
 from services.common.retry import Backoff
@@ -233,44 +233,13 @@ class OutboxRelay:
         return [row for row in rows if row["id"] not in found]
 
     async def _record_backlog(self, conn: asyncpg.Connection) -> None:
-        await _record_backlog_metrics(conn, self._schema)
+        await record_backlog_metrics(conn, self._schema)
         if time.monotonic() - self._last_purge > PURGE_EVERY_SECONDS:
             self._last_purge = time.monotonic()
             await conn.execute(
                 f'DELETE FROM "{self._schema}".outbox WHERE sent_at < now() - $1::interval',
                 self._keep_sent_for,
             )
-
-
-async def backlog(conn: asyncpg.Connection, schema: str) -> int:
-    """How many rows wait to be published."""
-    count, _ = await _backlog(conn, schema)
-    return count
-
-
-async def _backlog(conn: asyncpg.Connection, schema: str) -> tuple[int, float]:
-    """(rows waiting, age in seconds of the oldest of them)."""
-    row = await conn.fetchrow(
-        "SELECT count(*) AS n, EXTRACT(EPOCH FROM now() - min(created_at)) AS lag"
-        f' FROM "{schema}".outbox WHERE sent_at IS NULL'
-    )
-    return int(row["n"]), float(row["lag"] or 0.0)
-
-
-async def _record_backlog_metrics(conn: asyncpg.Connection, schema: str) -> None:
-    count, lag = await _backlog(conn, schema)
-    OUTBOX_BACKLOG.labels(schema).set(count)
-    OUTBOX_LAG_SECONDS.labels(schema).set(lag)
-
-
-async def refresh_backlog_metrics(pool: Any, schema: str) -> None:
-    """Backlog gauges from the table itself: the relay cannot update them while Kafka is down.
-    A /metrics probe: it gives up quietly when the database is not answering."""
-    try:
-        async with asyncio.timeout(2.0), pool.acquire() as conn:
-            await _record_backlog_metrics(conn, schema)
-    except Exception:  # metrics must still be served when the database is not
-        return
 
 
 class RelayRunner:

@@ -25,7 +25,8 @@ from services.common.http_server import (
     add_ops_routes,
     standard_middlewares,
 )
-from services.common.outbox import RelayRunner, refresh_backlog_metrics
+from services.common.outbox import RelayRunner
+from services.common.outbox_backlog import refresh_backlog_metrics
 from services.common.producer import EventProducer
 from services.common.roles import prepare_schema
 from services.common.schema_registry import SchemaRegistry

@@ -23,7 +23,8 @@ from services.common.http_server import (
     standard_middlewares,
 )
 from services.common.openapi import load_bundled, query_guard
-from services.common.outbox import RelayRunner, refresh_backlog_metrics
+from services.common.outbox import RelayRunner
+from services.common.outbox_backlog import refresh_backlog_metrics
 from services.common.producer import EventProducer
 from services.common.rate_limit import RATE_LIMITS, RateLimits
 from services.common.roles import prepare_schema

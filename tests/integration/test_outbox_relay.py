@@ -9,7 +9,8 @@ from typing import Any
 from services.common.catalog import ALERTS
 from services.common.config import CommonSettings
 from services.common.envelope import from_kafka, new_event
-from services.common.outbox import OutboxRelay, backlog, enqueue
+from services.common.outbox import OutboxRelay, enqueue
+from services.common.outbox_backlog import backlog
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
 from tests.examples import example_data

@@ -13,7 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.common.catalog import ALERTS, REGISTRATIONS, SIGHTINGS
 from services.common.envelope import CloudEvent, from_kafka
-from services.common.outbox import OutboxRelay, backlog
+from services.common.outbox import OutboxRelay
+from services.common.outbox_backlog import backlog
 from services.common.producer import EventProducer
 from services.common.schema_registry import SchemaRegistry
 from services.intake.app import create_app

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 
 from services.common.catalog import ALERTS
-from services.common.outbox import backlog
+from services.common.outbox_backlog import backlog
 from services.intake.config import SCHEMA, IntakeSettings
 from tests.integration.intake import bodies
 from tests.integration.intake.conftest import Keys, TokenFactory, bearer
