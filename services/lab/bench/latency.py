@@ -10,31 +10,26 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from services.common.auth import AuthSettings, issue_token
-from services.common.catalog import MATCHES as MATCHES_TOPIC
-from services.common.catalog import SIGHTINGS as SIGHTINGS_TOPIC
 from services.common.progress import SILENT, Tracker
-from services.common.topics import TopicSpec, ensure_topics, load_topic_specs
+from services.common.topics import ensure_topics, load_topic_specs
 from services.devstack.stack import Stack
 from services.lab.bench.intake import _free_ports, _fresh_database, _wait_ready
+from services.lab.bench.latency_kafka import RAW_MESSAGES, RAW_TOPIC, Latencies, raw_kafka
+from services.lab.bench.latency_kafka import hops as hop_latencies
 
 RATE_PER_SECOND = 4.0
 SIGHTINGS = 80
 WARMUP = 5
-RAW_MESSAGES = 200
-RAW_TOPIC = TopicSpec("bench.raw-latency", 1, 1, 3_600_000, "delete")
 CHILD = {
     "given_names": "Samir",
     "family_name": "Haidari",
@@ -45,23 +40,6 @@ CHILD = {
     "nationalities": ["AFG"],
     "languages": ["prs"],
 }
-
-
-@dataclass(frozen=True)
-class Latencies:
-    samples: list[float]  # seconds
-
-    def percentile(self, q: float) -> float:
-        ordered = sorted(self.samples)
-        return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
-
-    @property
-    def p50_ms(self) -> float:
-        return statistics.median(self.samples) * 1000 if self.samples else float("nan")
-
-    @property
-    def p99_ms(self) -> float:
-        return self.percentile(0.99) * 1000
 
 
 def _token(org: str, kind: str, country: str) -> str:
@@ -161,76 +139,6 @@ async def _wait_for(sent: dict[str, float], arrived: dict[str, float], seconds: 
         await asyncio.sleep(0.2)
 
 
-async def _record_times(bootstrap: str, topic: str) -> dict[str, float]:
-    """Observation id -> when its event was produced to `topic` (record timestamp, seconds)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False)  # fmt: skip
-    await consumer.start()
-    times: dict[str, float] = {}
-    try:
-        while not consumer.assignment():
-            await consumer.getmany(timeout_ms=100)
-        ends = await consumer.end_offsets(list(consumer.assignment()))
-        while [tp for tp, end in ends.items() if await consumer.position(tp) < end]:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for r in records:
-                    data = json.loads(r.value)
-                    key = data.get("sighting_id") or data.get("observation", {}).get("id")
-                    times.setdefault(str(key), r.timestamp / 1000)
-    finally:
-        await consumer.stop()
-    return times
-
-
-async def _hops(
-    bootstrap: str, prefix: str, sent: dict[str, float], arrived: dict[str, float]
-) -> dict[str, Latencies]:
-    """Where the time goes: intake to the sightings topic, the correlator (sightings topic to
-    matches topic), the notifier (matches topic to the SSE client)."""
-    posted = await _record_times(bootstrap, f"{prefix}{SIGHTINGS_TOPIC}")
-    proposed = await _record_times(bootstrap, f"{prefix}{MATCHES_TOPIC}")
-    done = [k for k in sent if k in arrived and k in posted and k in proposed]
-    return {
-        "intake: POST -> event on kinlink.sightings": Latencies(
-            [posted[k] - sent[k] for k in done]
-        ),
-        "correlator: sighting -> match.proposed": Latencies(
-            [proposed[k] - posted[k] for k in done]
-        ),
-        "notifier: match.proposed -> SSE client": Latencies(
-            [arrived[k] - proposed[k] for k in done]
-        ),
-    }
-
-
-async def _raw_kafka(bootstrap: str, topic: str) -> Latencies:
-    """One message at a time, at the same rate order of magnitude: produce (acks=all) and
-    wait until a subscribed consumer of another group receives it."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="latest",
-                                group_id=f"bench-raw-{uuid.uuid4().hex[:6]}")  # fmt: skip
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await consumer.start()
-    await producer.start()
-    samples: list[float] = []
-    try:
-        while not consumer.assignment():
-            await consumer.getmany(timeout_ms=100)
-        await consumer.seek_to_end()
-        for n in range(RAW_MESSAGES):
-            started = time.perf_counter()
-            await producer.send_and_wait(topic, f"{n}".encode(), key=b"k")
-            got = False
-            while not got:
-                batches = await consumer.getmany(timeout_ms=1000)
-                got = any(r.value == f"{n}".encode() for rs in batches.values() for r in rs)
-            samples.append(time.perf_counter() - started)
-            await asyncio.sleep(max(0.0, 0.05 - (time.perf_counter() - started)))
-    finally:
-        await producer.stop()
-        await consumer.stop()
-    return Latencies(samples)
-
-
 def steps() -> int:
     return 3
 
@@ -277,12 +185,12 @@ def measure(*, tracker: Tracker = SILENT) -> dict[str, Any]:
             _wait_ready(port, procs[name], timeout=120)
         tracker.advance()
         tracker.describe("latency: raw Kafka produce -> consume")
-        raw = asyncio.run(_raw_kafka(stack.bootstrap, f"{prefix}{RAW_TOPIC.name}"))
+        raw = asyncio.run(raw_kafka(stack.bootstrap, f"{prefix}{RAW_TOPIC.name}"))
         tracker.advance()
         tracker.describe("latency: intake POST -> SSE notification")
         url = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         e2e, missing, sent, arrived = asyncio.run(_end_to_end(url["intake"], url["notifier"]))
-        hops = asyncio.run(_hops(stack.bootstrap, prefix, sent, arrived))
+        per_hop = asyncio.run(hop_latencies(stack.bootstrap, prefix, sent, arrived))
         tracker.advance()
     finally:
         for proc in procs.values():
@@ -293,7 +201,7 @@ def measure(*, tracker: Tracker = SILENT) -> dict[str, Any]:
         "rate_per_second": RATE_PER_SECOND,
         "raw_messages": RAW_MESSAGES,
         "end_to_end": _summary(e2e, with_samples=True),
-        "hops": {name: _summary(hop) for name, hop in hops.items()},
+        "hops": {name: _summary(hop) for name, hop in per_hop.items()},
         "raw_kafka": _summary(raw, with_samples=True),
         "missing": missing,
         "p50_ratio": _ratio(e2e.p50_ms, raw.p50_ms),
