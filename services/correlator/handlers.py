@@ -24,6 +24,7 @@ from services.common.audit import AuditEntry
 from services.common.errors import RejectEvent
 from services.common.instants import plausible
 from services.common.logging import get_logger
+from services.correlator.domain.conflicts import Standing
 from services.correlator.domain.decisions import (
     Action,
     MatchState,
@@ -230,13 +231,16 @@ class CorrelatorHandlers:
             await tx.save_standing(
                 _ref(obs), [(p.alert_id, p.match_id, p.score) for p in decision.winners]
             )
-            standing = await self._lookup.standing(obs, decision, tx)
+            # Settling asks for the same alerts' other children: read once (no standing of
+            # theirs changes in between).
+            seen: dict[str, list[tuple[Observation, Standing]]] = {}
+            standing = await self._lookup.standing(obs, decision, tx, seen)
             actions = reconcile(decision, current, self.engine.is_active, standing, confirmed)
             for action in actions:
                 await self._save(action, tx)
             if settle:
                 await self._decide(
-                    await self._lookup.to_settle(obs, involved, tx), tx, settle=False
+                    await self._lookup.to_settle(obs, involved, tx, seen), tx, settle=False
                 )
 
     async def _save(self, action: Action, tx: CorrelatorTransaction) -> None:

@@ -90,8 +90,28 @@ class StandingLookup:
             )))
         return out
 
+    async def _other_children_once(
+        self,
+        obs: Observation,
+        alert_id: str,
+        tx: CorrelatorTransaction,
+        seen: dict[str, list[tuple[Observation, Standing]]] | None,
+    ) -> list[tuple[Observation, Standing]]:
+        """`other_children`, read once per alert for one decision of `obs` (`seen`): deciding
+        and then settling ask for the same alerts, and no standing changes between the two."""
+        if seen is None:
+            return await self.other_children(obs, alert_id, tx)
+        found = seen.get(alert_id)
+        if found is None:
+            found = seen[alert_id] = await self.other_children(obs, alert_id, tx)
+        return found
+
     async def standing(
-        self, obs: Observation, decision: Decision, tx: CorrelatorTransaction
+        self,
+        obs: Observation,
+        decision: Decision,
+        tx: CorrelatorTransaction,
+        seen: dict[str, list[tuple[Observation, Standing]]] | None = None,
     ) -> dict[str, list[Standing]]:
         """Per winning alert, the stored observations it stands out for that `obs` conflicts
         with: no child could be at both, or they are another child."""
@@ -104,18 +124,24 @@ class StandingLookup:
                 standing = found.standing(proposal.alert_id)
                 if standing is not None:
                     out.setdefault(proposal.alert_id, []).append(standing)
-            for _, standing in await self.other_children(obs, proposal.alert_id, tx):
+            for _, standing in await self._other_children_once(
+                obs, proposal.alert_id, tx, seen
+            ):
                 out.setdefault(proposal.alert_id, []).append(standing)
         return out
 
     async def to_settle(
-        self, obs: Observation, alert_ids: Iterable[str], tx: CorrelatorTransaction
+        self,
+        obs: Observation,
+        alert_ids: Iterable[str],
+        tx: CorrelatorTransaction,
+        seen: dict[str, list[tuple[Observation, Standing]]] | None = None,
     ) -> list[Observation]:
         """The stored observations whose alert may be kept or held back now that `obs` was
         decided: those it conflicts with for any of the alerts, each once."""
         chosen = sorted(set(alert_ids))
         found = {ref_of(o): o for o in await self.conflicting(obs, chosen, tx)}
         for alert_id in chosen:
-            for other, _ in await self.other_children(obs, alert_id, tx):
+            for other, _ in await self._other_children_once(obs, alert_id, tx, seen):
                 found.setdefault(ref_of(other), other)
         return [found[ref] for ref in sorted(found)]
