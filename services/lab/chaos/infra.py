@@ -17,7 +17,7 @@ from pathlib import Path
 import asyncpg
 
 from services.common.topics import ensure_topics, load_topic_specs, replicated
-from services.devstack.kafka import KafkaCluster
+from services.devstack.kafka_cluster import KafkaCluster
 from services.devstack.paths import cache_dir
 from services.devstack.postgres import LocalPostgres, _as_user, _bin
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from services.common.topics import load_topic_specs, replicated
-from services.devstack.kafka import KafkaCluster, LocalKafka
+from services.devstack.kafka import LocalKafka
+from services.devstack.kafka_cluster import KafkaCluster
 
 
 @pytest.fixture(autouse=True)
