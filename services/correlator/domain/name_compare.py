@@ -73,19 +73,31 @@ def _compound(token: Token, others: tuple[Token, ...]) -> int:
 
 def _both_levels(a: NameProfile, b: NameProfile) -> tuple[list[int], list[int]]:
     """Best level of each core token of `a` against all of `b`'s tokens, and vice versa; each
-    token pair is compared once (this is the hot path of scoring)."""
+    token pair is compared once (this is the hot path of scoring). An alternative that writes a
+    core token another way (`NameProfile.twins`) lends that token its level against the other
+    record's core."""
     levels_a = [NONE] * len(a.core)
     levels_b = [NONE] * len(b.core)
     n_a, n_b = len(a.core), len(b.core)
+    twins_a, twins_b = a.twins, b.twins
     for i, token_a in enumerate(a.all_tokens):
+        owner_a = i if i < n_a else twins_a[i - n_a]
         for j, token_b in enumerate(b.all_tokens):
             if i >= n_a and j >= n_b:
                 break
             level = compare_tokens(token_a, token_b)
-            if i < n_a and level > levels_a[i]:
-                levels_a[i] = level
-            if j < n_b and level > levels_b[j]:
-                levels_b[j] = level
+            if j < n_b:
+                if owner_a >= 0 and level > levels_a[owner_a]:
+                    levels_a[owner_a] = level
+                if level > levels_b[j]:
+                    levels_b[j] = level
+            else:
+                # i < n_a here: `a`'s core token against one of `b`'s alternatives.
+                if level > levels_a[i]:
+                    levels_a[i] = level
+                owner_b = twins_b[j - n_b]
+                if owner_b >= 0 and level > levels_b[owner_b]:
+                    levels_b[owner_b] = level
     for i, level in enumerate(levels_a):
         if level == NONE:
             levels_a[i] = _compound(a.core[i], b.core)
@@ -100,18 +112,14 @@ def given_agrees(a: NameProfile, b: NameProfile) -> bool:
     as `compare_names` finds it: when neither does, the name level can only be "none" or
     "given_conflict". Both records must have a name."""
     given_a, given_b = a.core[0], b.core[0]
-    best = NONE
-    for token in b.all_tokens:
-        level = compare_tokens(given_a, token)
-        if level > best:
-            best = level
+    best = max((compare_tokens(given_a, token) for token in b.all_tokens), default=NONE)
+    for twin in a.given_twins:
+        best = max(best, *(compare_tokens(twin, token) for token in b.core))
     if best >= CLOSE or (best == NONE and _compound(given_a, b.core) >= CLOSE):
         return True
-    best = NONE
-    for token in a.all_tokens:
-        level = compare_tokens(token, given_b)
-        if level > best:
-            best = level
+    best = max((compare_tokens(token, given_b) for token in a.all_tokens), default=NONE)
+    for twin in b.given_twins:
+        best = max(best, *(compare_tokens(token, twin) for token in a.core))
     return best >= CLOSE or (best == NONE and _compound(given_b, a.core) >= CLOSE)
 
 
@@ -151,7 +159,11 @@ def compare_given(a: NameProfile, b: NameProfile) -> str:
     """The agreement of the two records' given names (first name tokens)."""
     if a.given is None or b.given is None:
         return "missing"
-    return _GIVEN[compare_tokens(a.given, b.given)]
+    # Either given name, or its other writing (original script, particle glued on).
+    level = max(
+        compare_tokens(x, y) for x in (a.given, *a.given_twins) for y in (b.given, *b.given_twins)
+    )
+    return _GIVEN[level]
 
 
 def compare_parent(

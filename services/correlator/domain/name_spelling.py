@@ -1,16 +1,19 @@
 """Spelling forms of a folded name token: what two spellings of one name have in common.
 
-The phonetic form evens out English and French spelling conventions (equal forms count as the
-same name); the consonant skeleton and the vowel-folded form let spellings that differ in
-vowels, doubled letters and usual consonant pairs meet (they count as close); the skeletons of a
-token are also the blocking keys that find candidates (`index`). No I/O, no state.
-"""
+The phonetic form evens out English, French and German spelling conventions (equal forms count
+as the same name); the consonant skeleton and the vowel-folded form let spellings that differ
+in vowels, doubled letters and usual consonant pairs meet (they count as close); the skeletons
+of a token are also the blocking keys that find candidates (`index`). No I/O, no state."""
 
 from __future__ import annotations
 
 import re
 
 _SKELETON_DIGRAPHS = (
+    # German transliteration of Arabic and Persian (Dschafari / Jafari, Tschador / Chador).
+    ("dsch", "j"),
+    ("tsch", "s"),
+    ("sch", "s"),
     ("ph", "f"),
     ("kh", "k"),
     ("gh", "g"),
@@ -27,8 +30,12 @@ VOWELS = frozenset("aeiouyw")
 
 def phonetic_form(form: str) -> str:
     """A light spelling-convention normalisation: equal forms are treated as equivalent."""
-    out = form.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("ph", "f")
+    # German writes English j, ch and sh as dsch, tsch and sch.
+    out = form.replace("dsch", "j").replace("tsch", "ch").replace("sch", "sh")
+    out = out.replace("ou", "u").replace("oo", "u").replace("ee", "i").replace("ph", "f")
     out = out.replace("dj", "j")
+    # German and Scandinavian j before a vowel is the English y (Jussuf / Yusuf, Jahja / Yahya).
+    out = re.sub("j(?=[aeiou])", "y", out)
     out = re.sub(r"(.)\1+", r"\1", out)
     return out[:-1] + "i" if out.endswith("y") and len(out) > 3 else out
 

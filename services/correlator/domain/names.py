@@ -35,12 +35,20 @@ _PARTICLES = frozenset(
     ("al", "el", "ul", "il", "ad", "ar", "as", "at", "az", "bin", "ben", "ibn", "bint", "binti")
     + ("ould", "wad", "wuld", "ag", "de", "da", "di", "du", "van", "von")
 )
+# Particles written apart from the name or glued to it (Ben Ali / Benali, Al Tamimi / Altamimi):
+# "son / daughter of" and the article.
+_GLUED = frozenset(("bin", "ben", "ibn", "bint", "ould", "al", "el"))
 _JOINING = frozenset(
     ["abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu", "abdur", "abu", "abou", "abo"]
 )
 _ABD = re.compile(r"^abd(?:oul|ul|el|al|ol|ur|ar|er|ir|ou|u|e|i|a|o)?(?=[a-z]{3,}$)")
 _ABU = re.compile(r"^ab(?:ou|o)(?=[a-z]{3,}$)")
 _TOKEN_SPLIT = re.compile(r"[^a-z]+")
+# Persian and Urdu letters and their Arabic counterparts (yeh, alef maksura, kaf, heh).
+_PERSIAN_TO_ARABIC = str.maketrans(
+    {"\u06cc": "\u064a", "\u0649": "\u064a", "\u06a9": "\u0643", "\u06c1": "\u0647",
+     "\u06be": "\u0647", "\u06d5": "\u0647"}
+)
 
 
 @lru_cache(maxsize=1)
@@ -166,7 +174,14 @@ def make_token(form: str, original: str | None = None) -> Token:
     lookup = original
     if abjad and original and original.startswith("\u0627\u0644"):
         lookup = original[2:]
-    symbols = _rigour_symbols(lookup) if foreign and lookup and len(lookup) > 1 else frozenset()
+    symbols = frozenset[str]()
+    if foreign and lookup and len(lookup) > 1:
+        symbols = _rigour_symbols(lookup)
+        # rigour knows many Persian names only in Arabic letters (خلیل / خليل), others only in
+        # Persian ones (رحیمی): both spellings are asked.
+        arabic = lookup.translate(_PERSIAN_TO_ARABIC)
+        if arabic != lookup:
+            symbols |= _rigour_symbols(arabic)
     group = _group_of(form)
     key = group or phonetic_form(form)
     return Token(form, phonetic_form(form), key, skeletons, symbols, group is not None, abjad)
@@ -225,10 +240,20 @@ class NameProfile:
     alternatives: tuple[Token, ...]  # other names and original-script tokens
     father: Token | None
     mother: Token | None
+    # Per alternative, the core token it writes another way (the same name in its original
+    # script, or joined to its particle: Bin Ali / Benali), else -1: what it agrees with, that
+    # core token agrees with.
+    twins: tuple[int, ...] = ()
 
     @property
     def given(self) -> Token | None:
         return self.core[0] if self.core else None
+
+    @property
+    def given_twins(self) -> tuple[Token, ...]:
+        """The alternatives that write the given name another way."""
+        pairs = zip(self.alternatives, self.twins, strict=False)
+        return tuple(token for token, owner in pairs if owner == 0)
 
     @property
     def all_tokens(self) -> tuple[Token, ...]:
@@ -253,19 +278,56 @@ def _original_tokens(script: str | None, text: str | None) -> tuple[Token, ...]:
     return tuple(make_token(f) for f in folded)
 
 
+def _joined_particles(text: str | None, tokens: tuple[Token, ...]) -> list[tuple[Token, int]]:
+    """A particle glued to the name after it (Bin Ali -> binali, Al Tamimi -> altamimi), each
+    with the position of that name among `tokens`: records write Benali and Bin Ali alike."""
+    if not text or not _is_ascii_latin(text):
+        return []
+    raw = [t for t in _TOKEN_SPLIT.split(fold(text)) if t]
+    forms = [t.form for t in tokens]
+    out: list[tuple[Token, int]] = []
+    for particle, name in zip(raw, raw[1:], strict=False):
+        if particle in _GLUED and name not in _PARTICLES and name in forms:
+            out.append((make_token(particle + name), forms.index(name)))
+    return out
+
+
 def build_profile(person: Person) -> NameProfile:
-    core = _tokens(person.given_names) + _tokens(person.family_name)
+    given, family = _tokens(person.given_names), _tokens(person.family_name)
+    core = given + family
     alternatives: tuple[Token, ...] = ()
+    twins: list[int] = []
     for other in person.other_names:
-        alternatives += _tokens(other)
+        found = _tokens(other)
+        alternatives += found
+        twins += [-1] * len(found)
     original = person.original_script
     if original is not None:
-        alternatives += _original_tokens(original.script, original.given_names)
-        alternatives += _original_tokens(original.script, original.family_name)
+        # The original script's given and family names stand for the Latin ones, token for
+        # token when both have as many tokens.
+        for latin, text, offset in (
+            (given, original.given_names, 0),
+            (family, original.family_name, len(given)),
+        ):
+            found = _original_tokens(original.script, text)
+            alternatives += found
+            aligned = len(found) == len(latin)
+            twins += [offset + k if aligned else -1 for k in range(len(found))]
+    for text, latin, offset in (
+        (person.given_names, given, 0),
+        (person.family_name, family, len(given)),
+    ):
+        for token, position in _joined_particles(text, latin):
+            alternatives += (token,)
+            twins.append(offset + position)
     if not core:
-        core, alternatives = alternatives, ()
+        core, alternatives, twins = alternatives, (), []
     father = _tokens(person.father_name)
     mother = _tokens(person.mother_name)
     return NameProfile(
-        core, alternatives, father[0] if father else None, mother[0] if mother else None
+        core,
+        alternatives,
+        father[0] if father else None,
+        mother[0] if mother else None,
+        tuple(twins),
     )

@@ -9,7 +9,12 @@ from services.correlator.domain.model import (
     Person,
     parse_observation,
 )
-from services.correlator.domain.name_compare import compare_names, compare_parent, given_agrees
+from services.correlator.domain.name_compare import (
+    compare_given,
+    compare_names,
+    compare_parent,
+    given_agrees,
+)
 from services.correlator.domain.names import (
     CLOSE,
     EQUIVALENT,
@@ -41,6 +46,18 @@ def test_transliteration_variants_are_equivalent() -> None:
         assert compare_tokens(make_token(a), make_token(b)) >= EQUIVALENT, (a, b)
 
 
+def test_german_transliteration_meets_the_english_one() -> None:
+    # German clerks write English j as dsch (before a vowel, English y as j), sh as sch.
+    for a, b in [
+        ("dschafari", "jafari"),
+        ("nadschjar", "najjar"),
+        ("hischam", "hisham"),
+        ("jussuf", "yusuf"),
+        ("jahja", "yahya"),
+    ]:
+        assert compare_tokens(make_token(a), make_token(b)) >= EQUIVALENT, (a, b)
+
+
 def test_look_alike_names_stay_apart() -> None:
     assert compare_tokens(make_token("hassan"), make_token("hussein")) == NONE
     assert compare_tokens(make_token("mohammed"), make_token("mahmoud")) == NONE
@@ -59,6 +76,59 @@ def test_arabic_script_meets_latin() -> None:
     only_arabic = Person(given_names="حسين", family_name="احمدی")
     assert _cmp(latin, arabic)[0] in ("full", "full_fuzzy", "single")
     assert _cmp(latin, only_arabic)[0] in ("full", "full_fuzzy")
+
+
+def test_persian_letters_meet_the_arabic_spelling_of_a_name() -> None:
+    # Persian yeh (ی) where rigour knows the name with Arabic yeh (ي) only.
+    (khalil,) = build_profile(Person(given_names="خلیل")).core
+    assert compare_tokens(make_token("khalil"), khalil) >= EQUIVALENT
+
+
+def test_a_name_agreeing_in_its_original_script_agrees() -> None:
+    # The alert was written in Latin letters with the original script beside it; the reception
+    # centre wrote the original script only, in the Latin fields.
+    alert = build_profile(
+        Person(
+            given_names="Khaleel",
+            family_name="Husaini",
+            original_script=OriginalScriptName("Arab", "خلیل", "حسینی"),
+        )
+    )
+    registration = build_profile(Person(given_names="خلیل", family_name="حسینی"))
+    assert compare_names(alert, registration, FREQS).level == "full"
+    assert compare_given(alert, registration) == "exact"
+    assert given_agrees(alert, registration) and given_agrees(registration, alert)
+    # Token counts that do not line up lend nothing: one original name for two Latin ones.
+    unaligned = build_profile(
+        Person(given_names="Ali Reza", original_script=OriginalScriptName("Arab", "خلیل", None))
+    )
+    assert unaligned.twins == (-1,)
+
+
+def test_particle_written_apart_or_glued_on() -> None:
+    assert _cmp(
+        Person(given_names="Omar", family_name="Benali"),
+        Person(given_names="Omar", family_name="Bin Ali"),
+    )[0] in ("full", "full_fuzzy")
+    # Given and family names swapped, the particle glued on one side only.
+    swapped = (Person(given_names="Ilyas", family_name="Benali"),
+               Person(given_names="Bin Ali", family_name="Ilias"))
+    assert _cmp(*swapped)[0] == "full_fuzzy"
+    assert _cmp(
+        Person(given_names="Ahmed", family_name="Al Tamimi"),
+        Person(given_names="AHMED", family_name="ALTAMIMI"),
+    )[0] == "full"
+    # Against the original script, which writes it as one word.
+    assert _cmp(
+        Person(given_names="Soufiane", family_name="Bin Ali"),
+        Person(given_names="سفيان", family_name="بنعلي"),
+    )[0] in ("full", "full_fuzzy")
+    # The bare name still agrees, and a particle alone is no name.
+    assert _cmp(
+        Person(given_names="Omar", family_name="Ali"),
+        Person(given_names="Omar", family_name="Bin Ali"),
+    )[0] == "full"
+    assert build_profile(Person(given_names="Omar", family_name="Bin")).alternatives == ()
 
 
 def test_swapped_order_and_family_in_given_field() -> None:
