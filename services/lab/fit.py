@@ -31,7 +31,7 @@ from services.correlator.domain.model import (
     parse_time,
 )
 from services.correlator.domain.movement import HEADING_LEVELS, route_level
-from services.correlator.domain.names import build_profile
+from services.correlator.domain.name_profile import build_profile
 from services.correlator.domain.scoring import (
     AGREEING_NAME_LEVELS,
     KINDS,

@@ -9,7 +9,7 @@ from services.correlator.domain.birth import BirthInfo, birth_info
 from services.correlator.domain.demographics import Demographics, demographics
 from services.correlator.domain.geo import coordinates
 from services.correlator.domain.model import Alert, Location, Observation, Person
-from services.correlator.domain.names import NameProfile, build_profile
+from services.correlator.domain.name_profile import NameProfile, build_profile
 from services.correlator.domain.spacetime import TOLERANCE_HOURS, SpaceTime
 
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from services.correlator.domain.name_frequency import NameFrequencies
+from services.correlator.domain.name_profile import NameProfile
 from services.correlator.domain.names import (
     CLOSE,
     EQUIVALENT,
     EXACT,
     NONE,
-    NameProfile,
     Token,
     compare_tokens,
     joined_token,

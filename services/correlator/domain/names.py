@@ -20,7 +20,6 @@ from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
-from services.correlator.domain.model import Person
 from services.correlator.domain.name_spelling import (
     make_skeletons,
     phonetic_form,
@@ -35,9 +34,6 @@ _PARTICLES = frozenset(
     ("al", "el", "ul", "il", "ad", "ar", "as", "at", "az", "bin", "ben", "ibn", "bint", "binti")
     + ("ould", "wad", "wuld", "ag", "de", "da", "di", "du", "van", "von")
 )
-# Particles written apart from the name or glued to it (Ben Ali / Benali, Al Tamimi / Altamimi):
-# "son / daughter of" and the article.
-_GLUED = frozenset(("bin", "ben", "ibn", "bint", "ould", "al", "el"))
 _JOINING = frozenset(
     ["abd", "abdul", "abdel", "abdal", "abdol", "abdoul", "abdu", "abdur", "abu", "abou", "abo"]
 )
@@ -58,14 +54,25 @@ def _transliterator() -> object:
     return icu.Transliterator.createInstance("Any-Latin; Latin-ASCII")
 
 
-def _is_ascii_latin(text: str) -> bool:
+def is_latin(text: str) -> bool:
+    """Whether the text is written in Latin letters (with or without diacritics)."""
     return text.isascii() or all(ord(ch) < 0x250 for ch in text)
+
+
+def folded_words(text: str) -> list[str]:
+    """The folded words of a name as written, particles kept (`split_tokens` drops them)."""
+    return [t for t in _TOKEN_SPLIT.split(fold(text)) if t]
+
+
+def is_particle(word: str) -> bool:
+    """Whether a folded word is a particle that `split_tokens` drops (al, bin, de...)."""
+    return word in _PARTICLES
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower-case ASCII form: diacritics stripped, other scripts transliterated."""
-    if not _is_ascii_latin(text):
+    if not is_latin(text):
         # A leading ayn usually corresponds to a written vowel in Latin spellings (Ali, Omar).
         text = re.sub("(^|\\s)\u0639", lambda m: m.group(1) + "\u0627", text)
         text = _transliterator().transliterate(text)  # type: ignore[attr-defined]
@@ -81,7 +88,7 @@ def split_tokens(text: str | None, *, arabic_script: bool = False) -> tuple[str,
     """Fold a name string into tokens: particles dropped, Arabic compounds joined."""
     if not text:
         return ()
-    raw = [t for t in _TOKEN_SPLIT.split(fold(text)) if t]
+    raw = folded_words(text)
     if arabic_script:
         # Transliterated Arabic glues the article to the next word (alrhmn).
         raw = [t[2:] if t.startswith("al") and len(t) > 4 else t for t in raw]
@@ -167,7 +174,7 @@ def token_key(form: str) -> str:
 @lru_cache(maxsize=1 << 20)
 def make_token(form: str, original: str | None = None) -> Token:
     """The analysed token; rigour's tagger runs once per distinct non-Latin spelling only."""
-    foreign = original is not None and not _is_ascii_latin(original) and len(form) > 1
+    foreign = original is not None and not is_latin(original) and len(form) > 1
     abjad = foreign and original is not None and any("\u0600" <= ch <= "\u06ff" for ch in original)
     skeletons = make_skeletons(form, abjad)
     # rigour knows names, not names with the article glued on (al-Hasan is written as one word).
@@ -232,102 +239,3 @@ def compare_tokens(a: Token, b: Token) -> int:
     # Spellings differing in vowels, doubled letters and one more slip (Amrzni / Amranni).
     folded = DamerauLevenshtein.distance(vowel_folded(a.form), vowel_folded(b.form), score_cutoff=2)
     return CLOSE if folded == 0 or (folded <= 1 and shortest >= 6) else NONE
-
-
-@dataclass(frozen=True, slots=True)
-class NameProfile:
-    core: tuple[Token, ...]  # Latin given + family tokens, in record order
-    alternatives: tuple[Token, ...]  # other names and original-script tokens
-    father: Token | None
-    mother: Token | None
-    # Per alternative, the core token it writes another way (the same name in its original
-    # script, or joined to its particle: Bin Ali / Benali), else -1: what it agrees with, that
-    # core token agrees with.
-    twins: tuple[int, ...] = ()
-
-    @property
-    def given(self) -> Token | None:
-        return self.core[0] if self.core else None
-
-    @property
-    def given_twins(self) -> tuple[Token, ...]:
-        """The alternatives that write the given name another way."""
-        pairs = zip(self.alternatives, self.twins, strict=False)
-        return tuple(token for token, owner in pairs if owner == 0)
-
-    @property
-    def all_tokens(self) -> tuple[Token, ...]:
-        return self.core + self.alternatives
-
-
-def _tokens(text: str | None) -> tuple[Token, ...]:
-    if text and not _is_ascii_latin(text):
-        # Some partners put original-script names in the Latin fields.
-        return _original_tokens(None, text)
-    return tuple(make_token(t) for t in split_tokens(text))
-
-
-def _original_tokens(script: str | None, text: str | None) -> tuple[Token, ...]:
-    if not text:
-        return ()
-    arabic = script in ("Arab", "Aran") or any("\u0600" <= ch <= "\u06ff" for ch in text)
-    originals = [w for w in text.split() if w]
-    folded = split_tokens(text, arabic_script=arabic)
-    if len(originals) == len(folded):
-        return tuple(make_token(f, o) for f, o in zip(folded, originals, strict=True))
-    return tuple(make_token(f) for f in folded)
-
-
-def _joined_particles(text: str | None, tokens: tuple[Token, ...]) -> list[tuple[Token, int]]:
-    """A particle glued to the name after it (Bin Ali -> binali, Al Tamimi -> altamimi), each
-    with the position of that name among `tokens`: records write Benali and Bin Ali alike."""
-    if not text or not _is_ascii_latin(text):
-        return []
-    raw = [t for t in _TOKEN_SPLIT.split(fold(text)) if t]
-    forms = [t.form for t in tokens]
-    out: list[tuple[Token, int]] = []
-    for particle, name in zip(raw, raw[1:], strict=False):
-        if particle in _GLUED and name not in _PARTICLES and name in forms:
-            out.append((make_token(particle + name), forms.index(name)))
-    return out
-
-
-def build_profile(person: Person) -> NameProfile:
-    given, family = _tokens(person.given_names), _tokens(person.family_name)
-    core = given + family
-    alternatives: tuple[Token, ...] = ()
-    twins: list[int] = []
-    for other in person.other_names:
-        found = _tokens(other)
-        alternatives += found
-        twins += [-1] * len(found)
-    original = person.original_script
-    if original is not None:
-        # The original script's given and family names stand for the Latin ones, token for
-        # token when both have as many tokens.
-        for latin, text, offset in (
-            (given, original.given_names, 0),
-            (family, original.family_name, len(given)),
-        ):
-            found = _original_tokens(original.script, text)
-            alternatives += found
-            aligned = len(found) == len(latin)
-            twins += [offset + k if aligned else -1 for k in range(len(found))]
-    for text, latin, offset in (
-        (person.given_names, given, 0),
-        (person.family_name, family, len(given)),
-    ):
-        for token, position in _joined_particles(text, latin):
-            alternatives += (token,)
-            twins.append(offset + position)
-    if not core:
-        core, alternatives, twins = alternatives, (), []
-    father = _tokens(person.father_name)
-    mother = _tokens(person.mother_name)
-    return NameProfile(
-        core,
-        alternatives,
-        father[0] if father else None,
-        mother[0] if mother else None,
-        tuple(twins),
-    )

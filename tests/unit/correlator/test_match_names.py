@@ -15,11 +15,11 @@ from services.correlator.domain.name_compare import (
     compare_parent,
     given_agrees,
 )
+from services.correlator.domain.name_profile import build_profile
 from services.correlator.domain.names import (
     CLOSE,
     EQUIVALENT,
     NONE,
-    build_profile,
     compare_tokens,
     make_token,
     split_tokens,
