@@ -11,6 +11,7 @@ from datetime import datetime
 import asyncpg
 
 from services.correlator.config import SCHEMA
+from services.correlator.domain.names import TOKEN_KEY_VERSION
 from services.correlator.repository import ObsRef, StoredReview
 
 
@@ -96,14 +97,20 @@ class ReviewSql:
     async def count_name_tokens(self, keys: Sequence[str]) -> None:
         if keys:
             await self._conn.execute(
-                f"INSERT INTO {SCHEMA}.name_token_counts (token_key, records)"
-                " SELECT k, 1 FROM unnest($1::text[]) AS k ON CONFLICT (token_key)"
+                f"INSERT INTO {SCHEMA}.name_token_counts (key_version, token_key, records)"
+                " SELECT $2, k, 1 FROM unnest($1::text[]) AS k"
+                " ON CONFLICT (key_version, token_key)"
                 " DO UPDATE SET records = name_token_counts.records + 1",
                 sorted(set(keys)),
+                TOKEN_KEY_VERSION,
             )
 
     async def name_token_counts(self) -> dict[str, int]:
-        rows = await self._conn.fetch(f"SELECT token_key, records FROM {SCHEMA}.name_token_counts")
+        # Keys made by another derivation would count a name under a key no token has now.
+        rows = await self._conn.fetch(
+            f"SELECT token_key, records FROM {SCHEMA}.name_token_counts WHERE key_version = $1",
+            TOKEN_KEY_VERSION,
+        )
         return {r["token_key"]: int(r["records"]) for r in rows}
 
 

@@ -171,7 +171,9 @@ class CorrelatorTransaction(Protocol):
     async def count_name_tokens(self, keys: Sequence[str]) -> None:
         """Add one record to the count of each name-token key."""
 
-    async def name_token_counts(self) -> dict[str, int]: ...
+    async def name_token_counts(self) -> dict[str, int]:
+        """Records per name-token key, for the keys the engine derives now
+        (`names.TOKEN_KEY_VERSION`): counts kept under an older derivation are not returned."""
 
     async def stored_reviews(self) -> list[StoredReview]:
         """Every review that carries levels (for refitting), oldest first."""

@@ -166,6 +166,13 @@ def _group_of(form: str) -> str | None:
     return key
 
 
+# Which derivation of `token_key` (the phonetic form and the variant groups) stored keys were
+# made with: counts kept under another version are not read (`postgres_reviews`). Raised
+# whenever a change to names or spelling would give a token another key (2: German
+# transliteration and j for y in the phonetic form).
+TOKEN_KEY_VERSION = 2
+
+
 def token_key(form: str) -> str:
     """The frequency and equivalence key of a folded token: its variant group or phonetic form."""
     return _group_of(form) or phonetic_form(form)

@@ -9,7 +9,9 @@ from datetime import timedelta
 
 import pytest
 
+from services.correlator.config import SCHEMA
 from services.correlator.domain.decisions import MatchState
+from services.correlator.domain.names import TOKEN_KEY_VERSION, token_key
 from services.correlator.repository import CorrelatorRepository
 from tests.integration.correlator import records as r
 from tests.integration.correlator.test_repository_contract import (  # noqa: F401  (fixture)
@@ -139,3 +141,21 @@ async def test_an_alert_locked_by_one_transaction_is_not_locked_by_another_until
             assert await conn.fetchval(try_lock, other) is True
     async with store.pool.acquire() as conn, conn.transaction():
         assert await conn.fetchval(try_lock, alert_id) is True
+
+
+# Only the store keeps counts across an upgrade of the engine.
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
+async def test_name_counts_kept_under_an_older_token_key_are_not_read(
+    store: Store[CorrelatorRepository],  # noqa: F811
+) -> None:
+    # What the first derivation stored: German "dsch" as its own key (now it is "j").
+    async with store.pool.acquire() as conn:
+        await conn.execute(
+            f"INSERT INTO {SCHEMA}.name_token_counts (key_version, token_key, records)"
+            " VALUES (1, 'dschafari', 7), (1, 'jafari', 3)"
+        )
+    async with store.repository.transaction() as tx:
+        await tx.count_name_tokens([token_key("dschafari"), token_key("jafari")])
+        counts = await tx.name_token_counts()
+    assert counts == {token_key("jafari"): 1}
+    assert TOKEN_KEY_VERSION > 1
