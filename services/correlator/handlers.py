@@ -30,6 +30,7 @@ from services.correlator.domain.decisions import (
     MatchState,
     Propose,
     reconcile,
+    withdraw_erased,
 )
 from services.correlator.domain.engine import (
     MatchEngine,
@@ -38,6 +39,7 @@ from services.correlator.domain.engine import (
 )
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.model import (
+    Alert,
     Observation,
     ObservationKind,
     parse_alert,
@@ -145,23 +147,57 @@ class CorrelatorHandlers:
         self, record_type: str, data: dict[str, Any], event_id: str, tx: ErasureTransaction
     ) -> None:
         """Intake erased a record's personal data: erase what the correlator keeps of it (an
-        alert also leaves the in-memory index of every instance), and audit it."""
+        alert also leaves the in-memory index of every instance), withdraw its live proposals,
+        decide again what it competed with or held back, and audit it."""
         record_id = str(data[f"{record_type}_id"])
         at = parse_time(data.get("erased_at"))
         if at is None:
             raise RejectEvent("erasure without a usable time")
         await self._begin(tx, alert_change=record_type == "alert")
         if record_type == "alert":
-            erased = await tx.erase_alert(record_id, at)
-            await self._catch_up(tx)
+            erased = await self._erase_alert(record_id, at, tx)
         else:
-            erased = await tx.erase_observation(record_type, record_id, at)
+            erased = await self._erase_observation(record_type, record_id, at, tx)
         if erased:
             await tx.append_audit([AuditEntry.system(
                 "erasure", f"{record_type}.erase", record_type, record_id, event_id,
                 {"reason": data.get("reason")},
             )])
             log.info("record erased", record_type=record_type, record_id=record_id)
+
+    async def _erase_alert(self, alert_id: str, at: datetime, tx: ErasureTransaction) -> bool:
+        alert = self.engine.alert(alert_id)
+        before = self.engine.alert_features(alert_id)
+        if not await tx.erase_alert(alert_id, at):
+            return False
+        await self._catch_up(tx)
+        refs = await tx.live_match_observations(alert_id)
+        for ref, states in (await tx.match_states(refs)).items():
+            version = self.engine.engine_version
+            for action in withdraw_erased(states, ref[0], ref[1], version, alert_id):
+                await self._save(action, tx)
+        if alert is not None:
+            await self._redecide_around(alert, before, tx)
+        return True
+
+    async def _erase_observation(
+        self, kind: str, obs_id: str, at: datetime, tx: ErasureTransaction
+    ) -> bool:
+        stored = await tx.observation(kind, obs_id)
+        if stored is None:
+            return False
+        obs = parse_observation(kind, stored)  # type: ignore[arg-type]
+        states = (await tx.match_states([_ref(obs)]))[_ref(obs)]
+        # What it held back: what it conflicts with for the alerts it stood out for.
+        involved = set(await tx.standing_alerts(_ref(obs)))
+        involved.update(s.alert_id for s in states.values() if s.stands_out)
+        others = await self._lookup.to_settle(obs, involved, tx)
+        if not await tx.erase_observation(kind, obs_id, at):
+            return False
+        for action in withdraw_erased(states, kind, obs_id, self.engine.engine_version):
+            await self._save(action, tx)
+        await self._decide(others, tx)
+        return True
 
     def _levels(
         self, alert: RecordFeatures | None, obs: Observation | None
@@ -191,8 +227,14 @@ class CorrelatorHandlers:
     ) -> None:
         """Re-decide the stored observations whose decision the alert's change can alter."""
         alert = self.engine.alert(alert_id)
-        if alert is None:
-            return
+        if alert is not None:
+            await self._redecide_around(alert, before, tx)
+
+    async def _redecide_around(
+        self, alert: Alert, before: RecordFeatures | None, tx: CorrelatorTransaction
+    ) -> None:
+        """Re-decide the stored observations the alert (as it is now, or as `before`, when it
+        changed or left the index) may compete for."""
         keys = set(self.engine.alert_blocking_keys(alert))
         if before is not None:
             keys.update(self.engine.features_blocking_keys(before))
@@ -201,6 +243,7 @@ class CorrelatorHandlers:
         )
         observations = [parse_observation(kind, data) for kind, data in rows]  # type: ignore[arg-type]
         states = await tx.match_states([_ref(o) for o in observations])
+        alert_id = alert.alert_id
         affected = [
             o
             for o in observations

@@ -16,7 +16,9 @@ from services.common.envelope import CloudEvent
 
 BAND_EDGES = (0.2, 0.4, 0.6, 0.8)
 BANDS = ("0.0-0.2", "0.2-0.4", "0.4-0.6", "0.6-0.8", "0.8-1.0")
-WITHDRAWAL_REASONS = ("outranked", "below_threshold", "alert_resolved", "conflicting")
+WITHDRAWAL_REASONS = (
+    "outranked", "below_threshold", "alert_resolved", "conflicting", "erased"
+)
 
 MATCHES_PROPOSED = Counter(
     "kinlink_matches_proposed_total",

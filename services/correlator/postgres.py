@@ -195,6 +195,14 @@ class _PostgresTransaction(ErasureSql, ReviewSql, StandingSql, PostgresTransacti
             engine_version,
         )
 
+    async def live_match_observations(self, alert_id: str) -> list[ObsRef]:
+        rows = await self._conn.fetch(
+            f"SELECT obs_type, obs_id::text FROM {SCHEMA}.matches WHERE alert_id = $1"
+            " AND status = 'proposed' AND review IS NULL ORDER BY obs_type, obs_id",
+            alert_id,
+        )
+        return [(r["obs_type"], r["obs_id"]) for r in rows]
+
     async def observation(self, obs_type: str, obs_id: str) -> dict[str, Any] | None:
         data: dict[str, Any] | None = await self._conn.fetchval(
             f"SELECT data FROM {SCHEMA}.observations WHERE obs_type = $1 AND obs_id = $2"

@@ -50,3 +50,11 @@ class StandingSql:
             obs_type,
         )
         return [StandingRow(obs_type, r["data"], r["match_id"], r["score"]) for r in rows]
+
+    async def standing_alerts(self, ref: ObsRef) -> list[str]:
+        rows = await self._conn.fetch(
+            f"SELECT alert_id::text FROM {SCHEMA}.standings WHERE obs_type = $1 AND obs_id = $2"
+            " ORDER BY alert_id",
+            *ref,
+        )
+        return [r["alert_id"] for r in rows]

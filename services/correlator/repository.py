@@ -123,6 +123,9 @@ class CorrelatorTransaction(Protocol):
         id); the observations are locked until the transaction ends, so two events never
         re-decide one observation at once."""
 
+    async def live_match_observations(self, alert_id: str) -> list[ObsRef]:
+        """The observations the alert is proposed for (live, not reviewed), by reference."""
+
     async def reviews_for(self, refs: Sequence[ObsRef]) -> dict[ObsRef, dict[str, str]]:
         """Investigators' decisions on these observations: alert id to decision."""
 
@@ -137,6 +140,9 @@ class CorrelatorTransaction(Protocol):
 
     async def standing_observations(self, alert_id: str, obs_type: str) -> list[StandingRow]:
         """The stored observations of one type (not erased) the alert stands out for, by id."""
+
+    async def standing_alerts(self, ref: ObsRef) -> list[str]:
+        """The alerts the observation stands out for in its latest decision, by id."""
 
     async def stored_matches(self, match_ids: Sequence[str]) -> dict[str, StoredMatch]: ...
 

@@ -21,6 +21,7 @@ from services.correlator.domain.spacetime import Point
 
 PROPOSED, WITHDRAWN = "proposed", "withdrawn"
 CONFLICTING = "conflicting"
+ERASED = "erased"
 _SAME_SCORE = 1e-6
 
 
@@ -161,7 +162,7 @@ class Withdraw:
     observation_type: str
     observation_id: str
     revision: int
-    reason: str  # outranked | below_threshold | alert_resolved | conflicting
+    reason: str  # outranked | below_threshold | alert_resolved | conflicting | erased
     superseded_by: str | None
     engine_version: str
 
@@ -238,6 +239,34 @@ def reconcile(
             )
         )
     return actions
+
+
+def withdraw_erased(
+    states: Mapping[str, MatchState],
+    observation_type: str,
+    observation_id: str,
+    engine_version: str,
+    alert_id: str | None = None,
+) -> list[Action]:
+    """Withdrawals of the observation's live matches (or only those of `alert_id`) once the
+    observation's or the alert's personal data was erased: nobody can review a pair whose
+    records are gone. Reviewed matches are the investigators' word and are left alone."""
+    return [
+        Withdraw(
+            state.match_id,
+            state.alert_id,
+            observation_type,
+            observation_id,
+            state.revision + 1,
+            ERASED,
+            None,
+            engine_version,
+        )
+        for state in sorted(states.values(), key=lambda s: s.match_id)
+        if state.live
+        and state.review is None
+        and (alert_id is None or state.alert_id == alert_id)
+    ]
 
 
 def apply_actions(states: dict[str, MatchState], actions: list[Action]) -> None:

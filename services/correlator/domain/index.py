@@ -245,12 +245,24 @@ class TimeBucketedIndex:
         self._buckets: dict[int, dict[str, list[str]]] = {}
 
     def add(self, item_id: str, at: float | None, keys: Iterable[str]) -> None:
-        """Hold an id (added once: ids are never removed nor re-added)."""
+        """Hold an id (added once: an id removed is never added again)."""
         if at is None:
             return
         postings = self._buckets.setdefault(int(at // self._width), {})
         for key in keys:
             postings.setdefault(key, []).append(item_id)
+
+    def remove(self, item_id: str, at: float | None, keys: Iterable[str]) -> None:
+        """Forget an id held with this time and these keys (its record was erased)."""
+        if at is None:
+            return
+        postings = self._buckets.get(int(at // self._width), {})
+        for key in keys:
+            posting = postings.get(key)
+            if posting is not None and item_id in posting:
+                posting.remove(item_id)
+                if not posting:
+                    del postings[key]
 
     def near(self, at: float, keys: Iterable[str]) -> set[str]:
         """Ids sharing one of `keys` held with a time at most `width` from `at`, and maybe a few

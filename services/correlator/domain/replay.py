@@ -16,12 +16,15 @@ from datetime import datetime
 from typing import Any
 
 from services.common.catalog import (
+    ALERT_ERASED,
     ALERT_PUBLISHED,
     ALERT_RESOLVED,
     ALERT_UPDATED,
     MATCH_PROPOSED,
     MATCH_REVIEWED,
     MATCH_WITHDRAWN,
+    REGISTRATION_ERASED,
+    SIGHTING_ERASED,
 )
 from services.correlator.domain.conflicts import WINDOW_HOURS, Standing, incompatible
 from services.correlator.domain.decisions import (
@@ -30,6 +33,7 @@ from services.correlator.domain.decisions import (
     MatchState,
     apply_actions,
     reconcile,
+    withdraw_erased,
 )
 from services.correlator.domain.engine import MatchEngine, backfill_since, match_id
 from services.correlator.domain.features import RecordFeatures
@@ -44,6 +48,7 @@ from services.correlator.domain.model import (
 )
 
 _WINDOW_SECONDS = WINDOW_HOURS * 3600.0
+_ERASED_KINDS = {REGISTRATION_ERASED: "registration", SIGHTING_ERASED: "sighting"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,9 @@ class Replayer:
         self._stands: dict[str, dict[str, Standing]] = {}
         self._stood: dict[str, tuple[str, ...]] = {}
         self._links = ChildLinks(engine.weights, engine.frequencies, engine.routes)
+        # Alerts and observations whose personal data was erased: the store keeps their ids,
+        # so the same record published again is not taken in again.
+        self._erased: set[str] = set()
 
     def final_states(self) -> dict[str, MatchState]:
         """The latest word on every match, by match id."""
@@ -195,6 +203,55 @@ class Replayer:
         if key in self._observations:
             yield from self._decide(key, time)
 
+    def _alert_erased(self, alert_id: str, time: datetime) -> Iterator[TimedAction]:
+        """The alert's personal data was erased: it leaves the index, its live proposals are
+        withdrawn, and the observations it competed for are decided again without it."""
+        alert = self.engine.alert(alert_id)
+        before = self.engine.alert_features(alert_id)
+        if alert is None or before is None:
+            return
+        self.engine.remove_alert(alert_id)
+        self._erased.add(alert_id)
+        stood = self._stands.get(alert_id, {})
+        for key in sorted(stood):
+            states = self._states.get(key, {})
+            obs = self._observations[key]
+            actions = withdraw_erased(
+                states, obs.kind, obs.obs_id, self.engine.engine_version, alert_id
+            )
+            apply_actions(states, actions)
+            for action in actions:
+                yield TimedAction(action, time)
+        stood.clear()
+        yield from self._alert_changed(alert, before, time)
+
+    def _observation_erased(self, key: str, time: datetime) -> Iterator[TimedAction]:
+        """The observation's personal data was erased: its live proposals are withdrawn, it
+        no longer holds any alert back, and the observations it held back are decided again."""
+        obs = self._observations.get(key)
+        if obs is None:
+            return
+        states = self._states.get(key, {})
+        involved = set(self._stood.get(key, ()))
+        involved.update(s.alert_id for s in states.values() if s.stands_out)
+        others = set(self._conflicting(key, sorted(involved)))
+        for alert_id in involved:
+            others.update(other for other, _ in self._other_children(key, alert_id))
+        # Forgotten as the store forgets it: no keys, no standing, no time and place.
+        for alert_id in self._stood.pop(key, ()):
+            self._stands[alert_id].pop(key, None)
+        obs_keys = self._obs_index.keys_of(key)
+        self._near_index.remove(key, self._probes[key].at, obs_keys)
+        self._obs_index.remove(key)
+        del self._observations[key], self._probes[key]
+        self._erased.add(key)
+        actions = withdraw_erased(states, obs.kind, obs.obs_id, self.engine.engine_version)
+        apply_actions(states, actions)
+        for action in actions:
+            yield TimedAction(action, time)
+        for other in sorted(others):
+            yield from self._decide(other, time)
+
     def feed(self, event: dict[str, Any]) -> Iterator[TimedAction]:
         kind = event.get("type")
         data = event.get("data")
@@ -204,7 +261,8 @@ class Replayer:
             return
         self.counts[kind] += 1
         if kind == ALERT_PUBLISHED:
-            if self.engine.alert(str(data.get("alert_id", ""))) is None:
+            alert_id = str(data.get("alert_id", ""))
+            if self.engine.alert(alert_id) is None and alert_id not in self._erased:
                 alert = self.engine.apply_alert_published(data, time)
                 yield from self._alert_changed(alert, None, time)
         elif kind == ALERT_UPDATED:
@@ -218,7 +276,7 @@ class Replayer:
         elif kind in OBSERVATION_EVENT_KINDS:
             obs = parse_observation(OBSERVATION_EVENT_KINDS[kind], data)
             key = f"{obs.kind}/{obs.obs_id}"
-            if key not in self._observations:
+            if key not in self._observations and key not in self._erased:
                 self._observations[key] = obs
                 obs_keys = self.engine.observation_blocking_keys(obs)
                 self._obs_index.add(key, obs_keys)
@@ -230,6 +288,15 @@ class Replayer:
                 yield from self._decide(key, time)
         elif kind == MATCH_REVIEWED:
             yield from self._reviewed(data, time)
+        elif kind == ALERT_ERASED or kind in _ERASED_KINDS:
+            if parse_time(data.get("erased_at")) is None:
+                self.counts["malformed"] += 1  # the streaming correlator rejects it too
+            elif kind == ALERT_ERASED:
+                yield from self._alert_erased(str(data.get("alert_id", "")), time)
+            else:
+                obs_kind = _ERASED_KINDS[kind]
+                key = f"{obs_kind}/{data.get(f'{obs_kind}_id')}"
+                yield from self._observation_erased(key, time)
         elif kind not in (MATCH_PROPOSED, MATCH_WITHDRAWN):
             self.counts["ignored"] += 1
 
