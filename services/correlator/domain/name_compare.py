@@ -160,10 +160,10 @@ def compare_given(a: NameProfile, b: NameProfile) -> str:
     if a.given is None or b.given is None:
         return "missing"
     # Either given name, or its other writing (original script, particle glued on).
-    level = max(
-        compare_tokens(x, y) for x in (a.given, *a.given_twins) for y in (b.given, *b.given_twins)
-    )
-    return _GIVEN[level]
+    writings_a, writings_b = a.given_writings, b.given_writings
+    if len(writings_a) == 1 and len(writings_b) == 1:
+        return _GIVEN[compare_tokens(a.given, b.given)]
+    return _GIVEN[max(compare_tokens(x, y) for x in writings_a for y in writings_b)]
 
 
 def compare_parent(

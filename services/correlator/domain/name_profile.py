@@ -5,7 +5,7 @@ with the core token each one stands for, and the parents' forenames. Pure functi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from services.correlator.domain.model import Person
 from services.correlator.domain.names import (
@@ -32,20 +32,21 @@ class NameProfile:
     # script, or joined to its particle: Bin Ali / Benali), else -1: what it agrees with, that
     # core token agrees with.
     twins: tuple[int, ...] = ()
+    # Derived once per record (the comparisons read them for every pair).
+    given_twins: tuple[Token, ...] = field(init=False)  # alternatives writing the given name
+    given_writings: tuple[Token, ...] = field(init=False)  # the given name, then its twins
+    all_tokens: tuple[Token, ...] = field(init=False)  # core, then alternatives
+
+    def __post_init__(self) -> None:
+        pairs = zip(self.alternatives, self.twins, strict=False)
+        twins = tuple(token for token, owner in pairs if owner == 0)
+        object.__setattr__(self, "given_twins", twins)
+        object.__setattr__(self, "given_writings", self.core[:1] + twins)
+        object.__setattr__(self, "all_tokens", self.core + self.alternatives)
 
     @property
     def given(self) -> Token | None:
         return self.core[0] if self.core else None
-
-    @property
-    def given_twins(self) -> tuple[Token, ...]:
-        """The alternatives that write the given name another way."""
-        pairs = zip(self.alternatives, self.twins, strict=False)
-        return tuple(token for token, owner in pairs if owner == 0)
-
-    @property
-    def all_tokens(self) -> tuple[Token, ...]:
-        return self.core + self.alternatives
 
 
 def _tokens(text: str | None) -> tuple[Token, ...]:
