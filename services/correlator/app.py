@@ -16,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 from prometheus_client import Gauge
 
+from services.common.audit_retention import AuditPruneWorker
 from services.common.consumer import ConsumerRunner
 from services.common.db import create_pool
 from services.common.health import database_ready, kafka_reachable
@@ -92,6 +93,9 @@ def create_app(settings: CorrelatorSettings) -> web.Application:
                     client_id=settings.group_id,
                     on_published=count_published,
                 ),
+            )
+            workers.start(
+                "audit_retention", AuditPruneWorker(pool, SCHEMA, settings.audit_retention)
             )
             app[READINESS_CHECKS].update(
                 database=lambda: database_ready(pool),

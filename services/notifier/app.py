@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from services.common.audit_retention import AuditPruneWorker
 from services.common.consumer import ConsumerRunner
 from services.common.cors import CORS_ORIGINS, cors_headers, preflight
 from services.common.db import create_pool
@@ -149,6 +150,8 @@ def _start_workers(
     workers.start("deadlines", EscalationWorker(router, repository, interval))
     relay = RelayRunner(pool, SCHEMA, settings.common, schemas, client_id=settings.group_id)
     workers.start("outbox_relay", relay)
+    retention = AuditPruneWorker(pool, SCHEMA, settings.audit_retention, clock)
+    workers.start("audit_retention", retention)
 
 
 async def _end_streams(app: web.Application) -> None:

@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from services.common.audit_retention import AuditRetention
 from services.common.auth import AuthSettings
 from services.common.config import CommonSettings, env_float, env_int, env_str
 from services.common.cors import parse_origins
@@ -25,9 +26,11 @@ class NotifierSettings:
     endpoint until its owner re-enables it), KINLINK_INTAKE_URL (http://127.0.0.1:8080: where
     the dashboard's detail views are forwarded), KINLINK_NOTIFIER_MAX_BODY (65536 bytes),
     KINLINK_NOTIFIER_BODY_TIMEOUT (30 s for a request body to arrive; 408 after),
-    KINLINK_NOTIFIER_SHUTDOWN_GRACE (15 s), plus the common broker/database settings and the
-    KINLINK_AUTH_* keys and the KINLINK_RATE_LIMIT_* limits. KINLINK_CORS_ORIGINS (none:
-    the dashboard is served from here) lists other sites whose scripts may call this API."""
+    KINLINK_NOTIFIER_SHUTDOWN_GRACE (15 s), KINLINK_RETENTION_AUDIT_DAYS and
+    KINLINK_RETENTION_INTERVAL (`AuditRetention`: how long its audit entries are kept), plus
+    the common broker/database settings and the KINLINK_AUTH_* keys and the
+    KINLINK_RATE_LIMIT_* limits. KINLINK_CORS_ORIGINS (none: the dashboard is served from
+    here) lists other sites whose scripts may call this API."""
 
     common: CommonSettings
     auth: AuthSettings = field(default_factory=AuthSettings)
@@ -48,6 +51,7 @@ class NotifierSettings:
     page_size_max: int = 200
     shutdown_grace_seconds: float = 15.0
     cors_origins: tuple[str, ...] = ()
+    audit_retention: AuditRetention = field(default_factory=AuditRetention)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> NotifierSettings:
@@ -71,4 +75,5 @@ class NotifierSettings:
             body_timeout_seconds=env_float(env, "KINLINK_NOTIFIER_BODY_TIMEOUT", 30.0),
             shutdown_grace_seconds=env_float(env, "KINLINK_NOTIFIER_SHUTDOWN_GRACE", 15.0),
             cors_origins=parse_origins(env),
+            audit_retention=AuditRetention.from_env(env),
         )
