@@ -127,7 +127,8 @@ class Pruned:
 async def prune(
     conn: asyncpg.Connection, schema: str, before: datetime, *, dry_run: bool = False
 ) -> Pruned:
-    """Remove the entries made before `before` (a prefix of the chain), leaving a checkpoint.
+    """Remove the entries made before `before` (a prefix of the chain), leaving a checkpoint;
+    never one younger than the floor the schema's owner set in `audit_policy`.
 
     Runs in its own transaction under the chain's append lock, so no entry is added meanwhile.
     """
@@ -135,10 +136,14 @@ async def prune(
         await conn.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"{schema}.audit_log"
         )
+        # No entry younger than the owner's floor goes, whatever is asked (0004_audit_prune_floor).
+        floor = await conn.fetchval(
+            f'SELECT least($1::timestamptz, now() - min_age) FROM "{schema}".audit_policy', before
+        )
         last = await conn.fetchrow(
             f'SELECT id, at, hash FROM "{schema}".audit_log WHERE at < $1'
             " ORDER BY id DESC LIMIT 1",
-            before,
+            floor,
         )
         if last is None:
             return Pruned(schema, 0, None)

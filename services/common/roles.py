@@ -9,7 +9,8 @@ own login role may do.
   tables, but only SELECT and INSERT on `audit_log` and only SELECT on `audit_checkpoints` and
   `schema_migrations`; no TRUNCATE, no ownership (so no ALTER TABLE ... DISABLE TRIGGER); no
   TEMP tables (which a SECURITY DEFINER function could otherwise be tricked into reading).
-  Removing audit entries past their period goes through `audit_prune`, which leaves a checkpoint.
+  Removing audit entries past their period goes through `audit_prune`, which leaves a checkpoint
+  and never removes an entry younger than the owner's floor (`audit_policy`, one year).
 
 Grants are re-applied after every migration run, so a table a migration adds is covered at once.
 """
@@ -88,6 +89,9 @@ async def grant_service_role(conn: asyncpg.Connection, schema: str, role: str) -
             if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.{table}"):
                 await conn.execute(f"REVOKE UPDATE, DELETE ON {s}.{table} FROM {r}")
         await conn.execute(f"REVOKE INSERT ON {s}.audit_checkpoints FROM {r}")
+        if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", f"{schema}.audit_policy"):
+            # The pruning floor is the owner's to set: a service may only read it.
+            await conn.execute(f"REVOKE INSERT, UPDATE, DELETE ON {s}.audit_policy FROM {r}")
         await conn.execute(
             f"REVOKE EXECUTE ON FUNCTION {s}.audit_prune(timestamptz) FROM PUBLIC"
         )

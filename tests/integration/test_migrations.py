@@ -29,13 +29,14 @@ async def test_applying_twice_changes_nothing(pool: Any) -> None:
         second = await migrate(conn, "svc", MIGRATIONS)
         assert first == [
             "common/0001_outbox_inbox", "common/0002_audit_chain", "common/0003_audit_prune",
-            "service/0001_effects",
+            "common/0004_audit_prune_floor", "service/0001_effects",
         ]
         assert second == []
         assert (
             await _tables(conn, "svc")
             == tables
-            == ["audit_checkpoints", "effects", "inbox", "outbox", "schema_migrations"]
+            == ["audit_checkpoints", "audit_policy", "effects", "inbox", "outbox",
+                "schema_migrations"]
         )
         assert (
             await conn.fetch("SELECT version, checksum, applied_at FROM svc.schema_migrations")

@@ -133,6 +133,10 @@ async def test_pruning_old_entries_leaves_a_checkpoint_the_chain_continues_from(
         cutoff = await conn.fetchval("SELECT clock_timestamp()")
     await add(audit_pool, 4, 5)
     async with audit_pool.acquire() as conn:
+        # Under the owner's floor (a year): nothing this young goes, whatever is asked.
+        assert (await prune(conn, SCHEMA, cutoff)).removed == 0
+        assert await conn.fetchval(f'SELECT count(*) FROM "{SCHEMA}".audit_log') == 5
+        await conn.execute(f"UPDATE \"{SCHEMA}\".audit_policy SET min_age = interval '0'")
         dry = await prune(conn, SCHEMA, cutoff, dry_run=True)
         assert (dry.removed, dry.through_id) == (3, 3)
         assert await conn.fetchval(f'SELECT count(*) FROM "{SCHEMA}".audit_log') == 5

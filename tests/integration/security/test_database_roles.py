@@ -2,7 +2,8 @@
 audit log but not change, remove or truncate entries (refused by privileges, before any trigger),
 may not reach another service's schema, disable a trigger or bypass triggers; the retention job,
 under that same role, still removes old audit entries through the owner's SECURITY DEFINER
-function, and `kinlink audit verify` passes afterwards. Production refuses a superuser or the
+function (never one younger than the owner's floor), and `kinlink audit verify` passes
+afterwards. Production refuses a superuser or the
 schema owner as a service's connection. A database migrated before the roles existed is handed
 to the owner by `kinlink up`."""
 
@@ -123,6 +124,19 @@ async def test_retention_removes_old_audit_entries_as_the_service_role_and_verif
     pool = await create_pool(migrated.database_url_for("intake"), max_size=2)
     try:
         store = PostgresRetentionStore(pool, SchemaRegistry.load(), migrated.topic)
+        # The service's role cannot prune what is younger than the owner's floor (a year),
+        # whatever cutoff it asks for, nor lower the floor.
+        soon = datetime.now(UTC) + timedelta(seconds=1)
+        assert (await store.prune_audit(soon, dry_run=False)).removed == 0
+        assert PERMISSION_DENIED in await refused(
+            intake_conn, "UPDATE intake.audit_policy SET min_age = interval '0'"
+        )
+        assert migrated.database_migration_url is not None
+        owner = await asyncpg.connect(migrated.database_migration_url)
+        try:
+            await owner.execute("UPDATE intake.audit_policy SET min_age = interval '0'")
+        finally:
+            await owner.close()
         # What RetentionJob.run does once entries are past KINLINK_RETENTION_AUDIT_DAYS.
         pruned = await store.prune_audit(datetime.now(UTC) + timedelta(seconds=1), dry_run=False)
     finally:
