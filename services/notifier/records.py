@@ -52,6 +52,8 @@ def match_of(row: Any) -> MatchState:
         decision=row["decision"],
         reviewed_at=row["reviewed_at"],
         escalated_at=row["escalated_at"],
+        withdrawn_reason=row["withdrawn_reason"],
+        superseded_by=_text(row["superseded_by"]) if row["superseded_by"] is not None else None,
     )
 
 

@@ -109,6 +109,12 @@ class Router:
             decision=current.decision if current else None,
             reviewed_at=current.reviewed_at if current else None,
             escalated_at=current.escalated_at if current else None,
+            withdrawn_reason=str(data["reason"]) if status == "withdrawn" else None,
+            superseded_by=(
+                str(data["superseded_by"])
+                if status == "withdrawn" and data.get("superseded_by")
+                else None
+            ),
         )
         await tx.save_match(match)
         await self.route(match, tx)

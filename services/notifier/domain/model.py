@@ -99,6 +99,10 @@ class MatchState:
     decision: str | None = None
     reviewed_at: datetime | None = None
     escalated_at: datetime | None = None
+    # Why the correlator withdrew it (match.withdrawn's reason, kept as said: consumers accept
+    # reasons they do not know) and the match that superseded it, if any; None while proposed.
+    withdrawn_reason: str | None = None
+    superseded_by: str | None = None
 
     def evolve(self, **changes: Any) -> MatchState:
         return replace(self, **changes)

@@ -39,6 +39,8 @@ def match_summary(match: MatchState, window: timedelta) -> dict[str, Any]:
         "review_due_at": format_time(review_due(match, window)),
         "escalated": match.escalated_at is not None,
         "decision": match.decision,
+        "withdrawn_reason": match.withdrawn_reason,
+        "superseded_by": match.superseded_by,
     }
 
 

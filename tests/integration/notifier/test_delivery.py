@@ -65,12 +65,18 @@ async def test_withdrawal_reaches_whoever_was_told(
     proposal = events.proposed(alert, sighting)
     await publish(settings, [alert, sighting, proposal])
     [told] = await poll_until(notifier, police, 1)
-    await publish(settings, [events.withdrawn(proposal, revision=2)])
+    await publish(settings, [events.withdrawn(proposal, revision=2, reason="erased")])
     told, withdrawn = await poll_until(notifier, police, 2)
     assert (told["kind"], withdrawn["kind"]) == ("match.proposed", "match.withdrawn")
     assert withdrawn["supersedes"] == told["id"]
     queue = await notifier.get("/v1/matches?status=open", headers=bearer(police))
     assert (await queue.json())["items"] == []
+    # The investigator reads why: the reason and the match now in its place, as said.
+    match_id = proposal.data["match_id"]
+    view = await (await notifier.get(f"/v1/matches/{match_id}", headers=bearer(police))).json()
+    assert (view["match"]["status"], view["match"]["withdrawn_reason"]) == ("withdrawn", "erased")
+    assert view["match"]["superseded_by"] is None
+    assert withdrawn["match"]["withdrawn_reason"] == "erased"
 
 
 class Receiver:

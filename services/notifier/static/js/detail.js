@@ -168,6 +168,23 @@ function reviewsList(reviews) {
         r.override_reason ? h("span", { class: "override" }, ` · override: ${r.override_reason}`) : null)));
 }
 
+// Why a proposal was withdrawn, as match.withdrawn says it; a reason not known here is shown
+// as given (the correlator may add reasons).
+const WITHDRAWAL_REASONS = {
+  outranked: "another alert now stands out for this observation, or scores too close to this one for either to stand out",
+  below_threshold: "the alert changed and the pair no longer scores enough",
+  alert_resolved: "the alert was resolved",
+  conflicting: "the alert stands out for another observation that cannot be the same child",
+  erased: "the personal data of the alert or of the observation was erased",
+};
+
+function withdrawalReason(m) {
+  if (!m.withdrawn_reason) return "";
+  const said = WITHDRAWAL_REASONS[m.withdrawn_reason] || fmt.words(m.withdrawn_reason);
+  const by = m.superseded_by ? ` (in favour of match ${m.superseded_by})` : "";
+  return ` because ${said}${by}`;
+}
+
 function badges(m) {
   return [
     m.escalated && !m.decision ? h("span", { class: "badge escalated" }, "Escalated") : null,
@@ -277,7 +294,8 @@ export function renderDetail(container, view, records, onReview, { now = Date.no
       reviewsList(view.reviews),
       flash && m.decision ? h("p", { class: "form-status ok", role: "status" }, flash) : null,
       m.status === "withdrawn"
-        ? h("p", { class: "notice warn" }, "The correlator withdrew this proposal: there is nothing to decide.")
+        ? h("p", { class: "notice warn" },
+            `The correlator withdrew this proposal${withdrawalReason(m)}: there is nothing to decide.`)
         : m.decision
           ? h("details", { class: "change-decision" },
               h("summary", {}, "Change the decision"), reviewForm(view, onReview, null))
