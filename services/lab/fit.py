@@ -75,6 +75,7 @@ MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
     "place_time": (("same_place", "slow", "steady", "fast", "very_fast"),),
     "elapsed": (("days_3", "days_14", "days_60", "days_180", "longer"),),
     "route": (("same_cell", "unknown"), ("known", "unknown")),
+    "document": (("same", "misread", "missing", "differ"),),
     # The joint pace-and-time correction obeys the same order within each elapsed time.
     "travel": tuple(
         tuple(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS) for elapsed in TRAVEL_ELAPSED
@@ -91,6 +92,8 @@ MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
 # a centre). Floored at -1 bit, F1 on the unfitted seeds was the same or better (0.671-0.696).
 FLOORS: dict[tuple[str, str], float] = {
     ("language", "disagree"): -1.0,
+    # Our children hold one document each; real ones renew a passport or get a second card.
+    ("document", "differ"): -2.0,
     **{("heading", level): -1.0 for level in HEADING_LEVELS if level != "missing"},
 }
 # Levels that carry no evidence by decision, weighed 0 like the reference levels. A movement no

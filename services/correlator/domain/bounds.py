@@ -6,11 +6,11 @@ best back, nor a rival counted in an explanation, and it cannot trigger a re-dec
 candidates (97 % on the bench's scenario) are far below. `PairBound` adds the fitted weights of
 the signals compared so far to the largest weight every other signal could still bring, and
 stops as soon as that bound falls under the cut: first what costs no name comparison and no
-distance (birth, sex, nationality, language, the time elapsed, and which given and parents'
-names each record has at all: a name only one record has cannot agree), then the given and
-parents' names, then place and time, then the name itself, the costliest. A pair that survives
-every stage is scored in full by `scoring.compare`, so the bits of every pair that can matter
-are exactly those of full scoring. Pure functions, no I/O.
+distance (birth, sex, nationality, language, identity documents, the time elapsed, and which
+given and parents' names each record has at all: a name only one record has cannot agree),
+then the given and parents' names, then place and time, then the name itself, the costliest.
+A pair that survives every stage is scored in full by `scoring.compare`, so the bits of every
+pair that can matter are exactly those of full scoring. Pure functions, no I/O.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from services.correlator.domain.demographics import (
     language_level,
     nationality_level,
 )
+from services.correlator.domain.documents import document_level
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.movement import Cells, heading_of_cells, route_level_of_cells
 from services.correlator.domain.name_compare import (
@@ -203,6 +204,8 @@ class PairBound:
             + self._traits_bits(alert, obs)
             + self._movement_bits(cells, routes)
         )
+        if alert.documents and obs.documents:  # most records carry none
+            known += levels["document"][document_level(alert.documents, obs.documents)]
         rest = self._elapsed_max[elapsed] + self._name_max
         fathers = (a.father is not None) + (b.father is not None)
         mothers = (a.mother is not None) + (b.mother is not None)

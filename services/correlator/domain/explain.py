@@ -63,6 +63,9 @@ _SIMPLE = {
     ("route", "known"): "a movement seen before in confirmed matches",
     ("route", "unknown"): "a movement not seen in confirmed matches",
     ("route", "same_cell"): "observed in the same region as last seen",
+    ("document", "same"): "both records name the same identity document number",
+    ("document", "misread"): "identity document numbers one character apart: likely misread",
+    ("document", "differ"): "different numbers for the same kind of identity document",
 }
 _HEADING = {
     "north": "north",

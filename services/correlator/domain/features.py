@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.correlator.domain.birth import BirthInfo, birth_info
 from services.correlator.domain.demographics import Demographics, demographics
+from services.correlator.domain.documents import Document
 from services.correlator.domain.geo import coordinates
 from services.correlator.domain.model import Alert, Location, Observation, Person
 from services.correlator.domain.name_profile import NameProfile, build_profile
@@ -21,6 +22,7 @@ class RecordFeatures:
     spacetime: SpaceTime
     # Nationality and language sets, built here once rather than for every compared pair.
     demographics: Demographics
+    documents: tuple[Document, ...] = ()
 
 
 def record_features(
@@ -45,6 +47,7 @@ def record_features(
             coordinates(first_location) if first_location is not None else None,
         ),
         demographics=demographics(person.nationalities, person.languages),
+        documents=person.documents,
     )
 
 

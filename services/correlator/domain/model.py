@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from services.common.catalog import REGISTRATION_RECORDED, SIGHTING_REPORTED
 from services.common.instants import plausible
+from services.correlator.domain.documents import Document, parse_documents
 
 ObservationKind = Literal["registration", "sighting"]
 
@@ -91,6 +92,7 @@ class Person:
     age_max: int | None = None
     nationalities: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
+    documents: tuple[Document, ...] = ()
 
 
 def parse_person(value: object) -> Person:
@@ -129,6 +131,7 @@ def parse_person(value: object) -> Person:
         age_max=age_max,
         nationalities=_codes(value.get("nationalities")),
         languages=_codes(value.get("languages")),
+        documents=parse_documents(value.get("identity_documents")),
     )
 
 

@@ -31,6 +31,7 @@ from services.correlator.domain.demographics import (
     language_level,
     nationality_level,
 )
+from services.correlator.domain.documents import DOCUMENT_LEVELS, document_level
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.movement import (
     HEADING_LEVELS,
@@ -81,6 +82,7 @@ SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "elapsed": ELAPSED_LEVELS,
     "route": ROUTE_LEVELS,
     "heading": HEADING_LEVELS,
+    "document": DOCUMENT_LEVELS,
 }
 # The level of each signal that carries no evidence (its weight is 0 by definition).
 # Speed and elapsed time together: a slow pace says more after a week than after half a year
@@ -223,6 +225,7 @@ def compare(
         "elapsed": spacetime.elapsed,
         "route": route_level(spacetime.route, routes),
         "heading": heading_level(spacetime.route),
+        "document": document_level(alert.documents, obs.documents),
     }
     levels["sibling"] = _sibling(levels)
     levels["travel"] = (

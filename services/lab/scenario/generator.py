@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .documents import recorded_documents
 from .events import AUTHORITIES, build_centres, cloudevent, new_uuid, reporter, rfc3339
 from .model import Child, Scenario, TruthRecord
 from .noise_names import GOOD, NORMAL, SIGHTING, mother_name, spell
@@ -82,6 +83,9 @@ def _observe_stay(
         at = stay.arrival + timedelta(days=rng.uniform(0.05, max(min(3.0, 0.4 * days), 0.1)))
         person, script = render_person(rng, child, at, GOOD if good else NORMAL, alias_rate)
         rid = new_uuid(rng)
+        documents = recorded_documents(b.seed, child, rid, careful=good)
+        if documents:
+            person["identity_documents"] = documents
         registration = {
             "registration_id": rid, "centre": {"id": centre["id"], "country": centre["country"]},
             "registered_at": rfc3339(at), "location": dict(centre["location"]), "child": person,

@@ -72,6 +72,12 @@ class NoiseProfile:
     route_bias: dict[str, float] = field(default_factory=dict)
     stay_factor: float = 1.0
     alert_fraction: float = 0.4
+    # Identity documents: the share of children holding one, the share of registrations that
+    # list it (at the careful centre behind an alert, elsewhere), and of numbers misread.
+    document_holders: float = 0.3
+    document_recorded_careful: float = 0.7
+    document_recorded: float = 0.45
+    document_misread: float = 0.06
 
 
 PROFILES: dict[str, NoiseProfile] = {
@@ -88,6 +94,10 @@ PROFILES: dict[str, NoiseProfile] = {
         route_bias={"western": 2.5, "central": 1.5, "balkans": 0.6},
         stay_factor=0.6,
         alert_fraction=0.3,
+        document_holders=0.2,
+        document_recorded_careful=0.55,
+        document_recorded=0.35,
+        document_misread=0.1,
     ),
 }
 _CURRENT: ContextVar[NoiseProfile] = ContextVar("noise_profile", default=PROFILES["routes"])

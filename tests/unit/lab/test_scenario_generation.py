@@ -223,3 +223,30 @@ def test_cli_generate_writes_files_and_prints_counts(tmp_path: Path) -> None:
     assert "true pairs" in result.output
     lines = (tmp_path / "out" / "events.jsonl").read_text(encoding="utf-8").splitlines()
     assert lines and all(json.loads(line)["specversion"] == "1.0" for line in lines)
+
+
+def test_some_registrations_list_the_childs_identity_document_and_sightings_none() -> None:
+    scenario = generate_scenario(3, children=300)
+    child_of = {t.id: t.child_id for t in scenario.truth}
+    numbers: dict[str, set[str]] = {}
+    listed = 0
+    for event in scenario.events:
+        data = event["data"]
+        documents = data.get("child", {}).get("identity_documents", [])
+        if "sighting_id" in data:
+            assert documents == []
+        record = data.get("registration_id")
+        if record is None or not documents:
+            continue
+        listed += 1
+        [document] = documents
+        assert document["type"] in ("passport", "national_id")
+        numbers.setdefault(child_of[record], set()).add(document["number"])
+    registrations = sum(1 for t in scenario.truth if t.kind == "registration")
+    assert 0.05 * registrations < listed < 0.4 * registrations
+    # One number per child, but for the odd misread character; never another child's number.
+    assert sum(len(n) > 1 for n in numbers.values()) < 0.3 * len(numbers)
+    owners: dict[str, str] = {}
+    for child, held in numbers.items():
+        for number in held:
+            assert owners.setdefault(number, child) == child
