@@ -26,9 +26,7 @@ from services.common.instants import plausible
 from services.common.logging import get_logger
 from services.correlator.domain.conflicts import Standing
 from services.correlator.domain.decisions import (
-    Action,
     MatchState,
-    Propose,
     reconcile,
     withdraw_erased,
 )
@@ -46,12 +44,11 @@ from services.correlator.domain.model import (
     parse_observation,
     parse_time,
 )
-from services.correlator.proposals import action_event
 from services.correlator.repository import (
     CorrelatorTransaction,
     ErasureTransaction,
-    MatchRecord,
 )
+from services.correlator.saving import save_action
 from services.correlator.standing import StandingLookup
 from services.correlator.standing import ref_of as _ref
 
@@ -175,7 +172,7 @@ class CorrelatorHandlers:
         for ref, states in (await tx.match_states(refs)).items():
             version = self.engine.engine_version
             for action in withdraw_erased(states, ref[0], ref[1], version, alert_id):
-                await self._save(action, tx)
+                await save_action(action, tx)
         if alert is not None:
             await self._redecide_around(alert, before, tx)
         return True
@@ -195,7 +192,7 @@ class CorrelatorHandlers:
         if not await tx.erase_observation(kind, obs_id, at):
             return False
         for action in withdraw_erased(states, kind, obs_id, self.engine.engine_version):
-            await self._save(action, tx)
+            await save_action(action, tx)
         await self._decide(others, tx)
         return True
 
@@ -280,46 +277,11 @@ class CorrelatorHandlers:
             standing = await self._lookup.standing(obs, decision, tx, seen)
             actions = reconcile(decision, current, self.engine.is_active, standing, confirmed)
             for action in actions:
-                await self._save(action, tx)
+                await save_action(action, tx)
             if settle:
                 await self._decide(
                     await self._lookup.to_settle(obs, involved, tx, seen), tx, settle=False
                 )
-
-    async def _save(self, action: Action, tx: CorrelatorTransaction) -> None:
-        if isinstance(action, Propose):
-            p = action.proposal
-            await tx.save_match(
-                MatchRecord(
-                    p.match_id,
-                    p.alert_id,
-                    p.observation_type,
-                    p.observation_id,
-                    action.revision,
-                    p.score,
-                    p.explanation,
-                    p.engine_version,
-                )
-            )
-            log.info(
-                "match proposed",
-                match_id=p.match_id,
-                revision=action.revision,
-                alert_id=p.alert_id,
-                observation_id=p.observation_id,
-                score=p.score,
-            )
-        else:
-            await tx.withdraw_match(
-                action.match_id, action.revision, action.reason, action.engine_version
-            )
-            log.info(
-                "match withdrawn",
-                match_id=action.match_id,
-                revision=action.revision,
-                reason=action.reason,
-            )
-        await tx.emit(action_event(action))
 
 
 def _live(states: dict[str, MatchState]) -> Collection[str]:

@@ -159,16 +159,18 @@ class Replayer:
         involved.update(s.alert_id for s in states.values() if s.stands_out)
         standing = self._standing(key, decision)
         actions = reconcile(decision, states, self.engine.is_active, standing, confirmed)
-        apply_actions(states, actions)
-        for action in actions:
-            yield TimedAction(action, time)
+        yield from _applied(states, actions, time)
         if settle:
             # The observations this one conflicts with may keep or lose their alert now.
-            others = set(self._conflicting(key, sorted(involved)))
-            for alert_id in involved:
-                others.update(other for other, _ in self._other_children(key, alert_id))
-            for other in sorted(others):
+            for other in self._to_settle(key, involved):
                 yield from self._decide(other, time, settle=False)
+
+    def _to_settle(self, key: str, alert_ids: set[str]) -> list[str]:
+        """The observations `key` conflicts with for any of the alerts (as `standing`)."""
+        others = set(self._conflicting(key, sorted(alert_ids)))
+        for alert_id in alert_ids:
+            others.update(other for other, _ in self._other_children(key, alert_id))
+        return sorted(others)
 
     def _alert_changed(
         self, alert: Alert, before: RecordFeatures | None, time: datetime
@@ -219,9 +221,7 @@ class Replayer:
             actions = withdraw_erased(
                 states, obs.kind, obs.obs_id, self.engine.engine_version, alert_id
             )
-            apply_actions(states, actions)
-            for action in actions:
-                yield TimedAction(action, time)
+            yield from _applied(states, actions, time)
         stood.clear()
         yield from self._alert_changed(alert, before, time)
 
@@ -234,9 +234,7 @@ class Replayer:
         states = self._states.get(key, {})
         involved = set(self._stood.get(key, ()))
         involved.update(s.alert_id for s in states.values() if s.stands_out)
-        others = set(self._conflicting(key, sorted(involved)))
-        for alert_id in involved:
-            others.update(other for other, _ in self._other_children(key, alert_id))
+        others = self._to_settle(key, involved)
         # Forgotten as the store forgets it: no keys, no standing, no time and place.
         for alert_id in self._stood.pop(key, ()):
             self._stands[alert_id].pop(key, None)
@@ -246,10 +244,8 @@ class Replayer:
         del self._observations[key], self._probes[key]
         self._erased.add(key)
         actions = withdraw_erased(states, obs.kind, obs.obs_id, self.engine.engine_version)
-        apply_actions(states, actions)
-        for action in actions:
-            yield TimedAction(action, time)
-        for other in sorted(others):
+        yield from _applied(states, actions, time)
+        for other in others:
             yield from self._decide(other, time)
 
     def feed(self, event: dict[str, Any]) -> Iterator[TimedAction]:
@@ -303,3 +299,12 @@ class Replayer:
     def run(self, events: Iterable[dict[str, Any]]) -> Iterator[TimedAction]:
         for event in events:
             yield from self.feed(event)
+
+
+def _applied(
+    states: dict[str, MatchState], actions: list[Action], time: datetime
+) -> Iterator[TimedAction]:
+    """The actions, once applied to the observation's `states` as the store saves them."""
+    apply_actions(states, actions)
+    for action in actions:
+        yield TimedAction(action, time)
