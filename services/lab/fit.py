@@ -4,9 +4,10 @@ Pairs are collected as the final state sees them: every alert is applied, then e
 is decided against the final set of alerts and every candidate pair it scores is kept with its
 comparison levels and label. Per observation kind, a logistic regression over the one-hot
 levels is fitted jointly (monotone where the evidence must be); reviews (`match.reviewed`
-decisions stored with the levels the engine saw) are added as weighted examples. The proposal
-threshold and the rivals' margin are then chosen per kind to maximise F1 on the fitting data
-under the engine's own decision rule. Name-token counts learned from the fitting records are
+decisions stored with the levels the engine saw) are added as weighted examples. The decision
+rule (the threshold on an alert's share of the probability, and the weight of "no alert here",
+see `competition`) is then chosen per kind to maximise F1 on the fitting data under the
+engine's own rule. Name-token counts learned from the fitting records are
 stored with the weights. Everything is deterministic: the same inputs give the same file.
 Never fit on evaluation seeds.
 """
@@ -46,7 +47,7 @@ from services.correlator.domain.scoring import (
 )
 from services.correlator.domain.spacetime import VETO_LEVELS
 from services.correlator.domain.tables import EngineTables
-from services.lab.fit_rules import choose_decision_rule
+from services.lab.fit_rules import choose_competition_rule
 from services.lab.logistic import Problem, fit_logistic
 
 Pair = tuple[str, str, str]
@@ -252,9 +253,11 @@ def fit_weights(
     token_counts: Mapping[str, int],
     meta: Mapping[str, Any] | None = None,
     routes: frozenset[str] = frozenset(),
+    rule_data: tuple[Sequence[LabelledPair], Mapping[str, int]] | None = None,
 ) -> Weights:
     """Weights fitted on labelled pairs; `positives` counts the true pairs of each kind (also
-    those the blocking never scored), for recall when choosing the decision rule."""
+    those the blocking never scored), for recall when choosing the decision rule. With
+    `rule_data` (other pairs and their positives), the rule is chosen on those instead."""
     baseline: dict[str, float] = {}
     bits: dict[str, dict[str, dict[str, float]]] = {}
     for kind in KINDS:
@@ -262,13 +265,17 @@ def fit_weights(
     provisional = Weights(
         "fit", baseline, bits, dict.fromkeys(KINDS, 0.5), dict.fromkeys(KINDS, 99.0)
     )
+    rule_pairs, rule_positives = rule_data if rule_data is not None else (pairs, positives)
     threshold: dict[str, float] = {}
-    margin: dict[str, float] = {}
-    lead: dict[str, float] = {}
+    absent: dict[str, float] = {}
     for kind in KINDS:
-        threshold[kind], margin[kind], lead[kind] = choose_decision_rule(
-            provisional, kind, [p for p in pairs if p.kind == kind], positives.get(kind, 0)
+        threshold[kind], absent[kind] = choose_competition_rule(
+            provisional,
+            kind,
+            [p for p in rule_pairs if p.kind == kind],
+            rule_positives.get(kind, 0),
         )
+    margin, lead = dict.fromkeys(KINDS, 0.0), dict.fromkeys(KINDS, 0.0)
     info = dict(meta or {})
     info.update(
         candidate_pairs=len(pairs),
@@ -276,6 +283,10 @@ def fit_weights(
     )
     counts = {k: int(v) for k, v in sorted(token_counts.items())}
     known = tuple(sorted(routes))
-    body = Weights("fit", baseline, bits, threshold, margin, counts, info, known, lead).to_json()
+    body = Weights(
+        "fit", baseline, bits, threshold, margin, counts, info, known, lead, absent
+    ).to_json()
     digest = hashlib.sha256(body.encode()).hexdigest()[:10]
-    return Weights(f"fit-{digest}", baseline, bits, threshold, margin, counts, info, known, lead)
+    return Weights(
+        f"fit-{digest}", baseline, bits, threshold, margin, counts, info, known, lead, absent
+    )

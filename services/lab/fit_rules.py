@@ -1,10 +1,11 @@
-"""Choose the decision rule (threshold, margin) that the engine applies per observation.
+"""Choose the decision rule that the engine applies per observation kind.
 
-A pair is proposed when its score reaches the threshold, its bits are within the margin of
-the best alert reaching the threshold for the same observation, and the best leads the
-runner-up (any scored alert) by the lead — exactly `MatchEngine.decide`. The rule is chosen
+The fit chooses the competition rule (`competition`): an alert is proposed when its share of
+the probability, weighed against the observation's other candidates and against "no alert
+here" (`absent` bits), reaches the threshold — exactly `MatchEngine.decide`. It is chosen
 from a fixed grid to maximise F1 on the fitting data (true pairs the blocking never scored
-count as misses).
+count as misses). Weights files written before it carry a threshold on each pair's score, a
+margin for rivals and a lead over the runner-up instead; the engine still reads them so.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from services.correlator.domain.competition import standing_out
 from services.correlator.domain.scoring import Comparison, Weights, probability, total_bits
 
 if TYPE_CHECKING:
     from services.lab.fit import LabelledPair
 
-THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 19))
-MARGINS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 5.0, 99.0)
-LEADS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0)
+SHARES = tuple(round(0.05 * i, 2) for i in range(4, 19))
+ABSENT_BITS = (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0)
 
 
 def _by_observation(
@@ -35,37 +36,28 @@ def _by_observation(
     return [sorted(items, reverse=True) for _, items in sorted(grouped.items())]
 
 
-def _f1(
-    groups: list[list[tuple[float, float, int]]],
-    positives: int,
-    threshold: float,
-    margin: float,
-    lead: float,
+def _competition_f1(
+    groups: list[list[tuple[float, float, int]]], positives: int, threshold: float, absent: float
 ) -> float:
     tp = fp = 0
     for items in groups:
-        above = [item for item in items if item[1] >= threshold]
-        if not above or (lead > 0 and len(items) > 1 and items[0][0] - items[1][0] < lead):
-            continue
-        floor = above[0][0] - margin
-        for bits, _, label in above:
-            if bits < floor:
-                break
+        bits = {str(i): item[0] for i, item in enumerate(items)}
+        for alert in standing_out(bits, absent, threshold):
+            label = items[int(alert)][2]
             tp += label
             fp += 1 - label
     return 2 * tp / (2 * tp + fp + (positives - tp)) if positives else 0.0
 
 
-def choose_decision_rule(
+def choose_competition_rule(
     weights: Weights, kind: str, pairs: Sequence[LabelledPair], positives: int
-) -> tuple[float, float, float]:
-    """The (threshold, margin in bits, lead in bits) maximising F1 for one observation kind."""
+) -> tuple[float, float]:
+    """The (threshold on an alert's share, absent bits) maximising F1 for one kind."""
     groups = _by_observation(weights, kind, pairs)
-    best_f1, best = -1.0, (0.5, 99.0, 0.0)
-    for threshold in THRESHOLDS:
-        for margin in MARGINS:
-            for lead in LEADS:
-                f1 = _f1(groups, positives, threshold, margin, lead)
-                if f1 > best_f1 + 1e-9:
-                    best_f1, best = f1, (threshold, margin, lead)
+    best_f1, best = -1.0, (0.5, 0.0)
+    for absent in ABSENT_BITS:
+        for threshold in SHARES:
+            f1 = _competition_f1(groups, positives, threshold, absent)
+            if f1 > best_f1 + 1e-9:
+                best_f1, best = f1, (threshold, absent)
     return best

@@ -5,8 +5,9 @@ Run on FITTING seeds only (never the bench's held-out seeds 1-5):
     python -m services.lab.loss_analysis --seeds 1003,1004 --noise routes
 
 Each true pair missed at the end is a blocking miss (never scored), below the threshold (scored
-but under it), outranked (above the threshold, but another alert stood out for the observation)
-or withdrawn by the margin rule; each false proposal either beat a true alert for its
+but too low to stand out even alone), outranked (alone it would stand out, but its competitors
+took too much of the probability, `competition`) or withdrawn (it stood out, but the one-child
+rule held it back); each false proposal either beat a true alert for its
 observation (wrong winner) or beat nothing (its observation has no true alert, or the true
 alert was not above the threshold). Per kind, with the signal levels over-represented among
 each cause, so the biggest losses are fixed first.
@@ -15,12 +16,14 @@ each cause, so the biggest losses are fixed first.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import click
 
+from services.correlator.domain.competition import shares, weakest_winner_bits
 from services.correlator.domain.engine import MatchEngine
 from services.correlator.domain.model import Observation
 from services.correlator.domain.scoring import Comparison, probability, total_bits
@@ -47,7 +50,9 @@ def _classify(
     true: set[Pair],
     thresholds: dict[str, float],
     losses: Losses,
+    absent_bits: Mapping[str, float] | None = None,
 ) -> None:
+    absent_bits = absent_bits or {}
     by_obs: dict[tuple[str, str], list[tuple[float, Pair]]] = defaultdict(list)
     for pair, (_, bits) in kind_pairs.items():
         by_obs[(pair[1], pair[2])].append((bits, pair))
@@ -59,10 +64,20 @@ def _classify(
             cause = "FN blocking miss / vetoed"
         else:
             comparison, bits = kind_pairs[pair]
-            if probability(bits) < thresholds[pair[1]]:
+            threshold, absent = thresholds[pair[1]], absent_bits.get(pair[1])
+            rivals = by_obs[(pair[1], pair[2])]
+            if absent is not None:  # the competition rule (`competition`)
+                share = shares({p[0]: b for b, p in rivals}, absent, threshold).get(pair[0], 0.0)
+                if share >= threshold:
+                    cause = "FN withdrawn"  # held back by the one-child rule
+                elif bits >= weakest_winner_bits(absent, threshold):
+                    cause = "FN outranked"  # alone it would stand out
+                else:
+                    cause = "FN below threshold"
+            elif probability(bits) < threshold:
                 cause = "FN below threshold"
             else:
-                best = max(by_obs[(pair[1], pair[2])])
+                best = max(rivals)
                 cause = "FN outranked" if best[1] != pair else "FN withdrawn"
             for signal, level in comparison.levels.items():
                 losses.levels[(pair[1], cause)][f"{signal}={level}"] += 1
@@ -101,7 +116,10 @@ def analyse(
     events = list(run_match(scenario.events, engine))
     metrics = evaluate(events, scenario.truth)
     proposed = set(latest_proposals(events))
-    _classify(scored, proposed, scenario.true_pairs(), engine.thresholds, losses)
+    _classify(
+        scored, proposed, scenario.true_pairs(), engine.thresholds, losses,
+        engine.weights.absent_bits,
+    )
     return {
         row: (metrics.row(row).precision, metrics.row(row).recall, metrics.row(row).f1)
         for row in ("all", "registration", "sighting")

@@ -16,6 +16,7 @@ pair that can matter are exactly those of full scoring. Pure functions, no I/O.
 from __future__ import annotations
 
 from services.correlator.domain.birth import birth_levels
+from services.correlator.domain.competition import contending_bits, weakest_winner_bits
 from services.correlator.domain.demographics import (
     Demographics,
     compare_sex,
@@ -70,15 +71,22 @@ class _Bits(dict[str, float]):
 def decision_bounds(
     weights: Weights, thresholds: dict[str, float], rival_bits: float
 ) -> dict[str, PairBound]:
-    """Per observation kind, the bound under which a pair is neither proposed (threshold), nor
-    a runner-up within the lead of a best alert reaching the threshold, nor a rival within
-    `rival_bits` of a proposal: its exact score cannot change a decision."""
+    """Per observation kind, the bound under which a pair neither contends for the observation
+    (`competition`; with older weights: reaches the threshold or the runner-up's lead) nor is a
+    rival within `rival_bits` of a proposal: its exact score cannot change a decision."""
     return {
-        kind: PairBound(
-            weights, kind, bits_of(value) - max(weights.lead_bits.get(kind, 0.0), rival_bits)
-        )
+        kind: PairBound(weights, kind, deciding_bits(weights, kind, value, rival_bits))
         for kind, value in thresholds.items()
     }
+
+
+def deciding_bits(weights: Weights, kind: str, threshold: float, rival_bits: float) -> float:
+    """The bits under which a pair of `kind` cannot change a decision or its explanation."""
+    absent = weights.absent_bits.get(kind)
+    if absent is not None:
+        return min(contending_bits(absent, threshold), weakest_winner_bits(absent, threshold)
+                   - rival_bits)
+    return bits_of(threshold) - max(weights.lead_bits.get(kind, 0.0), rival_bits)
 
 
 class PairBound:

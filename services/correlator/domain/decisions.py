@@ -106,6 +106,8 @@ class Decision:
     observation_id: str
     winners: list[Proposal]
     scores: dict[str, float] = field(default_factory=dict)
+    # The least score with which an alert can stand out (alone): a match that lost while under
+    # it is withdrawn as "below_threshold", else as "outranked".
     threshold: float = 0.5
     engine_version: str = ""
     at: float | None = None  # when and where the observation was made (POSIX seconds)

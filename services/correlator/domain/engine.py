@@ -22,6 +22,11 @@ from collections.abc import Collection
 from functools import partial
 from typing import Any
 
+from services.correlator.domain.competition import (
+    contending_bits,
+    shares,
+    weakest_winner_bits,
+)
 from services.correlator.domain.decisions import Decision, Explanation, Proposal
 from services.correlator.domain.engine_pairs import RIVAL_BITS, PairScorer
 from services.correlator.domain.engine_records import ObservationCache, match_id
@@ -34,7 +39,7 @@ from services.correlator.domain.features import (
 )
 from services.correlator.domain.index import DEFAULT_BUDGET
 from services.correlator.domain.model import Observation, parse_observation
-from services.correlator.domain.scoring import bits_of
+from services.correlator.domain.scoring import bits_of, probability
 from services.correlator.domain.spacetime import cheap_veto
 from services.correlator.domain.tables import EngineTables
 
@@ -64,7 +69,8 @@ class MatchEngine(PairScorer):
         self.engine_version = f"{ENGINE_NAME}+weights/{self.weights.version}"
 
     def contends(self, alert: RecordFeatures, obs: Observation, features: RecordFeatures) -> bool:
-        """Whether the alert (as described by `alert`) reaches the threshold for `obs`."""
+        """Whether the alert (as described by `alert`) can play a part in the decision for
+        `obs`: it contends (`competition`), or reaches what a runner-up needs."""
         return self._contends("", alert, obs, features)
 
     def _contends(
@@ -83,6 +89,9 @@ class MatchEngine(PairScorer):
                 return False
             scored = self.score(alert, obs.kind, features)
             bits, score = scored.bits, scored.score
+        absent = self.weights.absent_bits.get(obs.kind)
+        if absent is not None:
+            return bits >= contending_bits(absent, self.thresholds[obs.kind])
         lead = self.weights.lead_bits.get(obs.kind, 0.0)
         if lead <= 0.0:
             return score >= self.thresholds[obs.kind]
@@ -154,9 +163,11 @@ class MatchEngine(PairScorer):
     def decide(
         self, obs: Observation, rejected: Collection[str] = (), confirmed: Collection[str] = ()
     ) -> Decision:
-        """The alerts that stand out for `obs`: every active alert reaching the threshold whose
-        bits are within the margin of the best competitor's (a confirmed pair wins outright);
-        `rejected` and `confirmed` are alert ids an investigator reviewed for this pair."""
+        """The alerts that stand out for `obs`: every active alert whose share of the
+        probability, against its competitors and "no alert here", reaches the threshold
+        (`competition`; weights fitted before it: the threshold on the pair's score, the margin
+        and the lead). A confirmed pair wins outright; `rejected` and `confirmed` are alert ids
+        an investigator reviewed for this pair."""
         cache = self.cached(obs)
         self.stats.observations_matched += 1
         reviews = (
@@ -185,22 +196,31 @@ class MatchEngine(PairScorer):
         kind = obs.kind
         threshold = self.thresholds[kind]
         above = {a: s for a, s in scored.items() if s[1] >= threshold}
+        absent = self.weights.absent_bits.get(kind)
+        share: dict[str, float] = {}
+        if absent is not None:
+            share = shares({a: s[0] for a, s in scored.items()}, absent, threshold)
         if any(a in above for a in confirmed):
             kept = [a for a in above if a in confirmed]
+        elif absent is not None:
+            kept = [a for a, p in share.items() if p >= threshold]
         elif above and self._stands_out(scored, kind):
             floor = max(s[0] for s in above.values()) - self.weights.margin_bits[kind]
             kept = [a for a, s in above.items() if s[0] >= floor]
         else:
             kept = []
         kept = [a for a in kept if self.is_active(a)]
-        kept.sort(key=lambda a: (-above[a][0], a))
+        kept.sort(key=lambda a: (-scored[a][0], a))
         spacetime = cache.features.spacetime
         return Decision(
             kind,
             obs.obs_id,
-            [self._proposal(a, obs, cache.features, above[a], scored) for a in kept],
+            [
+                self._proposal(a, obs, cache.features, scored[a], scored, share.get(a))
+                for a in kept
+            ],
             {a: s[1] for a, s in scored.items()},
-            threshold,
+            threshold if absent is None else probability(weakest_winner_bits(absent, threshold)),
             self.engine_version,
             spacetime.at,
             spacetime.point,
@@ -222,6 +242,7 @@ class MatchEngine(PairScorer):
         features: RecordFeatures,
         scored: tuple[float, float],
         rivals: dict[str, tuple[float, float]],
+        share: float | None,
     ) -> Proposal:
         bits = scored[0]
         close = sum(
@@ -237,14 +258,15 @@ class MatchEngine(PairScorer):
             observation_id=obs.obs_id,
             score=scored[1],
             bits=round(bits, 4),
-            explanation=partial(self._explanation, alert, obs.kind, features, close),
+            explanation=partial(self._explanation, alert, obs.kind, features, close, share),
             engine_version=self.engine_version,
         )
 
     def _explanation(
-        self, alert: RecordFeatures, kind: str, obs: RecordFeatures, close: int
+        self, alert: RecordFeatures, kind: str, obs: RecordFeatures, close: int,
+        share: float | None,
     ) -> Explanation:
         """The explanation of a proposal (built when it is published, from the same records)."""
         explanation = explain(self.weights, kind, self.compare_pair(alert, obs))
-        explanation.append(rivals_entry(close, RIVAL_BITS))
+        explanation.append(rivals_entry(close, RIVAL_BITS, share))
         return explanation

@@ -159,11 +159,14 @@ def explain(weights: Weights, kind: str, comparison: Comparison) -> list[dict[st
     return out
 
 
-def rivals_entry(count: int, within_bits: float) -> dict[str, Any]:
-    """How many other active alerts score close to this one (contributes nothing)."""
+def rivals_entry(count: int, within_bits: float, share: float | None = None) -> dict[str, Any]:
+    """How many other active alerts score close to this one, and the alert's share of the
+    probability against all of them (`competition`); contributes nothing."""
     alerts = "alert scores" if count == 1 else "alerts score"
-    return {
-        "signal": "rivals",
-        "contribution": 0.0,
-        "detail": f"{count} other active {alerts} within {within_bits:g} bits of this one",
-    }
+    detail = f"{count} other active {alerts} within {within_bits:g} bits of this one"
+    if share is not None:
+        detail += (
+            f"; weighed against every candidate alert and against none of them, "
+            f"{share:.0%} of the probability goes to this one"
+        )
+    return {"signal": "rivals", "contribution": 0.0, "detail": detail}

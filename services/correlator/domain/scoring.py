@@ -114,7 +114,9 @@ class Weights:
     """A fitted model: per observation kind a baseline and level weights in bits, the proposal
     threshold on the score, the margin (bits) within which rivals of the best alert are
     proposed too and the lead (bits) the best must have over the runner-up to stand out at
-    all; plus name-token counts learned from records (see `name_frequency`)."""
+    all; plus name-token counts learned from records (see `name_frequency`). A kind with
+    `absent_bits` is decided by competition instead (`competition`): the threshold is then on
+    an alert's share of the probability, and the margin and lead play no part."""
 
     version: str
     baseline: dict[str, float]
@@ -125,6 +127,7 @@ class Weights:
     fitted_on: dict[str, Any] = field(default_factory=dict)
     routes: tuple[str, ...] = ()
     lead_bits: dict[str, float] = field(default_factory=dict)
+    absent_bits: dict[str, float] = field(default_factory=dict)
 
     def level_bits(self, kind: str, signal: str, level: str) -> float:
         return self.bits.get(kind, {}).get(signal, {}).get(level, 0.0)
@@ -154,6 +157,7 @@ class Weights:
                 "fitted_on": self.fitted_on,
                 "routes": list(self.routes),
                 "lead_bits": self.lead_bits,
+                **({"absent_bits": self.absent_bits} if self.absent_bits else {}),
             },
             indent=1,
             sort_keys=True,
@@ -172,6 +176,7 @@ class Weights:
             dict(raw.get("fitted_on", {})),
             tuple(raw.get("routes", ())),
             {k: float(v) for k, v in raw.get("lead_bits", {}).items()},
+            {k: float(v) for k, v in raw.get("absent_bits", {}).items()},
         )
 
 

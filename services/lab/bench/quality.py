@@ -244,7 +244,8 @@ def render(figures: dict[str, Any]) -> str:
         thresholds = ", ".join(f"{k} {v:.3f}" for k, v in block["engine_thresholds"].items())
         lines += [
             "",
-            f"Engine reliability (every scored candidate pair, all seeds; thresholds: "
+            f"Engine reliability (every scored candidate pair, all seeds; the decision's "
+            f"thresholds, on an alert's share of the probability among its competitors: "
             f"{thresholds}):",
             "",
             "| score bin | pairs | mean score | share true |",

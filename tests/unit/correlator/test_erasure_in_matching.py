@@ -65,16 +65,18 @@ def test_an_erased_alert_is_withdrawn_and_takes_no_new_observation() -> None:
     assert _live(said) == set()
 
 
-def test_erasing_one_of_two_alike_alerts_lets_the_other_stand_out() -> None:
-    # Two alerts for the same description: neither stands out for the registration.
+def test_erasing_alike_alerts_lets_the_last_one_stand_out() -> None:
+    # Three alerts for the same description share the registration three ways: none stands
+    # out (each holds less than a third, under the fitted threshold).
+    assert engine_for_tests().thresholds["registration"] > 1 / 3
     alerts = [
         _event("org.kinlink.alert.published.v1", _alert(a, AHMADI), "2024-03-15T00:00:00Z")
-        for a in ("a1", "a2")
+        for a in ("a1", "a2", "a3")
     ]
     registration = _event(REGISTRATION, _registration("r1", AHMADI), "2024-03-20T10:00:00Z")
     assert _live(_said([*alerts, registration])) == set()
-    said = _said([*alerts, registration, _erased("alert", "a2", "2024-03-21T00:00:00Z")])
-    assert _live(said) == {("a1", "r1")}
+    erased = [_erased("alert", a, "2024-03-21T00:00:00Z") for a in ("a2", "a3")]
+    assert _live(_said([*alerts, registration, *erased])) == {("a1", "r1")}
 
 
 def test_a_reviewed_match_keeps_its_review_when_a_record_is_erased() -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from click.testing import CliRunner
 
-from services.correlator.domain.engine import match_id
+from services.correlator.domain.engine import MatchEngine, match_id
 from services.correlator.domain.index import InvertedIndex
 from services.correlator.domain.model import parse_observation
 from services.correlator.match_cli import match
 from services.correlator.offline import final_state, run_match
+from tests.engine_tables import TABLES
 from tests.engine_tables import engine as engine_for_tests
 
 
@@ -248,19 +250,62 @@ def test_an_erased_alert_leaves_the_engine_and_claims_nothing_any_more() -> None
     assert engine.active_alerts == 0 and engine.remove_alert("a1") is False
 
 
-def test_two_alerts_scoring_alike_leave_the_observation_unproposed() -> None:
-    """Two alerts describing the same child equally well: the observation cannot tell them
-    apart, so neither stands out (the fitted lead); either alone is proposed."""
-    first, second = _alert("first", AHMADI), _alert("second", AHMADI)
+def test_alerts_scoring_alike_split_the_observation_between_them() -> None:
+    """Alerts describing the same child equally well: the observation cannot tell them apart,
+    so they split the probability. While each share still reaches the threshold they are all
+    proposed as rivals; with one more alike alert none stands out. Alone, one is proposed."""
     engine = engine_for_tests()
-    assert engine.weights.lead_bits["registration"] > 0
-    engine.apply_alert_published(first)
+    assert "registration" in engine.weights.absent_bits
+    threshold = engine.thresholds["registration"]
+    engine.apply_alert_published(_alert("a0", AHMADI))
     decision = engine.match_observation("registration", _registration("r1", AHMADY))
-    assert [p.alert_id for p in decision.winners] == ["first"]
-    engine.apply_alert_published(second)
+    assert [p.alert_id for p in decision.winners] == ["a0"]
+    rivals = decision.winners[0].explanation[-1]
+    assert rivals["signal"] == "rivals" and rivals["contribution"] == 0.0
+    share = float(rivals["detail"].split("none of them, ")[1].split("%")[0]) / 100
+    assert threshold <= share <= 1.0, rivals["detail"]
+    bits, absent = decision.winners[0].bits, engine.weights.absent_bits["registration"]
+
+    def each_share(n: int) -> float:
+        return float(2**bits / (2**absent + n * 2**bits))
+
+    alike = 1
+    while each_share(alike + 1) >= threshold:
+        engine.apply_alert_published(_alert(f"a{alike}", AHMADI))
+        alike += 1
+        decision = engine.match_observation("registration", _registration("r1", AHMADY))
+        assert {p.alert_id for p in decision.winners} == {f"a{i}" for i in range(alike)}
+    engine.apply_alert_published(_alert(f"a{alike}", AHMADI))
     decision = engine.match_observation("registration", _registration("r1", AHMADY))
     assert decision.winners == []
-    assert decision.scores["first"] == decision.scores["second"] >= decision.threshold
+    assert len(set(decision.scores.values())) == 1 and len(decision.scores) == alike + 1
+
+
+def test_weights_written_before_the_competition_rule_keep_their_threshold_and_lead() -> None:
+    """A weights file without `absent_bits` (an operator may pin an older fit) is read as it
+    was fitted: a threshold on each pair's score, and a lead the best needs over the runner-up.
+    """
+    shipped = TABLES.weights
+    legacy = replace(
+        shipped,
+        absent_bits={},
+        threshold=dict.fromkeys(shipped.threshold, 0.4),
+        lead_bits=dict.fromkeys(shipped.threshold, 1.5),
+    )
+    engine = MatchEngine(TABLES.with_weights(legacy))
+    engine.apply_alert_published(_alert("first", AHMADI))
+    alone = engine.match_observation("registration", _registration("r1", AHMADY))
+    assert [p.alert_id for p in alone.winners] == ["first"]
+    assert alone.scores["first"] >= 0.4
+    engine.apply_alert_published(_alert("second", AHMADI))
+    assert engine.match_observation("registration", _registration("r1", AHMADY)).winners == []
+    # With no lead asked for, alike rivals within the margin are both proposed.
+    rivals = replace(legacy, lead_bits={}, margin_bits=dict.fromkeys(shipped.threshold, 1.0))
+    both = MatchEngine(TABLES.with_weights(rivals))
+    both.apply_alert_published(_alert("first", AHMADI))
+    both.apply_alert_published(_alert("second", AHMADI))
+    decision = both.match_observation("registration", _registration("r1", AHMADY))
+    assert sorted(p.alert_id for p in decision.winners) == ["first", "second"]
 
 
 def test_deciding_again_follows_every_change_of_the_alerts() -> None:
