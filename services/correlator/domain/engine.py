@@ -195,20 +195,14 @@ class MatchEngine(PairScorer):
         scored = self._scored(candidates, obs, cache, rejected)
         kind = obs.kind
         threshold = self.thresholds[kind]
-        above = {a: s for a, s in scored.items() if s[1] >= threshold}
         absent = self.weights.absent_bits.get(kind)
         share: dict[str, float] = {}
         if absent is not None:
             share = shares({a: s[0] for a, s in scored.items()}, absent, threshold)
-        if any(a in above for a in confirmed):
-            kept = [a for a in above if a in confirmed]
-        elif absent is not None:
-            kept = [a for a, p in share.items() if p >= threshold]
-        elif above and self._stands_out(scored, kind):
-            floor = max(s[0] for s in above.values()) - self.weights.margin_bits[kind]
-            kept = [a for a, s in above.items() if s[0] >= floor]
+            kept = self._confirmed(scored, confirmed, weakest_winner_bits(absent, threshold))
+            kept = kept or [a for a, p in share.items() if p >= threshold]
         else:
-            kept = []
+            kept = self._by_lead(scored, kind, threshold, confirmed)
         kept = [a for a in kept if self.is_active(a)]
         kept.sort(key=lambda a: (-scored[a][0], a))
         spacetime = cache.features.spacetime
@@ -225,6 +219,28 @@ class MatchEngine(PairScorer):
             spacetime.at,
             spacetime.point,
         )
+
+    @staticmethod
+    def _confirmed(
+        scored: dict[str, tuple[float, float]], confirmed: Collection[str], alone: float
+    ) -> list[str]:
+        """Confirmed alerts win outright while they reach what standing out asks of one alone."""
+        return [a for a in confirmed if a in scored and scored[a][0] >= alone]
+
+    def _by_lead(
+        self, scored: dict[str, tuple[float, float]], kind: str, threshold: float,
+        confirmed: Collection[str],
+    ) -> list[str]:
+        """The rule of weights fitted before the competition rule: a threshold on each pair's
+        score, the lead the best needs over the runner-up, the margin for rivals."""
+        above = {a: s for a, s in scored.items() if s[1] >= threshold}
+        kept = [a for a in above if a in confirmed]
+        if kept:
+            return kept
+        if above and self._stands_out(scored, kind):
+            floor = max(s[0] for s in above.values()) - self.weights.margin_bits[kind]
+            return [a for a, s in above.items() if s[0] >= floor]
+        return []
 
     def _stands_out(self, scored: dict[str, tuple[float, float]], kind: str) -> bool:
         """Whether the best alert leads the runner-up by the fitted lead: when two alerts score

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -279,6 +280,31 @@ def test_alerts_scoring_alike_split_the_observation_between_them() -> None:
     decision = engine.match_observation("registration", _registration("r1", AHMADY))
     assert decision.winners == []
     assert len(set(decision.scores.values())) == 1 and len(decision.scores) == alike + 1
+
+
+def test_a_confirmed_alert_keeps_the_observation_against_an_alike_rival() -> None:
+    """An investigator's confirmation wins outright while the alert would stand out alone, even
+    when its score is under the threshold on a share (which is not a threshold on scores)."""
+    probe = engine_for_tests()
+    probe.apply_alert_published(_alert("a0", AHMADI))
+    obs = parse_observation("registration", _registration("r1", AHMADY))
+    (alone,) = probe.decide(obs).winners
+    # A share threshold above this pair's score, and "no alert here" light enough that the
+    # alert alone still stands out.
+    share = (alone.score + 1.0) / 2
+    absent = alone.bits - math.log2(share / (1 - share)) - 1.0
+    weights = replace(
+        TABLES.weights,
+        threshold={**TABLES.weights.threshold, "registration": share},
+        absent_bits={**TABLES.weights.absent_bits, "registration": absent},
+    )
+    engine = MatchEngine(TABLES.with_weights(weights))
+    engine.apply_alert_published(_alert("a0", AHMADI))
+    assert [p.alert_id for p in engine.decide(obs).winners] == ["a0"]
+    engine.apply_alert_published(_alert("a1", AHMADI))
+    assert engine.decide(obs).winners == []  # alike: each holds under half
+    kept = engine.decide(obs, confirmed={"a0"}).winners
+    assert [p.alert_id for p in kept] == ["a0"] and kept[0].score < share
 
 
 def test_weights_written_before_the_competition_rule_keep_their_threshold_and_lead() -> None:
