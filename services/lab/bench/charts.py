@@ -66,22 +66,39 @@ def _latency(results: dict[str, Any], plt: Any) -> Any:
     return fig
 
 
+# What the threshold curve's x axis is (`quality.threshold_on`): axis label, y label, title.
+_CURVE_LABELS = {
+    "share": ("share threshold (an alert's share of the probability for its observation)",
+              "precision / recall (proposals, before withdrawals)",
+              "Engine precision and recall over the share threshold (held-out seeds)"),
+    "score": ("score threshold (each pair's own score)",
+              "precision / recall (scored candidate pairs)",
+              "Engine precision and recall over the score threshold (held-out seeds)"),
+}
+
+
 def _threshold(results: dict[str, Any], plt: Any) -> Any:
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for noise, block in results["quality"]["noise_models"].items():
+    blocks = results["quality"]["noise_models"]
+    # Results written before the share curve carry no `threshold_on`: theirs is on scores.
+    on = next(iter(blocks.values())).get("threshold_on", "score")
+    xlabel, ylabel, title = _CURVE_LABELS.get(
+        on, (f"threshold ({on})", "precision / recall (proposals, before withdrawals)",
+             "Engine precision and recall over the threshold (held-out seeds)"))
+    for noise, block in blocks.items():
         curve = block["threshold_curve"]
         xs = [p["threshold"] for p in curve]
         line = ax.plot(xs, [p["precision"] for p in curve], label=f"precision, {noise}")[0]
         ax.plot(xs, [p["recall"] for p in curve], linestyle="--", color=line.get_color(),
                 label=f"recall, {noise}")
-    thresholds = next(iter(results["quality"]["noise_models"].values()))["engine_thresholds"]
+    thresholds = next(iter(blocks.values()))["engine_thresholds"]
     for kind, value in thresholds.items():
         ax.axvline(value, color="grey", linestyle=":", linewidth=1)
         ax.annotate(f"{kind} threshold", (value, 0.02), rotation=90, fontsize=7, color="grey")
-    ax.set_xlabel("score threshold")
-    ax.set_ylabel("precision / recall (scored candidate pairs)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
     ax.set_ylim(0, 1.02)
-    ax.set_title("Engine precision and recall over the threshold (held-out seeds)", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     return fig

@@ -1,7 +1,9 @@
 """Matching quality of the engine beside the fuzzy and Splink baselines, over held-out seeds of
 both noise models (mean ± standard deviation), by observation kind, with the engine's
-reliability curve (is a score of 0.8 right about 80 % of the time?) and its precision and
-recall over the threshold (every scored candidate pair, before the decision rules).
+reliability curve (is a score of 0.8 right about 80 % of the time? every scored candidate pair)
+and its precision and recall over the threshold the engine decides on: an alert's share of the
+probability for its observation (`share_curve`; the one-child rule's withdrawals left out), or
+each pair's own score for weights fitted before the competition rule.
 
 The engine's weights are fitted on seeds 1000-1002 ("routes") and 2000-2002 ("other") and
 developed on 1003-1004 / 2003-2004; the seeds reported here are never used for either.
@@ -30,15 +32,16 @@ from services.correlator.domain.tables import EngineTables
 from services.correlator.offline import run_match
 from services.correlator.tables import load_tables
 from services.lab.bench.scenarios import scenario
+from services.lab.bench.share_curve import SCORE, SHARE, proposed_counts, threshold_on
 from services.lab.evaluation import Metrics, evaluate
 from services.lab.fit import unconfirmed_share
 
 NOISE_MODELS = ("routes", "other")
 FIGURES = ("P", "R", "F1", "regP", "regR", "regF1", "sigP", "sigR", "sigF1")
 MATCHERS = ("engine", "new_routes", "fuzzy", "splink")
-FINE_BINS = 100  # score histogram resolution; reliability and threshold curves derive from it
+FINE_BINS = 100  # score histogram resolution; the reliability curve derives from it
 RELIABILITY_BINS = 10
-THRESHOLD_STEP = 5  # fine bins between two points of the threshold curve (0.05)
+CURVE_THRESHOLDS = tuple(t / 100 for t in range(0, 100, 5))  # points of the threshold curve
 DIGITS = 3
 
 
@@ -57,19 +60,21 @@ def half_the_routes(tables: EngineTables) -> EngineTables:
 
 
 def _engine_run(events: list[dict[str, Any]], truth: Any, true: set[Any]) -> dict[str, Any]:
-    """Engine figures, and a histogram of every scored pair's score by truth.
+    """Engine figures, a histogram of every scored pair's score by truth, and the pairs the
+    decision rule would propose at each of `CURVE_THRESHOLDS` by truth (`share_curve`).
 
-    The figures come from the engine as shipped. The histogram needs every scored pair, and an
-    engine with an observer also scores the pairs its admission rules and space-time bound
-    would leave out (fitting needs them), so it comes from a second, observed run."""
+    The figures come from the engine as shipped. The histogram and the curve need every scored
+    pair, and an engine with an observer also scores the pairs its admission rules and
+    space-time bound would leave out (fitting needs them), so they come from a second, observed
+    run. An observation's competitors there are every alert scored for it in that run, each at
+    its latest bits."""
     tables = load_tables()
     engine = MatchEngine(tables)
     metrics = evaluate(run_match(events, engine), truth)
-    scored: dict[tuple[str, str, str], float] = {}
+    scored: dict[tuple[str, str, str], float] = {}  # bits by pair
 
     def observe(alert_id: str, obs: Observation, comparison: Comparison) -> None:
-        bits = total_bits(tables.weights, obs.kind, comparison)
-        scored[(alert_id, obs.kind, obs.obs_id)] = probability(bits)
+        scored[(alert_id, obs.kind, obs.obs_id)] = total_bits(tables.weights, obs.kind, comparison)
 
     observed = MatchEngine(tables)
     observed.observer = observe
@@ -77,14 +82,18 @@ def _engine_run(events: list[dict[str, Any]], truth: Any, true: set[Any]) -> dic
         pass
     counts: dict[str, list[int]] = {"true": [0] * FINE_BINS, "false": [0] * FINE_BINS}
     score_sum = [0.0] * FINE_BINS
-    for pair, score in scored.items():
+    for pair, bits in scored.items():
+        score = probability(bits)
         b = min(int(score * FINE_BINS), FINE_BINS - 1)
         counts["true" if pair in true else "false"][b] += 1
         score_sum[b] += score
     histogram = {**counts, "score_sum": score_sum}
+    absent_bits = tables.weights.absent_bits
     return {
         "figures": _figures(metrics),
         "histogram": histogram,
+        "curve": proposed_counts(scored, true, absent_bits, CURVE_THRESHOLDS),
+        "threshold_on": threshold_on(engine.thresholds, absent_bits),
         "true_pairs": len(true),
         "thresholds": dict(engine.thresholds),
         "version": engine.engine_version,
@@ -131,7 +140,8 @@ def _summary(values: list[float]) -> dict[str, Any]:
 
 
 def _curves(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Reliability bins and the precision/recall curve over the threshold, all seeds summed."""
+    """Reliability bins (pair scores) and the precision/recall curve over the decision's
+    threshold (`share_curve`), all seeds summed."""
     true = [sum(r["histogram"]["true"][b] for r in runs) for b in range(FINE_BINS)]
     false = [sum(r["histogram"]["false"][b] for r in runs) for b in range(FINE_BINS)]
     sums = [sum(r["histogram"]["score_sum"][b] for r in runs) for b in range(FINE_BINS)]
@@ -150,14 +160,19 @@ def _curves(runs: list[dict[str, Any]]) -> dict[str, Any]:
             })
     all_true = sum(r["true_pairs"] for r in runs)
     curve = []
-    for b in range(0, FINE_BINS, THRESHOLD_STEP):
-        hits, proposed = sum(true[b:]), sum(true[b:]) + sum(false[b:])
+    for i, threshold in enumerate(CURVE_THRESHOLDS):
+        hits = sum(r["curve"]["true"][i] for r in runs)
+        proposed = hits + sum(r["curve"]["false"][i] for r in runs)
         curve.append({
-            "threshold": round(b / FINE_BINS, 2),
+            "threshold": round(threshold, 2),
             "precision": round(hits / proposed, DIGITS) if proposed else 1.0,
             "recall": round(hits / all_true, DIGITS) if all_true else 0.0,
         })
-    return {"reliability": reliability, "threshold_curve": curve}
+    return {
+        "reliability": reliability,
+        "threshold_curve": curve,
+        "threshold_on": runs[0]["threshold_on"],
+    }
 
 
 def _names(version: str) -> dict[str, str]:
@@ -224,8 +239,37 @@ def cell(summary: dict[str, Any] | None) -> str:
     return "-" if summary is None else f"{summary['mean']:.3f}±{summary['std']:.3f}"
 
 
+_THRESHOLDS_ON = {
+    SHARE: "on an alert's share of the probability among its competitors",
+    SCORE: "on each pair's score (weights fitted before the competition rule)",
+}
+
+
+def _curve_text(on: str | None) -> str:
+    """What the precision/recall chart's threshold is on (results without `threshold_on`
+    predate the share curve: theirs was on pair scores)."""
+    if on == SHARE:
+        what = (
+            "at threshold t, the pairs the engine would propose if every kind's threshold were "
+            "t: each alert whose share of the probability for its observation, against its "
+            "competitors and \"no alert here\", reaches t (the one-child rule's withdrawals "
+            "are left out)"
+        )
+    elif on is None or on == SCORE:
+        what = "on each scored candidate pair's own score, before the decision rules"
+        if on == SCORE:
+            what += " (these weights have no `absent_bits`: they predate the competition rule)"
+    else:  # weights whose kinds are decided by different rules
+        what = f"on {on}, before the one-child rule's withdrawals"
+    return (
+        f"Precision and recall over the threshold (`precision_recall_threshold.png`): {what}. "
+        "Recall counts every true pair, scored or not."
+    )
+
+
 def render(figures: dict[str, Any]) -> str:
-    """Markdown: one table of matchers and one reliability table per noise model."""
+    """Markdown: one table of matchers, one reliability table and what the precision/recall
+    curve's threshold is, per noise model."""
     seeds = ", ".join(map(str, figures["seeds"]))
     lines: list[str] = []
     for noise, block in figures["noise_models"].items():
@@ -242,10 +286,12 @@ def render(figures: dict[str, Any]) -> str:
             note = f" ({matcher['note']})" if matcher["note"] else ""
             lines.append(f"| {matcher['name']}{note} | {cells} |")
         thresholds = ", ".join(f"{k} {v:.3f}" for k, v in block["engine_thresholds"].items())
+        on = block.get("threshold_on")
+        thresholds_on = _THRESHOLDS_ON.get(on, "") if on else ""
         lines += [
             "",
-            f"Engine reliability (every scored candidate pair, all seeds; the decision's "
-            f"thresholds, on an alert's share of the probability among its competitors: "
+            f"Engine reliability (every scored candidate pair's score, all seeds; the "
+            f"decision's thresholds{', ' + thresholds_on if thresholds_on else ''}: "
             f"{thresholds}):",
             "",
             "| score bin | pairs | mean score | share true |",
@@ -256,5 +302,5 @@ def render(figures: dict[str, Any]) -> str:
                 f"| {row['low']:.1f}-{row['high']:.1f} | {row['pairs']} | "
                 f"{row['mean_score']:.3f} | {row['share_true']:.3f} |"
             )
-        lines.append("")
+        lines += ["", _curve_text(on), ""]
     return "\n".join(lines).rstrip() + "\n"

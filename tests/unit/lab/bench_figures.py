@@ -37,6 +37,7 @@ def _noise(engine_f1: float) -> dict[str, Any]:
             {"threshold": 0.5, "precision": 0.91, "recall": 0.433},
             {"threshold": 0.95, "precision": 1.0, "recall": 0.07},
         ],
+        "threshold_on": "share",
     }
 
 

@@ -104,26 +104,76 @@ def test_only_the_parts_that_ran_are_reported(tmp_path: Path) -> None:
     assert "## Matching quality" not in (tmp_path / REPORT_FILE).read_text()
 
 
-def test_threshold_and_reliability_curves_from_score_histograms() -> None:
-    from services.lab.bench.quality import FINE_BINS, _curves
+def test_threshold_curve_from_proposal_counts_and_reliability_from_score_histograms() -> None:
+    from services.lab.bench.quality import CURVE_THRESHOLDS, FINE_BINS, _curves
 
-    def run(true_bins: dict[int, int], false_bins: dict[int, int], true_pairs: int) -> dict:
+    def run(
+        true_bins: dict[int, int],
+        false_bins: dict[int, int],
+        proposed: dict[float, tuple[int, int]],
+        true_pairs: int,
+    ) -> dict:
         histogram = {
             "true": [true_bins.get(b, 0) for b in range(FINE_BINS)],
             "false": [false_bins.get(b, 0) for b in range(FINE_BINS)],
             "score_sum": [(true_bins.get(b, 0) + false_bins.get(b, 0)) * (b + 0.5) / FINE_BINS
                           for b in range(FINE_BINS)],
         }
-        return {"histogram": histogram, "true_pairs": true_pairs}
+        # (true, false) pairs proposed at each curve threshold (`share_curve.proposed_counts`)
+        curve = {
+            "true": [proposed.get(t, (0, 0))[0] for t in CURVE_THRESHOLDS],
+            "false": [proposed.get(t, (0, 0))[1] for t in CURVE_THRESHOLDS],
+        }
+        return {"histogram": histogram, "curve": curve, "true_pairs": true_pairs,
+                "threshold_on": "share"}
 
     # Two seeds: true pairs score 0.9x, false ones 0.1x and 0.6x; 2 true pairs never scored.
-    curves = _curves([run({92: 3}, {12: 6}, 4), run({95: 1, 61: 1}, {63: 1}, 3)])
+    curves = _curves([
+        run({92: 3}, {12: 6}, {0.0: (3, 6), 0.5: (3, 1), 0.9: (2, 0)}, 4),
+        run({95: 1, 61: 1}, {63: 1}, {0.0: (2, 1), 0.5: (2, 0), 0.9: (1, 0)}, 3),
+    ])
 
     by_threshold = {p["threshold"]: p for p in curves["threshold_curve"]}
+    assert [p["threshold"] for p in curves["threshold_curve"]] == [
+        round(t, 2) for t in CURVE_THRESHOLDS]
+    # Summed over the seeds; recall is over every true pair, scored or not.
     assert by_threshold[0.0] == {"threshold": 0.0, "precision": 0.417, "recall": 0.714}
     assert by_threshold[0.5] == {"threshold": 0.5, "precision": 0.833, "recall": 0.714}
-    assert by_threshold[0.9] == {"threshold": 0.9, "precision": 1.0, "recall": 0.571}
+    assert by_threshold[0.9] == {"threshold": 0.9, "precision": 1.0, "recall": 0.429}
+    assert by_threshold[0.95] == {"threshold": 0.95, "precision": 1.0, "recall": 0.0}
+    assert curves["threshold_on"] == "share"
+    # Reliability stays on each pair's own score.
     reliability = {b["low"]: b for b in curves["reliability"]}
     assert set(reliability) == {0.1, 0.6, 0.9}
     assert reliability[0.6]["pairs"] == 2 and reliability[0.6]["share_true"] == 0.5
     assert reliability[0.9]["share_true"] == 1.0
+
+
+def test_report_says_what_the_threshold_curve_is_on() -> None:
+    from services.lab.bench.quality import render
+
+    quality = figures()["quality"]
+    shares = render(quality)
+    assert "share of the probability for its observation" in shares
+    assert "withdrawals are left out" in shares
+
+    older = json.loads(json.dumps(quality))
+    for block in older["noise_models"].values():
+        block["threshold_on"] = "score"  # weights without absent_bits
+    scores = render(older)
+    assert "on each scored candidate pair's own score" in scores
+    assert "no `absent_bits`" in scores
+    assert "share of the probability for its observation" not in scores
+
+
+def test_results_written_before_the_share_curve_still_render(tmp_path: Path) -> None:
+    older = figures()
+    for part in ("speed", "engine", "intake", "latency"):
+        del older[part]  # fewer charts to draw
+    for block in older["quality"]["noise_models"].values():
+        del block["threshold_on"]
+
+    written = write_report(older, tmp_path)
+
+    assert "precision_recall_threshold.png" in {p.name for p in written}
+    assert "on each scored candidate pair's own score" in (tmp_path / REPORT_FILE).read_text()
