@@ -77,6 +77,8 @@ MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
     "elapsed": (("days_3", "days_14", "days_60", "days_180", "longer"),),
     "route": (("same_cell", "unknown"), ("known", "unknown")),
     "document": (("same", "misread", "missing", "differ"),),
+    "birthplace": (("same", "close", "region", "missing", "differ"),),
+    "height": (("close", "near", "apart", "far"),),
     # The joint pace-and-time correction obeys the same order within each elapsed time.
     "travel": tuple(
         tuple(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS) for elapsed in TRAVEL_ELAPSED
@@ -95,6 +97,11 @@ FLOORS: dict[tuple[str, str], float] = {
     ("language", "disagree"): -1.0,
     # Our children hold one document each; real ones renew a passport or get a second card.
     ("document", "differ"): -2.0,
+    # Our children name one other place now and then; real ones name where they grew up, the
+    # camp they were born in, or the town the family fled to.
+    ("birthplace", "differ"): -2.0,
+    # A typed 165 for 156, a height given in shoes or guessed from afar: never a veto.
+    ("height", "far"): -3.0,
     **{("heading", level): -1.0 for level in HEADING_LEVELS if level != "missing"},
 }
 # Levels that carry no evidence by decision, weighed 0 like the reference levels. A movement no

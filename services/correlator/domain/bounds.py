@@ -6,16 +6,18 @@ best back, nor a rival counted in an explanation, and it cannot trigger a re-dec
 candidates (97 % on the bench's scenario) are far below. `PairBound` adds the fitted weights of
 the signals compared so far to the largest weight every other signal could still bring, and
 stops as soon as that bound falls under the cut: first what costs no name comparison and no
-distance (birth, sex, nationality, language, identity documents, the time elapsed, and which
-given and parents' names each record has at all: a name only one record has cannot agree),
-then the given and parents' names, then place and time, then the name itself, the costliest.
-A pair that survives every stage is scored in full by `scoring.compare`, so the bits of every
-pair that can matter are exactly those of full scoring. Pure functions, no I/O.
+distance (birth, sex, nationality, language, identity documents, places of birth, heights,
+the time elapsed, and which given and parents' names each record has at all: a name only one
+record has cannot agree), then the given and parents' names, then place and time, then the
+name itself, the costliest. A pair that survives every stage is scored in full by
+`scoring.compare`, so the bits of every pair that can matter are exactly those of full
+scoring. Pure functions, no I/O.
 """
 
 from __future__ import annotations
 
 from services.correlator.domain.birth import birth_levels
+from services.correlator.domain.birthplace import birthplace_level
 from services.correlator.domain.competition import contending_bits, weakest_winner_bits
 from services.correlator.domain.demographics import (
     Demographics,
@@ -25,6 +27,7 @@ from services.correlator.domain.demographics import (
 )
 from services.correlator.domain.documents import document_level
 from services.correlator.domain.features import RecordFeatures
+from services.correlator.domain.height import height_level
 from services.correlator.domain.movement import Cells, heading_of_cells, route_level_of_cells
 from services.correlator.domain.name_compare import (
     compare_given,
@@ -214,6 +217,13 @@ class PairBound:
         )
         if alert.documents and obs.documents:  # most records carry none
             known += levels["document"][document_level(alert.documents, obs.documents)]
+        if alert.birthplace and obs.birthplace:
+            known += levels["birthplace"][birthplace_level(alert.birthplace, obs.birthplace)]
+        if alert.height is not None and obs.height is not None:
+            known += levels["height"][
+                height_level(alert.height, obs.height, alert.spacetime.missing_since,
+                             obs.spacetime.at)
+            ]
         rest = self._elapsed_max[elapsed] + self._name_max
         fathers = (a.father is not None) + (b.father is not None)
         mothers = (a.mother is not None) + (b.mother is not None)

@@ -66,6 +66,14 @@ _SIMPLE = {
     ("document", "same"): "both records name the same identity document number",
     ("document", "misread"): "identity document numbers one character apart: likely misread",
     ("document", "differ"): "different numbers for the same kind of identity document",
+    ("birthplace", "same"): "both records give the same place of birth",
+    ("birthplace", "close"): "places of birth spelled alike: one transliteration apart",
+    ("birthplace", "region"): "places of birth in the same province or district",
+    ("birthplace", "differ"): "different places of birth (children also name where they lived)",
+    ("height", "close"): "heights agree, allowing for growth since the alert",
+    ("height", "near"): "heights a few centimetres apart, allowing for growth",
+    ("height", "apart"): "heights 8-15 cm apart, allowing for growth",
+    ("height", "far"): "heights more than 15 cm apart, allowing for growth",
 }
 _HEADING = {
     "north": "north",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from services.correlator.domain.birth import BirthInfo, birth_info
+from services.correlator.domain.birthplace import Birthplace
 from services.correlator.domain.demographics import Demographics, demographics
 from services.correlator.domain.documents import Document
 from services.correlator.domain.geo import coordinates
@@ -23,6 +24,8 @@ class RecordFeatures:
     # Nationality and language sets, built here once rather than for every compared pair.
     demographics: Demographics
     documents: tuple[Document, ...] = ()
+    birthplace: Birthplace = ()
+    height: int | None = None
 
 
 def record_features(
@@ -48,6 +51,8 @@ def record_features(
         ),
         demographics=demographics(person.nationalities, person.languages),
         documents=person.documents,
+        birthplace=person.birthplace,
+        height=person.height,
     )
 
 

@@ -12,7 +12,9 @@ from typing import Any, Literal
 
 from services.common.catalog import REGISTRATION_RECORDED, SIGHTING_REPORTED
 from services.common.instants import plausible
+from services.correlator.domain.birthplace import Birthplace, parse_birthplace
 from services.correlator.domain.documents import Document, parse_documents
+from services.correlator.domain.height import parse_height
 
 ObservationKind = Literal["registration", "sighting"]
 
@@ -93,6 +95,8 @@ class Person:
     nationalities: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     documents: tuple[Document, ...] = ()
+    birthplace: Birthplace = ()
+    height: int | None = None
 
 
 def parse_person(value: object) -> Person:
@@ -132,6 +136,8 @@ def parse_person(value: object) -> Person:
         nationalities=_codes(value.get("nationalities")),
         languages=_codes(value.get("languages")),
         documents=parse_documents(value.get("identity_documents")),
+        birthplace=parse_birthplace(value.get("place_of_birth")),
+        height=parse_height(value.get("height_cm")),
     )
 
 

@@ -23,6 +23,7 @@ from services.correlator.domain.birth import (
     centre_levels,
     compare_birth,
 )
+from services.correlator.domain.birthplace import BIRTHPLACE_LEVELS, birthplace_level
 from services.correlator.domain.demographics import (
     LANGUAGE_LEVELS,
     NATIONALITY_LEVELS,
@@ -33,6 +34,7 @@ from services.correlator.domain.demographics import (
 )
 from services.correlator.domain.documents import DOCUMENT_LEVELS, document_level
 from services.correlator.domain.features import RecordFeatures
+from services.correlator.domain.height import HEIGHT_LEVELS, height_level
 from services.correlator.domain.movement import (
     HEADING_LEVELS,
     ROUTE_LEVELS,
@@ -83,6 +85,8 @@ SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "route": ROUTE_LEVELS,
     "heading": HEADING_LEVELS,
     "document": DOCUMENT_LEVELS,
+    "birthplace": BIRTHPLACE_LEVELS,
+    "height": HEIGHT_LEVELS,
 }
 # The level of each signal that carries no evidence (its weight is 0 by definition).
 # Speed and elapsed time together: a slow pace says more after a week than after half a year
@@ -231,6 +235,10 @@ def compare(
         "route": route_level(spacetime.route, routes),
         "heading": heading_level(spacetime.route),
         "document": document_level(alert.documents, obs.documents),
+        "birthplace": birthplace_level(alert.birthplace, obs.birthplace),
+        "height": height_level(
+            alert.height, obs.height, alert.spacetime.missing_since, obs.spacetime.at
+        ),
     }
     levels["sibling"] = _sibling(levels)
     levels["travel"] = (

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .birthplaces import recorded_birthplace
 from .documents import recorded_documents
 from .events import AUTHORITIES, build_centres, cloudevent, new_uuid, reporter, rfc3339
+from .heights import recorded_height
 from .model import Child, Scenario, TruthRecord
 from .noise_names import GOOD, NORMAL, SIGHTING, mother_name, spell
 from .noise_person import render_person, sparse_sighting
@@ -86,6 +88,17 @@ def _observe_stay(
         documents = recorded_documents(b.seed, child, rid, careful=good)
         if documents:
             person["identity_documents"] = documents
+        profile = current()
+        share = profile.birthplace_recorded_careful if good else profile.birthplace_recorded
+        birthplace = recorded_birthplace(b.seed, child, rid, share)
+        if birthplace is not None:
+            person["place_of_birth"] = birthplace
+        share = profile.height_measured_careful if good else profile.height_recorded
+        how = "measured" if good or random.Random(f"measure/{b.seed}/{rid}").random() < 0.6 \
+            else "guessed"
+        height = recorded_height(b.seed, child, rid, at, how, share)
+        if height is not None:
+            person["height_cm"] = height
         registration = {
             "registration_id": rid, "centre": {"id": centre["id"], "country": centre["country"]},
             "registered_at": rfc3339(at), "location": dict(centre["location"]), "child": person,
@@ -105,6 +118,13 @@ def _observe_stay(
         else:
             person, script = render_person(rng, child, at, SIGHTING, alias_rate)
         sid = new_uuid(rng)
+        if person["given_names"]:  # a sparse sighting knows nothing of the child's past
+            birthplace = recorded_birthplace(b.seed, child, sid, current().birthplace_sighting)
+            if birthplace is not None:
+                person["place_of_birth"] = birthplace
+            height = recorded_height(b.seed, child, sid, at, "guessed", current().height_sighting)
+            if height is not None:
+                person["height_cm"] = height
         sighting = {
             "sighting_id": sid, "reporter": who, "observed_at": rfc3339(at),
             "location": {"lat": lat, "lon": lon, "place": stay.stop.place,
@@ -148,6 +168,18 @@ def _publish_alert(
         "last_seen": {"at": rfc3339(last_seen), "location": dict(record["location"])},
         "circumstances": rng.choice(_CIRCUMSTANCES),
     }
+    if "place_of_birth" not in data["child"]:  # the family told the police where
+        birthplace = recorded_birthplace(
+            b.seed, child, alert_id, current().birthplace_alert_added
+        )
+        if birthplace is not None:
+            data["child"]["place_of_birth"] = birthplace
+    if "height_cm" not in data["child"]:  # the family's word, as they last knew it
+        height = recorded_height(
+            b.seed, child, alert_id, last_seen, "told", current().height_alert_added
+        )
+        if height is not None:
+            data["child"]["height_cm"] = height
     if linked:
         data["linked_alert_ids"] = linked
     b.emit("alert.published", published, alert_id, data)

@@ -78,6 +78,26 @@ class NoiseProfile:
     document_recorded_careful: float = 0.7
     document_recorded: float = 0.45
     document_misread: float = 0.06
+    # Places of birth: the share of records giving one (the careful centre behind an alert,
+    # other centres, full sightings; an alert's issuer adding one the centre did not write),
+    # of places written as the province only or with the province after the town, of children
+    # naming another place, and of the usual spelling among a place's spellings.
+    birthplace_recorded_careful: float = 0.7
+    birthplace_recorded: float = 0.5
+    birthplace_sighting: float = 0.06
+    birthplace_alert_added: float = 0.5
+    birthplace_province_only: float = 0.12
+    birthplace_with_province: float = 0.35
+    birthplace_misstated: float = 0.05
+    birthplace_first_spelling: float = 0.6
+    # Heights: the share of records giving one (measured at the careful centre, measured or
+    # guessed elsewhere, told by the family to the alert's issuer, guessed in full sightings),
+    # and of heights with a digit typed wrong.
+    height_measured_careful: float = 0.55
+    height_recorded: float = 0.35
+    height_alert_added: float = 0.5
+    height_sighting: float = 0.12
+    height_typo: float = 0.02
 
 
 PROFILES: dict[str, NoiseProfile] = {
@@ -98,6 +118,19 @@ PROFILES: dict[str, NoiseProfile] = {
         document_recorded_careful=0.55,
         document_recorded=0.35,
         document_misread=0.1,
+        birthplace_recorded_careful=0.55,
+        birthplace_recorded=0.35,
+        birthplace_sighting=0.04,
+        birthplace_alert_added=0.4,
+        birthplace_province_only=0.22,
+        birthplace_with_province=0.25,
+        birthplace_misstated=0.08,
+        birthplace_first_spelling=0.35,
+        height_measured_careful=0.4,
+        height_recorded=0.25,
+        height_alert_added=0.4,
+        height_sighting=0.08,
+        height_typo=0.04,
     ),
 }
 _CURRENT: ContextVar[NoiseProfile] = ContextVar("noise_profile", default=PROFILES["routes"])

@@ -250,3 +250,77 @@ def test_some_registrations_list_the_childs_identity_document_and_sightings_none
     for child, held in numbers.items():
         for number in held:
             assert owners.setdefault(number, child) == child
+
+
+def test_records_give_the_childs_place_of_birth_as_their_keepers_heard_it() -> None:
+    from services.correlator.domain.birthplace import birthplace_level, parse_birthplace
+
+    scenario = generate_scenario(3, children=300)
+    child_of = {t.id: t.child_id for t in scenario.truth}
+    places: dict[str, list[tuple[str, ...]]] = {}
+    given = {"alert": 0, "registration": 0, "sighting": 0}
+    for event in scenario.events:
+        data = event["data"]
+        place = data.get("child", {}).get("place_of_birth")
+        record = data.get("alert_id") or data.get("registration_id") or data.get("sighting_id")
+        if place is None or record not in child_of or "changes" in data:
+            continue
+        assert place["place"] and set(place) <= {"place", "country"}
+        kind = next(t.kind for t in scenario.truth if t.id == record)
+        given[kind] += 1
+        places.setdefault(child_of[record], []).append(parse_birthplace(place))
+    kinds = {t.kind: 0 for t in scenario.truth}
+    for t in scenario.truth:
+        kinds[t.kind] += 1
+    # Most alerts give one (the family knows), half the registrations, hardly any sighting.
+    assert given["alert"] > 0.6 * kinds["alert"]
+    assert 0.3 * kinds["registration"] < given["registration"] < 0.7 * kinds["registration"]
+    assert given["sighting"] < 0.1 * kinds["sighting"]
+    # One child's records mostly name one place, in whatever spelling.
+    levels = [
+        birthplace_level(a, b)
+        for written in places.values() for i, a in enumerate(written) for b in written[i + 1:]
+    ]
+    agreeing = sum(level in ("same", "close", "region") for level in levels)
+    assert levels and agreeing > 0.7 * len(levels)
+    assert any(level == "differ" for level in levels)  # but children name other places too
+
+
+def test_records_give_heights_that_grow_with_the_child() -> None:
+    from services.correlator.domain.height import height_level
+
+    scenario = generate_scenario(3, children=300)
+    truth = {t.id: t for t in scenario.truth}
+    heights: dict[str, list[tuple[str, int, str]]] = {}
+    for event in scenario.events:
+        data = event["data"]
+        height = data.get("child", {}).get("height_cm")
+        record = data.get("alert_id") or data.get("registration_id") or data.get("sighting_id")
+        if height is None or record not in truth or "changes" in data:
+            continue
+        assert 50 <= height <= 220
+        t = truth[record]
+        heights.setdefault(t.child_id, []).append((t.at, height, t.kind))
+    given = {kind: sum(h[2] == kind for v in heights.values() for h in v)
+             for kind in ("alert", "registration", "sighting")}
+    assert all(given.values())
+    # A passer-by guesses to the nearest five (a digit typed wrong aside).
+    guesses = [h[1] for v in heights.values() for h in v if h[2] == "sighting"]
+    assert sum(h % 5 == 0 for h in guesses) > 0.9 * len(guesses)
+    levels = []
+    for records in heights.values():
+        records.sort()
+        levels += [
+            height_level(a[1], b[1], _posix(a[0]), _posix(b[0]))
+            for i, a in enumerate(records) for b in records[i + 1:]
+        ]
+    # One child's records agree within a guess's error, allowing for growth, but for the odd
+    # typed digit and a passer-by far off.
+    assert sum(level in ("close", "near") for level in levels) > 0.7 * len(levels)
+    assert 0 < sum(level == "far" for level in levels) < 0.1 * len(levels)
+
+
+def _posix(at: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
