@@ -79,6 +79,7 @@ MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
     "document": (("same", "misread", "missing", "differ"),),
     "birthplace": (("same", "close", "region", "missing", "differ"),),
     "height": (("close", "near", "apart", "far"),),
+    "marks": (("agree", "partial", "missing", "differ"),),
     # The joint pace-and-time correction obeys the same order within each elapsed time.
     "travel": tuple(
         tuple(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS) for elapsed in TRAVEL_ELAPSED
@@ -102,6 +103,8 @@ FLOORS: dict[tuple[str, str], float] = {
     ("birthplace", "differ"): -2.0,
     # A typed 165 for 156, a height given in shoes or guessed from afar: never a veto.
     ("height", "far"): -3.0,
+    # A record lists the marks its keeper noticed, rarely all of them.
+    ("marks", "differ"): -1.5,
     **{("heading", level): -1.0 for level in HEADING_LEVELS if level != "missing"},
 }
 # Levels that carry no evidence by decision, weighed 0 like the reference levels. A movement no

@@ -7,10 +7,10 @@ candidates (97 % on the bench's scenario) are far below. `PairBound` adds the fi
 the signals compared so far to the largest weight every other signal could still bring, and
 stops as soon as that bound falls under the cut: first what costs no name comparison and no
 distance (birth, sex, nationality, language, identity documents, places of birth, heights,
-the time elapsed, and which given and parents' names each record has at all: a name only one
-record has cannot agree), then the given and parents' names, then place and time, then the
-name itself, the costliest. A pair that survives every stage is scored in full by
-`scoring.compare`, so the bits of every pair that can matter are exactly those of full
+distinguishing marks, the time elapsed, and which given and parents' names each record has at
+all: a name only one record has cannot agree), then the given and parents' names, then place
+and time, then the name itself, the costliest. A pair that survives every stage is scored in
+full by `scoring.compare`, so the bits of every pair that can matter are exactly those of full
 scoring. Pure functions, no I/O.
 """
 
@@ -28,6 +28,7 @@ from services.correlator.domain.demographics import (
 from services.correlator.domain.documents import document_level
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.height import height_level
+from services.correlator.domain.marks import marks_level
 from services.correlator.domain.movement import Cells, heading_of_cells, route_level_of_cells
 from services.correlator.domain.name_compare import (
     compare_given,
@@ -224,6 +225,8 @@ class PairBound:
                 height_level(alert.height, obs.height, alert.spacetime.missing_since,
                              obs.spacetime.at)
             ]
+        if alert.marks and obs.marks:
+            known += levels["marks"][marks_level(alert.marks, obs.marks)]
         rest = self._elapsed_max[elapsed] + self._name_max
         fathers = (a.father is not None) + (b.father is not None)
         mothers = (a.mother is not None) + (b.mother is not None)

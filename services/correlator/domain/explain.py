@@ -74,6 +74,10 @@ _SIMPLE = {
     ("height", "near"): "heights a few centimetres apart, allowing for growth",
     ("height", "apart"): "heights 8-15 cm apart, allowing for growth",
     ("height", "far"): "heights more than 15 cm apart, allowing for growth",
+    ("marks", "agree"): "a distinguishing mark of one kind in one place on both records",
+    ("marks", "partial"): "a distinguishing mark of one kind, its place only roughly alike",
+    ("marks", "differ"): "the distinguishing marks described do not meet (records rarely list "
+    "every mark)",
 }
 _HEADING = {
     "north": "north",

@@ -10,6 +10,7 @@ from services.correlator.domain.birthplace import Birthplace
 from services.correlator.domain.demographics import Demographics, demographics
 from services.correlator.domain.documents import Document
 from services.correlator.domain.geo import coordinates
+from services.correlator.domain.marks import Mark
 from services.correlator.domain.model import Alert, Location, Observation, Person
 from services.correlator.domain.name_profile import NameProfile, build_profile
 from services.correlator.domain.spacetime import TOLERANCE_HOURS, SpaceTime
@@ -26,6 +27,7 @@ class RecordFeatures:
     documents: tuple[Document, ...] = ()
     birthplace: Birthplace = ()
     height: int | None = None
+    marks: tuple[Mark, ...] = ()
 
 
 def record_features(
@@ -53,6 +55,7 @@ def record_features(
         documents=person.documents,
         birthplace=person.birthplace,
         height=person.height,
+        marks=person.marks,
     )
 
 

@@ -15,6 +15,7 @@ from services.common.instants import plausible
 from services.correlator.domain.birthplace import Birthplace, parse_birthplace
 from services.correlator.domain.documents import Document, parse_documents
 from services.correlator.domain.height import parse_height
+from services.correlator.domain.marks import Mark, parse_marks
 
 ObservationKind = Literal["registration", "sighting"]
 
@@ -97,6 +98,7 @@ class Person:
     documents: tuple[Document, ...] = ()
     birthplace: Birthplace = ()
     height: int | None = None
+    marks: tuple[Mark, ...] = ()
 
 
 def parse_person(value: object) -> Person:
@@ -138,6 +140,7 @@ def parse_person(value: object) -> Person:
         documents=parse_documents(value.get("identity_documents")),
         birthplace=parse_birthplace(value.get("place_of_birth")),
         height=parse_height(value.get("height_cm")),
+        marks=parse_marks(value.get("distinguishing_marks")),
     )
 
 

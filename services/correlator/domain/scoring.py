@@ -35,6 +35,7 @@ from services.correlator.domain.demographics import (
 from services.correlator.domain.documents import DOCUMENT_LEVELS, document_level
 from services.correlator.domain.features import RecordFeatures
 from services.correlator.domain.height import HEIGHT_LEVELS, height_level
+from services.correlator.domain.marks import MARK_LEVELS, marks_level
 from services.correlator.domain.movement import (
     HEADING_LEVELS,
     ROUTE_LEVELS,
@@ -87,6 +88,7 @@ SIGNAL_LEVELS: dict[str, tuple[str, ...]] = {
     "document": DOCUMENT_LEVELS,
     "birthplace": BIRTHPLACE_LEVELS,
     "height": HEIGHT_LEVELS,
+    "marks": MARK_LEVELS,
 }
 # The level of each signal that carries no evidence (its weight is 0 by definition).
 # Speed and elapsed time together: a slow pace says more after a week than after half a year
@@ -239,6 +241,7 @@ def compare(
         "height": height_level(
             alert.height, obs.height, alert.spacetime.missing_since, obs.spacetime.at
         ),
+        "marks": marks_level(alert.marks, obs.marks),
     }
     levels["sibling"] = _sibling(levels)
     levels["travel"] = (

@@ -20,6 +20,7 @@ from .birthplaces import recorded_birthplace
 from .documents import recorded_documents
 from .events import AUTHORITIES, build_centres, cloudevent, new_uuid, reporter, rfc3339
 from .heights import recorded_height
+from .marks import recorded_marks
 from .model import Child, Scenario, TruthRecord
 from .noise_names import GOOD, NORMAL, SIGHTING, mother_name, spell
 from .noise_person import render_person, sparse_sighting
@@ -99,6 +100,10 @@ def _observe_stay(
         height = recorded_height(b.seed, child, rid, at, how, share)
         if height is not None:
             person["height_cm"] = height
+        share = profile.marks_recorded_careful if good else profile.marks_recorded
+        marks = recorded_marks(b.seed, child, rid, share)
+        if marks:
+            person["distinguishing_marks"] = marks
         registration = {
             "registration_id": rid, "centre": {"id": centre["id"], "country": centre["country"]},
             "registered_at": rfc3339(at), "location": dict(centre["location"]), "child": person,
@@ -125,6 +130,11 @@ def _observe_stay(
             height = recorded_height(b.seed, child, sid, at, "guessed", current().height_sighting)
             if height is not None:
                 person["height_cm"] = height
+            marks = recorded_marks(
+                b.seed, child, sid, current().marks_sighting, visible_only=True
+            )
+            if marks:
+                person["distinguishing_marks"] = marks
         sighting = {
             "sighting_id": sid, "reporter": who, "observed_at": rfc3339(at),
             "location": {"lat": lat, "lon": lon, "place": stay.stop.place,
@@ -180,6 +190,10 @@ def _publish_alert(
         )
         if height is not None:
             data["child"]["height_cm"] = height
+    if "distinguishing_marks" not in data["child"]:  # as the family described them
+        marks = recorded_marks(b.seed, child, alert_id, current().marks_alert_added)
+        if marks:
+            data["child"]["distinguishing_marks"] = marks
     if linked:
         data["linked_alert_ids"] = linked
     b.emit("alert.published", published, alert_id, data)

@@ -98,6 +98,15 @@ class NoiseProfile:
     height_alert_added: float = 0.5
     height_sighting: float = 0.12
     height_typo: float = 0.02
+    # Distinguishing marks: the share of children carrying one or two, of records describing
+    # them (the careful centre, other centres, the alert's issuer told by the family, full
+    # sightings: face and hands only), and of descriptions in French or German.
+    marks_carried: float = 0.35
+    marks_recorded_careful: float = 0.6
+    marks_recorded: float = 0.35
+    marks_alert_added: float = 0.6
+    marks_sighting: float = 0.1
+    marks_foreign: float = 0.1
 
 
 PROFILES: dict[str, NoiseProfile] = {
@@ -131,6 +140,12 @@ PROFILES: dict[str, NoiseProfile] = {
         height_alert_added=0.4,
         height_sighting=0.08,
         height_typo=0.04,
+        marks_carried=0.3,
+        marks_recorded_careful=0.45,
+        marks_recorded=0.25,
+        marks_alert_added=0.5,
+        marks_sighting=0.06,
+        marks_foreign=0.45,
     ),
 }
 _CURRENT: ContextVar[NoiseProfile] = ContextVar("noise_profile", default=PROFILES["routes"])

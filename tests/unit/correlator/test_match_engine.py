@@ -94,22 +94,27 @@ def test_explanations_add_up_and_carry_no_names_or_birth_dates() -> None:
     assert any("km in" in e["detail"] for e in proposal.explanation)
 
 
-def test_a_place_of_birth_and_a_height_that_agree_raise_the_score_and_are_explained() -> None:
+def test_place_of_birth_height_and_marks_that_agree_raise_the_score_and_are_explained() -> None:
     engine = engine_for_tests()
     alert_child = {**AHMADI, "place_of_birth": {"place": "Jalalabad, Nangarhar"},
-                   "height_cm": 150}
+                   "height_cm": 150, "distinguishing_marks": ["scar above left eyebrow"]}
     engine.apply_alert_published(_alert("a1", alert_child))
     bare = engine.match_observation("registration", _registration("r1", AHMADY)).winners[0]
-    # Seventeen days later, another spelling of the town, two centimetres taller.
-    told = {**AHMADY, "place_of_birth": {"place": "Djalalabad"}, "height_cm": 152}
+    # Seventeen days later, another spelling of the town, two centimetres taller, the scar
+    # described in other words.
+    told = {**AHMADY, "place_of_birth": {"place": "Djalalabad"}, "height_cm": 152,
+            "distinguishing_marks": ["small scar on forehead, left side"]}
     proposal = engine.match_observation("registration", _registration("r2", told)).winners[0]
-    assert proposal.bits > bare.bits + 2
+    assert proposal.bits > bare.bits + 3
     details = {e["signal"]: e["detail"] for e in proposal.explanation}
     assert details["birthplace"] == "both records give the same place of birth"
     assert details["height"].startswith("heights agree")
-    assert "Jalalabad" not in json.dumps(proposal.explanation)
-    # Another town and a child 20 cm shorter count against the pair.
-    other = {**AHMADY, "place_of_birth": {"place": "Herat"}, "height_cm": 130}
+    assert details["marks"].startswith("a distinguishing mark of one kind in one place")
+    text = json.dumps(proposal.explanation)
+    assert "Jalalabad" not in text and "eyebrow" not in text and "152" not in text
+    # Another town, a child 20 cm shorter and another mark count against the pair.
+    other = {**AHMADY, "place_of_birth": {"place": "Herat"}, "height_cm": 130,
+             "distinguishing_marks": ["tattoo on right hand"]}
     against = engine.match_observation("registration", _registration("r3", other)).scores
     assert against.get("a1", 0.0) < bare.score
 

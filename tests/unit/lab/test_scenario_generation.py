@@ -324,3 +324,28 @@ def _posix(at: str) -> float:
     from datetime import datetime
 
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
+
+
+def test_records_describe_the_childs_marks_in_their_own_words() -> None:
+    from services.correlator.domain.marks import marks_level, parse_marks
+
+    scenario = generate_scenario(3, children=300, noise="other")
+    child_of = {t.id: t.child_id for t in scenario.truth}
+    described: dict[str, list[list[str]]] = {}
+    for event in scenario.events:
+        data = event["data"]
+        marks = data.get("child", {}).get("distinguishing_marks")
+        record = data.get("alert_id") or data.get("registration_id") or data.get("sighting_id")
+        if not marks or record not in child_of or "changes" in data:
+            continue
+        assert parse_marks(marks), marks  # every description is one the engine can read
+        described.setdefault(child_of[record], []).append(marks)
+    assert any(len(v) > 1 for v in described.values())
+    # Another language now and then ("other": French and German keepers).
+    words = " ".join(m for v in described.values() for ms in v for m in ms)
+    assert "Narbe" in words or "cicatrice" in words
+    levels = [
+        marks_level(parse_marks(a), parse_marks(b))
+        for v in described.values() for i, a in enumerate(v) for b in v[i + 1:]
+    ]
+    assert sum(level in ("agree", "partial") for level in levels) > 0.8 * len(levels)
