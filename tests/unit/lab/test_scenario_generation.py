@@ -252,35 +252,46 @@ def test_some_registrations_list_the_childs_identity_document_and_sightings_none
             assert owners.setdefault(number, child) == child
 
 
+def _given(scenario: Any, field: str) -> dict[str, list[tuple[str, Any, str]]]:
+    """Per child, (time, value, record kind) of each record giving `field` as first published
+    (an alert's later updates left out), in time order."""
+    truth = {t.id: t for t in scenario.truth}
+    out: dict[str, list[tuple[str, Any, str]]] = {}
+    for event in scenario.events:
+        data = event["data"]
+        value = data.get("child", {}).get(field)
+        record = data.get("alert_id") or data.get("registration_id") or data.get("sighting_id")
+        if value and record in truth and "changes" not in data:
+            t = truth[record]
+            out.setdefault(t.child_id, []).append((t.at, value, t.kind))
+    return {child: sorted(records, key=lambda r: r[0]) for child, records in out.items()}
+
+
+def _pairwise(given: dict[str, list[tuple[str, Any, str]]], level: Any) -> list[str]:
+    """`level` of every two records of one child, the earlier first."""
+    return [
+        level(a, b) for records in given.values()
+        for i, a in enumerate(records) for b in records[i + 1:]
+    ]
+
+
 def test_records_give_the_childs_place_of_birth_as_their_keepers_heard_it() -> None:
     from services.correlator.domain.birthplace import birthplace_level, parse_birthplace
 
     scenario = generate_scenario(3, children=300)
-    child_of = {t.id: t.child_id for t in scenario.truth}
-    places: dict[str, list[tuple[str, ...]]] = {}
-    given = {"alert": 0, "registration": 0, "sighting": 0}
-    for event in scenario.events:
-        data = event["data"]
-        place = data.get("child", {}).get("place_of_birth")
-        record = data.get("alert_id") or data.get("registration_id") or data.get("sighting_id")
-        if place is None or record not in child_of or "changes" in data:
-            continue
-        assert place["place"] and set(place) <= {"place", "country"}
-        kind = next(t.kind for t in scenario.truth if t.id == record)
-        given[kind] += 1
-        places.setdefault(child_of[record], []).append(parse_birthplace(place))
-    kinds = {t.kind: 0 for t in scenario.truth}
-    for t in scenario.truth:
-        kinds[t.kind] += 1
+    places = _given(scenario, "place_of_birth")
+    given = Counter(kind for records in places.values() for _, _, kind in records)
+    kinds = Counter(t.kind for t in scenario.truth)
+    assert all(p["place"] and set(p) <= {"place", "country"}
+               for records in places.values() for _, p, _ in records)
     # Most alerts give one (the family knows), half the registrations, hardly any sighting.
     assert given["alert"] > 0.6 * kinds["alert"]
     assert 0.3 * kinds["registration"] < given["registration"] < 0.7 * kinds["registration"]
     assert given["sighting"] < 0.1 * kinds["sighting"]
     # One child's records mostly name one place, in whatever spelling.
-    levels = [
-        birthplace_level(a, b)
-        for written in places.values() for i, a in enumerate(written) for b in written[i + 1:]
-    ]
+    levels = _pairwise(
+        places, lambda a, b: birthplace_level(parse_birthplace(a[1]), parse_birthplace(b[1]))
+    )
     agreeing = sum(level in ("same", "close", "region") for level in levels)
     assert levels and agreeing > 0.7 * len(levels)
     assert any(level == "differ" for level in levels)  # but children name other places too
@@ -289,31 +300,16 @@ def test_records_give_the_childs_place_of_birth_as_their_keepers_heard_it() -> N
 def test_records_give_heights_that_grow_with_the_child() -> None:
     from services.correlator.domain.height import height_level
 
-    scenario = generate_scenario(3, children=300)
-    truth = {t.id: t for t in scenario.truth}
-    heights: dict[str, list[tuple[str, int, str]]] = {}
-    for event in scenario.events:
-        data = event["data"]
-        height = data.get("child", {}).get("height_cm")
-        record = data.get("alert_id") or data.get("registration_id") or data.get("sighting_id")
-        if height is None or record not in truth or "changes" in data:
-            continue
-        assert 50 <= height <= 220
-        t = truth[record]
-        heights.setdefault(t.child_id, []).append((t.at, height, t.kind))
-    given = {kind: sum(h[2] == kind for v in heights.values() for h in v)
-             for kind in ("alert", "registration", "sighting")}
-    assert all(given.values())
+    heights = _given(generate_scenario(3, children=300), "height_cm")
+    given = Counter(kind for records in heights.values() for _, _, kind in records)
+    assert all(given[kind] for kind in ("alert", "registration", "sighting"))
+    assert all(50 <= h <= 220 for records in heights.values() for _, h, _ in records)
     # A passer-by guesses to the nearest five (a digit typed wrong aside).
-    guesses = [h[1] for v in heights.values() for h in v if h[2] == "sighting"]
+    guesses = [h for records in heights.values() for _, h, kind in records if kind == "sighting"]
     assert sum(h % 5 == 0 for h in guesses) > 0.9 * len(guesses)
-    levels = []
-    for records in heights.values():
-        records.sort()
-        levels += [
-            height_level(a[1], b[1], _posix(a[0]), _posix(b[0]))
-            for i, a in enumerate(records) for b in records[i + 1:]
-        ]
+    levels = _pairwise(
+        heights, lambda a, b: height_level(a[1], b[1], _posix(a[0]), _posix(b[0]))
+    )
     # One child's records agree within a guess's error, allowing for growth, but for the odd
     # typed digit and a passer-by far off.
     assert sum(level in ("close", "near") for level in levels) > 0.7 * len(levels)
@@ -321,31 +317,20 @@ def test_records_give_heights_that_grow_with_the_child() -> None:
 
 
 def _posix(at: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp()
 
 
 def test_records_describe_the_childs_marks_in_their_own_words() -> None:
     from services.correlator.domain.marks import marks_level, parse_marks
 
-    scenario = generate_scenario(3, children=300, noise="other")
-    child_of = {t.id: t.child_id for t in scenario.truth}
-    described: dict[str, list[list[str]]] = {}
-    for event in scenario.events:
-        data = event["data"]
-        marks = data.get("child", {}).get("distinguishing_marks")
-        record = data.get("alert_id") or data.get("registration_id") or data.get("sighting_id")
-        if not marks or record not in child_of or "changes" in data:
-            continue
-        assert parse_marks(marks), marks  # every description is one the engine can read
-        described.setdefault(child_of[record], []).append(marks)
-    assert any(len(v) > 1 for v in described.values())
+    described = _given(generate_scenario(3, children=300, noise="other"), "distinguishing_marks")
+    descriptions = [m for records in described.values() for _, m, _ in records]
+    assert all(parse_marks(m) for m in descriptions)  # every one the engine can read
+    assert any(len(records) > 1 for records in described.values())
     # Another language now and then ("other": French and German keepers).
-    words = " ".join(m for v in described.values() for ms in v for m in ms)
+    words = " ".join(" ".join(m) for m in descriptions)
     assert "Narbe" in words or "cicatrice" in words
-    levels = [
-        marks_level(parse_marks(a), parse_marks(b))
-        for v in described.values() for i, a in enumerate(v) for b in v[i + 1:]
-    ]
+    levels = _pairwise(
+        described, lambda a, b: marks_level(parse_marks(a[1]), parse_marks(b[1]))
+    )
     assert sum(level in ("agree", "partial") for level in levels) > 0.8 * len(levels)
