@@ -6,10 +6,11 @@ comparison levels and label. Per observation kind, a logistic regression over th
 levels is fitted jointly (monotone where the evidence must be); reviews (`match.reviewed`
 decisions stored with the levels the engine saw) are added as weighted examples. The decision
 rule (the threshold on an alert's share of the probability, and the weight of "no alert here",
-see `competition`) is then chosen per kind to maximise F1 on the fitting data under the
-engine's own rule. Name-token counts learned from the fitting records are
-stored with the weights. Everything is deterministic: the same inputs give the same file.
-Never fit on evaluation seeds.
+see `competition`) is then chosen per kind to maximise F1 under the engine's own rule, on
+scenarios the weights were not fitted on (`fit_data.RULE_SCENARIOS`). What the fit may learn
+(features, monotone chains, floors) is in `fit_constraints`. Name-token counts learned from the
+fitting records are stored with the weights. Everything is deterministic: the same inputs give
+the same file. Never fit on evaluation seeds.
 """
 
 from __future__ import annotations
@@ -31,97 +32,23 @@ from services.correlator.domain.model import (
     parse_observation,
     parse_time,
 )
-from services.correlator.domain.movement import HEADING_LEVELS, route_level
+from services.correlator.domain.movement import route_level
 from services.correlator.domain.name_profile import build_profile
 from services.correlator.domain.scoring import (
-    AGREEING_NAME_LEVELS,
     KINDS,
-    RARITIES,
-    REFERENCE_LEVEL,
     SIGNAL_LEVELS,
-    TRAVEL_ELAPSED,
-    TRAVEL_SPEEDS,
     Comparison,
     Weights,
     default_weights,
 )
-from services.correlator.domain.spacetime import VETO_LEVELS
 from services.correlator.domain.tables import EngineTables
+from services.lab.fit_constraints import FEATURES, FLOORS, MONOTONE
 from services.lab.fit_rules import choose_competition_rule
 from services.lab.logistic import Problem, fit_logistic
 
 Pair = tuple[str, str, str]
 LN2 = math.log(2)
 RIDGE = 0.5  # chosen on the unfitted fitting-range seeds (1003-1004, 2003-2004), never 1-5
-# Chains of levels whose weights must not increase along the chain ("missing" is fixed at 0).
-MONOTONE: dict[str, tuple[tuple[str, ...], ...]] = {
-    "birth": (
-        ("exact", "year_month", "tight", "overlap", "near", "far", "conflict", "date_conflict"),
-    ),
-    "name": (
-        *(tuple(f"{level}_{r}" for r in RARITIES) for level in AGREEING_NAME_LEVELS),
-        *((f"full_{r}", f"full_fuzzy_{r}", f"partial_{r}") for r in RARITIES),
-        ("given_conflict", "none"),
-    ),
-    "given_name": (("exact", "equivalent", "close", "differ"),),
-    "birth_centre": (("centred", "close", "off", "apart"),),
-    "age_gap": (("within_9m", "within_18m", "within_30m", "beyond"),),
-    "father_name": (("agree", "close", "missing", "disagree"),),
-    "mother_name": (("agree", "close", "missing", "disagree"),),
-    "sex": (("agree", "missing", "disagree"),),
-    "nationality": (("agree", "confusable", "disagree"),),
-    "language": (("agree", "missing", "disagree"),),
-    # Nearer in space for the time elapsed, sooner, within one region: never less plausible
-    # (a generator whose children always move on must not teach that staying is suspect).
-    "place_time": (("same_place", "slow", "steady", "fast", "very_fast"),),
-    "elapsed": (("days_3", "days_14", "days_60", "days_180", "longer"),),
-    "route": (("same_cell", "unknown"), ("known", "unknown")),
-    "document": (("same", "misread", "missing", "differ"),),
-    "birthplace": (("same", "close", "region", "missing", "differ"),),
-    "height": (("close", "near", "apart", "far"),),
-    "marks": (("agree", "partial", "missing", "differ"),),
-    # The joint pace-and-time correction obeys the same order within each elapsed time.
-    "travel": tuple(
-        tuple(f"{speed}_{elapsed}" for speed in TRAVEL_SPEEDS) for elapsed in TRAVEL_ELAPSED
-    ),
-}
-# Floors (bits) on learned penalties. Our generator almost never records different languages for
-# one child, so the fit learns language disagreement as a near-veto (-3.4 to -4.2 bits). Real
-# interview languages disagree often (a lingua franca, an interpreter's language, a second
-# language at school), so a disagreement may cost at most a halving of the odds: evidence
-# against, never a veto. Fitted jointly under the floor, the other weights adjust to it.
-#
-# Likewise direction: our children never turn back, so the fit learns moving south as -3.5 to
-# -5.3 bits. Real children do (pushed back at Ventimiglia, returned under Dublin, sent back to
-# a centre). Floored at -1 bit, F1 on the unfitted seeds was the same or better (0.671-0.696).
-FLOORS: dict[tuple[str, str], float] = {
-    ("language", "disagree"): -1.0,
-    # Our children hold one document each; real ones renew a passport or get a second card.
-    ("document", "differ"): -2.0,
-    # Our children name one other place now and then; real ones name where they grew up, the
-    # camp they were born in, or the town the family fled to.
-    ("birthplace", "differ"): -2.0,
-    # A typed 165 for 156, a height given in shoes or guessed from afar: never a veto.
-    ("height", "far"): -3.0,
-    # A record lists the marks its keeper noticed, rarely all of them.
-    ("marks", "differ"): -1.5,
-    **{("heading", level): -1.0 for level in HEADING_LEVELS if level != "missing"},
-}
-# Levels that carry no evidence by decision, weighed 0 like the reference levels. A movement no
-# confirmed match has made yet is not evidence against a pair: left free, the fit learns
-# "unknown route" as -2.6 bits, because in our scenarios every true pair follows the
-# generator's routes. With half the learnt routes withheld, F1 on held-out seeds then fell from
-# 0.70 to 0.51; a new crossing or a new centre would do the same to real children. The
-# direction of the movement (`heading`) carries what routes teach, in a form that generalises.
-NEUTRAL: frozenset[tuple[str, str]] = frozenset({("route", "unknown")})
-FEATURES: list[tuple[str, str]] = [
-    (signal, level)
-    for signal, levels in SIGNAL_LEVELS.items()
-    for level in levels
-    if level != REFERENCE_LEVEL[signal]
-    and (signal, level) not in NEUTRAL
-    and not (signal == "place_time" and level in VETO_LEVELS)
-]
 _INDEX = {feature: i for i, feature in enumerate(FEATURES)}
 
 

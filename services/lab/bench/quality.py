@@ -32,7 +32,12 @@ from services.correlator.domain.tables import EngineTables
 from services.correlator.offline import run_match
 from services.correlator.tables import load_tables
 from services.lab.bench.scenarios import scenario
-from services.lab.bench.share_curve import SCORE, SHARE, proposed_counts, threshold_on
+from services.lab.bench.share_curve import (
+    THRESHOLDS_ON,
+    curve_text,
+    proposed_counts,
+    threshold_on,
+)
 from services.lab.evaluation import Metrics, evaluate
 from services.lab.fit import unconfirmed_share
 
@@ -239,34 +244,6 @@ def cell(summary: dict[str, Any] | None) -> str:
     return "-" if summary is None else f"{summary['mean']:.3f}±{summary['std']:.3f}"
 
 
-_THRESHOLDS_ON = {
-    SHARE: "on an alert's share of the probability among its competitors",
-    SCORE: "on each pair's score (weights fitted before the competition rule)",
-}
-
-
-def _curve_text(on: str | None) -> str:
-    """What the precision/recall chart's threshold is on (results without `threshold_on`
-    predate the share curve: theirs was on pair scores)."""
-    if on == SHARE:
-        what = (
-            "at threshold t, the pairs the engine would propose if every kind's threshold were "
-            "t: each alert whose share of the probability for its observation, against its "
-            "competitors and \"no alert here\", reaches t (the one-child rule's withdrawals "
-            "are left out)"
-        )
-    elif on is None or on == SCORE:
-        what = "on each scored candidate pair's own score, before the decision rules"
-        if on == SCORE:
-            what += " (these weights have no `absent_bits`: they predate the competition rule)"
-    else:  # weights whose kinds are decided by different rules
-        what = f"on {on}, before the one-child rule's withdrawals"
-    return (
-        f"Precision and recall over the threshold (`precision_recall_threshold.png`): {what}. "
-        "Recall counts every true pair, scored or not."
-    )
-
-
 def render(figures: dict[str, Any]) -> str:
     """Markdown: one table of matchers, one reliability table and what the precision/recall
     curve's threshold is, per noise model."""
@@ -287,7 +264,7 @@ def render(figures: dict[str, Any]) -> str:
             lines.append(f"| {matcher['name']}{note} | {cells} |")
         thresholds = ", ".join(f"{k} {v:.3f}" for k, v in block["engine_thresholds"].items())
         on = block.get("threshold_on")
-        thresholds_on = _THRESHOLDS_ON.get(on, "") if on else ""
+        thresholds_on = THRESHOLDS_ON.get(on, "") if on else ""
         lines += [
             "",
             f"Engine reliability (every scored candidate pair's score, all seeds; the "
@@ -302,5 +279,5 @@ def render(figures: dict[str, Any]) -> str:
                 f"| {row['low']:.1f}-{row['high']:.1f} | {row['pairs']} | "
                 f"{row['mean_score']:.3f} | {row['share_true']:.3f} |"
             )
-        lines += ["", _curve_text(on), ""]
+        lines += ["", curve_text(on), ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -12,7 +12,8 @@ dropping of alerts no longer active are left out: at the fitted thresholds, on h
 ("routes", 300 children), the rule proposed the engine's 302 final proposals and 39 more
 that the engine held back (20 true, 19 false). Kinds whose weights have no `absent_bits`
 (fitted before the competition rule) are swept on each pair's own score, the threshold they
-were decided on then (their lead over the runner-up is left out as well).
+were decided on then (their lead over the runner-up is left out as well). `curve_text` words
+the report's caption for whichever the curve is on.
 """
 
 from __future__ import annotations
@@ -60,3 +61,31 @@ def proposed_counts(
             for alert in chosen:
                 counts["true" if (alert, kind, obs) in true else "false"][i] += 1
     return counts
+
+
+THRESHOLDS_ON = {
+    SHARE: "on an alert's share of the probability among its competitors",
+    SCORE: "on each pair's score (weights fitted before the competition rule)",
+}
+
+
+def curve_text(on: str | None) -> str:
+    """What the precision/recall chart's threshold is on (results without `threshold_on`
+    predate the share curve: theirs was on pair scores)."""
+    if on == SHARE:
+        what = (
+            "at threshold t, the pairs the engine would propose if every kind's threshold were "
+            "t: each alert whose share of the probability for its observation, against its "
+            "competitors and \"no alert here\", reaches t (the one-child rule's withdrawals "
+            "are left out)"
+        )
+    elif on is None or on == SCORE:
+        what = "on each scored candidate pair's own score, before the decision rules"
+        if on == SCORE:
+            what += " (these weights have no `absent_bits`: they predate the competition rule)"
+    else:  # weights whose kinds are decided by different rules
+        what = f"on {on}, before the one-child rule's withdrawals"
+    return (
+        f"Precision and recall over the threshold (`precision_recall_threshold.png`): {what}. "
+        "Recall counts every true pair, scored or not."
+    )

@@ -16,16 +16,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from .birthplaces import recorded_birthplace
-from .documents import recorded_documents
 from .events import AUTHORITIES, build_centres, cloudevent, new_uuid, reporter, rfc3339
-from .heights import recorded_height
-from .marks import recorded_marks
 from .model import Child, Scenario, TruthRecord
 from .noise_names import GOOD, NORMAL, SIGHTING, mother_name, spell
 from .noise_person import render_person, sparse_sighting
 from .population import Unit, build_population
 from .profiles import current, using
+from .record_extras import add_to_alert, add_to_registration, add_to_sighting
 from .routes import Stay, jitter
 
 _CIRCUMSTANCES = (
@@ -86,24 +83,7 @@ def _observe_stay(
         at = stay.arrival + timedelta(days=rng.uniform(0.05, max(min(3.0, 0.4 * days), 0.1)))
         person, script = render_person(rng, child, at, GOOD if good else NORMAL, alias_rate)
         rid = new_uuid(rng)
-        documents = recorded_documents(b.seed, child, rid, careful=good)
-        if documents:
-            person["identity_documents"] = documents
-        profile = current()
-        share = profile.birthplace_recorded_careful if good else profile.birthplace_recorded
-        birthplace = recorded_birthplace(b.seed, child, rid, share)
-        if birthplace is not None:
-            person["place_of_birth"] = birthplace
-        share = profile.height_measured_careful if good else profile.height_recorded
-        how = "measured" if good or random.Random(f"measure/{b.seed}/{rid}").random() < 0.6 \
-            else "guessed"
-        height = recorded_height(b.seed, child, rid, at, how, share)
-        if height is not None:
-            person["height_cm"] = height
-        share = profile.marks_recorded_careful if good else profile.marks_recorded
-        marks = recorded_marks(b.seed, child, rid, share)
-        if marks:
-            person["distinguishing_marks"] = marks
+        add_to_registration(person, b.seed, child, rid, at, careful=good)
         registration = {
             "registration_id": rid, "centre": {"id": centre["id"], "country": centre["country"]},
             "registered_at": rfc3339(at), "location": dict(centre["location"]), "child": person,
@@ -123,18 +103,7 @@ def _observe_stay(
         else:
             person, script = render_person(rng, child, at, SIGHTING, alias_rate)
         sid = new_uuid(rng)
-        if person["given_names"]:  # a sparse sighting knows nothing of the child's past
-            birthplace = recorded_birthplace(b.seed, child, sid, current().birthplace_sighting)
-            if birthplace is not None:
-                person["place_of_birth"] = birthplace
-            height = recorded_height(b.seed, child, sid, at, "guessed", current().height_sighting)
-            if height is not None:
-                person["height_cm"] = height
-            marks = recorded_marks(
-                b.seed, child, sid, current().marks_sighting, visible_only=True
-            )
-            if marks:
-                person["distinguishing_marks"] = marks
+        add_to_sighting(person, b.seed, child, sid, at)
         sighting = {
             "sighting_id": sid, "reporter": who, "observed_at": rfc3339(at),
             "location": {"lat": lat, "lon": lon, "place": stay.stop.place,
@@ -178,22 +147,7 @@ def _publish_alert(
         "last_seen": {"at": rfc3339(last_seen), "location": dict(record["location"])},
         "circumstances": rng.choice(_CIRCUMSTANCES),
     }
-    if "place_of_birth" not in data["child"]:  # the family told the police where
-        birthplace = recorded_birthplace(
-            b.seed, child, alert_id, current().birthplace_alert_added
-        )
-        if birthplace is not None:
-            data["child"]["place_of_birth"] = birthplace
-    if "height_cm" not in data["child"]:  # the family's word, as they last knew it
-        height = recorded_height(
-            b.seed, child, alert_id, last_seen, "told", current().height_alert_added
-        )
-        if height is not None:
-            data["child"]["height_cm"] = height
-    if "distinguishing_marks" not in data["child"]:  # as the family described them
-        marks = recorded_marks(b.seed, child, alert_id, current().marks_alert_added)
-        if marks:
-            data["child"]["distinguishing_marks"] = marks
+    add_to_alert(data["child"], b.seed, child, alert_id, last_seen)
     if linked:
         data["linked_alert_ids"] = linked
     b.emit("alert.published", published, alert_id, data)

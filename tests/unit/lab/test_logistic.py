@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from services.correlator.tables import load_weights
-from services.lab.fit import FLOORS
+from services.lab.fit_constraints import FLOORS
 from services.lab.logistic import Problem, fit_logistic
 
 
